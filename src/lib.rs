@@ -1,0 +1,4 @@
+//! trailwarden: sets up and guards the CloudTrail security-monitoring chain.
+
+pub mod aws;
+pub mod model;

@@ -1,0 +1,362 @@
+//! Desired and actual state of the monitoring chain as plain data.
+//!
+//! Nothing here knows about the AWS SDK or does I/O: the planner compares a [`Desired`] with an
+//! [`Actual`] and produces [`Op`]s; the AWS adapter (`src/aws/`) reads [`Actual`] and executes
+//! [`Op`]s. Keeping both sides plain data lets the planner be tested without a network.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Tag put on every resource trailwarden creates; its presence marks the resource as managed.
+pub const MANAGED_TAG_KEY: &str = "managed-by";
+pub const MANAGED_TAG_VALUE: &str = "trailwarden";
+
+pub type Tags = BTreeMap<String, String>;
+
+/// Who and where the chain is applied to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub account_id: String,
+    pub region: String,
+    pub partition: String,
+}
+
+impl Target {
+    pub fn new(account_id: &str, region: &str) -> Target {
+        Target {
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            partition: partition_of(region).to_string(),
+        }
+    }
+}
+
+/// The AWS partition a region belongs to (used to build ARNs).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
+/// Everything trailwarden wants to exist, fully resolved (names, ARNs, policies).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Desired {
+    pub target: Target,
+    /// `None` when an adopted trail keeps writing to the user's own bucket.
+    pub bucket: Option<BucketSpec>,
+    /// `None` when an adopted trail already delivers to CloudWatch Logs through its own role.
+    pub role: Option<RoleSpec>,
+    /// The log group the filters live on (ours, or the adopted trail's).
+    pub log_group: LogGroupSpec,
+    pub trail: TrailSpec,
+    pub topics: Vec<TopicSpec>,
+    pub filters: Vec<FilterSpec>,
+    pub alarms: Vec<AlarmSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BucketSpec {
+    pub name: String,
+    /// Key prefix the trail writes under (without slashes at either end), if any.
+    pub prefix: Option<String>,
+    /// SSE-KMS key for default encryption; `None` means SSE-S3 (AES256).
+    pub kms_key_id: Option<String>,
+    /// Statements trailwarden needs in the bucket policy, each with a `Sid`. Other statements
+    /// already present are kept.
+    pub statements: Vec<Value>,
+    pub tags: Tags,
+    /// Named explicitly in the configuration: the user adopts it if it already exists.
+    pub adopted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoleSpec {
+    pub name: String,
+    pub arn: String,
+    pub trust_policy: Value,
+    pub policy_name: String,
+    pub policy: Value,
+    pub tags: Tags,
+    pub adopted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogGroupSpec {
+    pub name: String,
+    /// ARN without the `:*` suffix.
+    pub arn: String,
+    /// `None`: leave retention as it is (adopted log groups).
+    pub retention_days: Option<i32>,
+    pub tags: Tags,
+    /// Created and owned by trailwarden (false for an adopted trail's group).
+    pub managed: bool,
+    pub adopted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrailSpec {
+    pub name: String,
+    pub arn: String,
+    pub s3_bucket: String,
+    pub s3_prefix: Option<String>,
+    /// Log group ARN *with* the `:*` suffix, as CloudTrail wants it.
+    pub cw_log_group_arn: String,
+    pub cw_role_arn: String,
+    pub kms_key_id: Option<String>,
+    /// SNS topic (name or ARN) notified of log file delivery.
+    pub sns_topic: Option<String>,
+    pub tags: Tags,
+    /// An existing trail the user named for reuse.
+    pub adopted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicSpec {
+    /// Key used by controls to pick this topic (`default`, `critical`, ...).
+    pub key: String,
+    pub name: String,
+    pub arn: String,
+    pub policy: Value,
+    pub kms_key_id: Option<String>,
+    pub emails: Vec<String>,
+    pub tags: Tags,
+    pub adopted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FilterSpec {
+    pub name: String,
+    pub log_group: String,
+    pub pattern: String,
+    pub metric_name: String,
+    pub namespace: String,
+    pub metric_value: String,
+    /// Preset controls that asked for this filter (several when presets are combined).
+    pub controls: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmSpec {
+    pub name: String,
+    pub description: String,
+    pub metric_name: String,
+    pub namespace: String,
+    pub statistic: String,
+    pub period: i32,
+    pub evaluation_periods: i32,
+    pub datapoints_to_alarm: i32,
+    pub threshold: f64,
+    pub comparison: String,
+    pub treat_missing_data: String,
+    pub actions: Vec<String>,
+    pub tags: Tags,
+}
+
+/// What the account holds, as read by the adapter. `None` / absent = does not exist.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Actual {
+    pub bucket: Option<BucketState>,
+    pub role: Option<RoleState>,
+    pub log_group: Option<LogGroupState>,
+    /// Every trail visible from the target region (shadow trails of other regions included),
+    /// so the planner can spot existing multi-region trails.
+    pub trails: Vec<TrailState>,
+    /// The desired topics that exist, by name.
+    pub topics: BTreeMap<String, TopicState>,
+    /// Every metric filter on the desired log group.
+    pub filters: Vec<FilterState>,
+    /// The desired alarms that exist, by name.
+    pub alarms: BTreeMap<String, AlarmState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BucketState {
+    pub name: String,
+    pub policy: Option<Value>,
+    /// BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
+    pub public_access_block: Option<[bool; 4]>,
+    pub encryption: Option<Encryption>,
+    /// `Enabled`, `Suspended`, or `None` when never set.
+    pub versioning: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Encryption {
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub algorithm: String,
+    pub kms_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RoleState {
+    pub name: String,
+    pub arn: String,
+    pub trust_policy: Value,
+    /// The inline policy named in the spec, if present.
+    pub policy: Option<Value>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LogGroupState {
+    pub name: String,
+    pub arn: String,
+    pub retention_days: Option<i32>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TrailState {
+    pub name: String,
+    pub arn: String,
+    pub home_region: Option<String>,
+    pub multi_region: bool,
+    pub include_global_events: bool,
+    pub log_file_validation: bool,
+    pub organization_trail: bool,
+    pub s3_bucket: Option<String>,
+    pub s3_prefix: Option<String>,
+    pub cw_log_group_arn: Option<String>,
+    pub cw_role_arn: Option<String>,
+    pub kms_key_id: Option<String>,
+    /// SNS topic ARN for delivery notifications.
+    pub sns_topic_arn: Option<String>,
+    /// `None` when the status could not be read (another region's trail).
+    pub is_logging: Option<bool>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TopicState {
+    pub name: String,
+    pub arn: String,
+    pub policy: Option<Value>,
+    pub kms_key_id: Option<String>,
+    pub subscriptions: Vec<Subscription>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscription {
+    pub protocol: String,
+    pub endpoint: String,
+    /// `PendingConfirmation` until the recipient confirms.
+    pub arn: String,
+}
+
+impl Subscription {
+    pub fn pending(&self) -> bool {
+        self.arn == "PendingConfirmation" || !self.arn.starts_with("arn:")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FilterState {
+    pub name: String,
+    pub log_group: String,
+    pub pattern: String,
+    pub metric_transformations: Vec<MetricTransformation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MetricTransformation {
+    pub metric_name: String,
+    pub namespace: String,
+    pub metric_value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AlarmState {
+    pub name: String,
+    pub arn: String,
+    pub metric_name: Option<String>,
+    pub namespace: Option<String>,
+    pub statistic: Option<String>,
+    pub period: Option<i32>,
+    pub evaluation_periods: Option<i32>,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: Option<f64>,
+    pub comparison: Option<String>,
+    pub treat_missing_data: Option<String>,
+    pub actions_enabled: bool,
+    pub alarm_actions: Vec<String>,
+}
+
+/// One write request, as plain data. The planner produces them; the adapter executes them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    CreateBucket { bucket: String, region: String },
+    PutBucketTagging { bucket: String, tags: Tags },
+    PutBucketPolicy { bucket: String, policy: Value },
+    PutPublicAccessBlock { bucket: String },
+    PutBucketEncryption { bucket: String, kms_key_id: Option<String> },
+    PutBucketVersioning { bucket: String },
+    CreateRole { role: String, trust_policy: Value, tags: Tags },
+    UpdateAssumeRolePolicy { role: String, trust_policy: Value },
+    PutRolePolicy { role: String, policy_name: String, policy: Value },
+    TagRole { role: String, tags: Tags },
+    CreateLogGroup { log_group: String, tags: Tags },
+    PutRetentionPolicy { log_group: String, days: i32 },
+    TagLogGroup { arn: String, tags: Tags },
+    CreateTrail { trail: TrailSpec },
+    UpdateTrail { trail: TrailSpec },
+    StartLogging { trail: String },
+    AddTrailTags { arn: String, tags: Tags },
+    CreateTopic { topic: String, tags: Tags },
+    SetTopicAttribute { topic_arn: String, name: String, value: String },
+    Subscribe { topic_arn: String, email: String },
+    PutMetricFilter { filter: FilterSpec },
+    PutMetricAlarm { alarm: AlarmSpec },
+}
+
+impl Op {
+    /// The API operation name (for reports, permission lists and request accounting).
+    pub fn api(&self) -> &'static str {
+        match self {
+            Op::CreateBucket { .. } => "s3:CreateBucket",
+            Op::PutBucketTagging { .. } => "s3:PutBucketTagging",
+            Op::PutBucketPolicy { .. } => "s3:PutBucketPolicy",
+            Op::PutPublicAccessBlock { .. } => "s3:PutBucketPublicAccessBlock",
+            Op::PutBucketEncryption { .. } => "s3:PutEncryptionConfiguration",
+            Op::PutBucketVersioning { .. } => "s3:PutBucketVersioning",
+            Op::CreateRole { .. } => "iam:CreateRole",
+            Op::UpdateAssumeRolePolicy { .. } => "iam:UpdateAssumeRolePolicy",
+            Op::PutRolePolicy { .. } => "iam:PutRolePolicy",
+            Op::TagRole { .. } => "iam:TagRole",
+            Op::CreateLogGroup { .. } => "logs:CreateLogGroup",
+            Op::PutRetentionPolicy { .. } => "logs:PutRetentionPolicy",
+            Op::TagLogGroup { .. } => "logs:TagResource",
+            Op::CreateTrail { .. } => "cloudtrail:CreateTrail",
+            Op::UpdateTrail { .. } => "cloudtrail:UpdateTrail",
+            Op::StartLogging { .. } => "cloudtrail:StartLogging",
+            Op::AddTrailTags { .. } => "cloudtrail:AddTags",
+            Op::CreateTopic { .. } => "sns:CreateTopic",
+            Op::SetTopicAttribute { .. } => "sns:SetTopicAttributes",
+            Op::Subscribe { .. } => "sns:Subscribe",
+            Op::PutMetricFilter { .. } => "logs:PutMetricFilter",
+            Op::PutMetricAlarm { .. } => "cloudwatch:PutMetricAlarm",
+        }
+    }
+}
+
+/// The managed tag merged with the user's tags.
+pub fn managed_tags(user: &Tags) -> Tags {
+    let mut tags = user.clone();
+    tags.insert(MANAGED_TAG_KEY.to_string(), MANAGED_TAG_VALUE.to_string());
+    tags
+}
+
+pub fn is_managed(tags: &Tags) -> bool {
+    tags.get(MANAGED_TAG_KEY).map(String::as_str) == Some(MANAGED_TAG_VALUE)
+}
