@@ -1,1 +1,315 @@
 //! The only module that talks to AWS.
+//!
+//! [`Aws`] holds one client per service, all built from one [`SdkConfig`], and counts every HTTP
+//! attempt they make. [`Aws::read`] turns the account into a plain [`crate::model::Actual`];
+//! [`Aws::execute`] performs one [`crate::model::Op`].
+
+mod permissions;
+mod read;
+mod write;
+
+pub use permissions::{iam_action_for, is_read_operation, READ_ACTIONS, WRITE_ACTIONS};
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::Serialize;
+use std::error::Error as StdError;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// How to reach AWS. Every field falls back to the standard AWS configuration chain
+/// (environment variables, `~/.aws/config`, SSO, instance metadata, ...).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// Send every request to this URL instead of the AWS endpoints (`AWS_ENDPOINT_URL` works too).
+    pub endpoint_url: Option<String>,
+}
+
+/// The caller, as STS sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
+    pub account_id: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+/// HTTP attempts made so far (retries included).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct RequestStats {
+    pub total: u64,
+    /// Attempts of operations that change something.
+    pub writes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    #[error("{0}")]
+    NoCredentials(String),
+    #[error(
+        "no AWS region configured: pass --region, set AWS_REGION, or set `region` in the profile"
+    )]
+    NoRegion,
+    #[error("{api} failed: {code}: {message}")]
+    Service {
+        api: String,
+        code: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl AwsError {
+    /// The AWS error code of a service error.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            AwsError::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// CloudTrail's documented eventual-consistency errors right after the role or the bucket
+    /// policy were created; worth retrying with backoff rather than reporting.
+    pub fn is_eventually_consistent(&self) -> bool {
+        let AwsError::Service { code, message, .. } = self else {
+            return false;
+        };
+        const CODES: &[&str] = &[
+            "InvalidCloudWatchLogsRoleArnException",
+            "InvalidCloudWatchLogsLogGroupArnException",
+            "InsufficientS3BucketPolicyException",
+            "InsufficientSnsTopicPolicyException",
+        ];
+        if CODES.contains(&code.as_str()) {
+            return true;
+        }
+        let message = message.to_ascii_lowercase();
+        (message.contains("role") || message.contains("assume"))
+            && (message.contains("cannot be assumed")
+                || message.contains("can not be assumed")
+                || message.contains("unable to assume")
+                || message.contains("not authorized to perform: sts:assumerole"))
+    }
+}
+
+/// Error codes meaning "this resource does not exist".
+pub(crate) fn is_not_found_code(code: &str) -> bool {
+    matches!(
+        code,
+        "NoSuchBucket"
+            | "NoSuchBucketPolicy"
+            | "NoSuchPublicAccessBlockConfiguration"
+            | "ServerSideEncryptionConfigurationNotFoundError"
+            | "NoSuchTagSet"
+            | "NoSuchTagSetError"
+            | "NotFound"
+            | "NoSuchEntity"
+            | "ResourceNotFoundException"
+            | "ResourceNotFound"
+            | "TrailNotFoundException"
+            | "NotFoundException"
+    )
+}
+
+const CREDENTIALS_HELP: &str = "no usable AWS credentials: set AWS_ACCESS_KEY_ID and \
+     AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), pass --profile NAME \
+     for a profile in ~/.aws/config, or run `aws sso login [--profile NAME]` when the profile uses \
+     IAM Identity Center";
+
+/// Converts an SDK error into an [`AwsError`] naming the API (`service:Operation`).
+pub(crate) fn sdk_error<E>(api: &str, err: SdkError<E, HttpResponse>) -> AwsError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    if let Some(code) = err.code() {
+        return AwsError::Service {
+            api: api.to_string(),
+            code: code.to_string(),
+            message: err.message().unwrap_or_default().to_string(),
+        };
+    }
+    let detail = DisplayErrorContext(&err).to_string();
+    match &err {
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
+            if detail.to_ascii_lowercase().contains("credential") =>
+        {
+            AwsError::NoCredentials(format!("{CREDENTIALS_HELP} ({api}: {detail})"))
+        }
+        _ => match err.raw_response().map(|r| r.status().as_u16()) {
+            Some(status) => AwsError::Other(format!("{api} failed: HTTP {status}: {detail}")),
+            None => AwsError::Other(format!("{api} failed: {detail}")),
+        },
+    }
+}
+
+/// Counts every HTTP attempt of the clients it is installed in.
+#[derive(Debug, Default)]
+struct RequestCounter {
+    total: AtomicU64,
+    writes: AtomicU64,
+}
+
+#[derive(Debug, Clone)]
+struct CountingInterceptor(Arc<RequestCounter>);
+
+impl Intercept for CountingInterceptor {
+    fn name(&self) -> &'static str {
+        "trailwarden-request-counter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.total.fetch_add(1, Ordering::Relaxed);
+        let read = cfg
+            .load::<Metadata>()
+            .is_some_and(|m| is_read_operation(m.name()));
+        if !read {
+            self.0.writes.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// Clients for every service the monitoring chain spans, sharing one request counter.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    region: String,
+    counter: Arc<RequestCounter>,
+    pub(crate) sts: aws_sdk_sts::Client,
+    pub(crate) s3: aws_sdk_s3::Client,
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
+    pub(crate) cloudtrail: aws_sdk_cloudtrail::Client,
+    pub(crate) sns: aws_sdk_sns::Client,
+    pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+impl Aws {
+    /// Loads the standard AWS configuration, overridden by `opts`, and builds the clients.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Aws, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(5));
+        if let Some(profile) = &opts.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &opts.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        Aws::connect_with(config).await
+    }
+
+    /// Builds the clients from a ready configuration (its region is required).
+    pub async fn connect_with(config: SdkConfig) -> Result<Aws, AwsError> {
+        let region = config
+            .region()
+            .map(|r| r.as_ref().to_string())
+            .filter(|r| !r.is_empty())
+            .ok_or(AwsError::NoRegion)?;
+        let counter = Arc::new(RequestCounter::default());
+        let interceptor = CountingInterceptor(counter.clone());
+        let path_style = config.endpoint_url().is_some();
+        Ok(Aws {
+            region,
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .force_path_style(path_style)
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
+                aws_sdk_cloudtrail::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+                aws_sdk_cloudwatch::config::Builder::from(&config)
+                    .interceptor(interceptor)
+                    .build(),
+            ),
+            counter,
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Who the credentials belong to (STS GetCallerIdentity).
+    pub async fn identity(&self) -> Result<Identity, AwsError> {
+        let out = self.sts.get_caller_identity().send().await.map_err(|e| {
+            match sdk_error("sts:GetCallerIdentity", e) {
+                AwsError::Service { code, message, .. }
+                    if matches!(
+                        code.as_str(),
+                        "InvalidClientTokenId"
+                            | "ExpiredToken"
+                            | "ExpiredTokenException"
+                            | "SignatureDoesNotMatch"
+                            | "UnrecognizedClientException"
+                    ) =>
+                {
+                    AwsError::NoCredentials(format!(
+                        "the AWS credentials were rejected ({code}: {message}); {CREDENTIALS_HELP}"
+                    ))
+                }
+                other => other,
+            }
+        })?;
+        let field = |v: Option<&str>, what: &str| {
+            v.map(str::to_string)
+                .ok_or_else(|| AwsError::Other(format!("sts:GetCallerIdentity returned no {what}")))
+        };
+        Ok(Identity {
+            account_id: field(out.account(), "account")?,
+            arn: field(out.arn(), "ARN")?,
+            user_id: field(out.user_id(), "user id")?,
+        })
+    }
+
+    /// HTTP attempts made by this instance's clients so far.
+    pub fn requests(&self) -> RequestStats {
+        RequestStats {
+            total: self.counter.total.load(Ordering::Relaxed),
+            writes: self.counter.writes.load(Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Executes a [`Plan`] in dependency order through an [`Executor`] port, retrying the errors
+//! CloudTrail documents as eventual consistency (a role or bucket policy created seconds ago).
+//!
+//! Stops at the first failure: what was done stays done, and the next `apply` plans only what
+//! is still missing, so a half-finished apply is completed by the next one.
+
+use serde::Serialize;
+use std::future::Future;
+use std::time::Duration;
+
+use crate::aws::AwsError;
+use crate::model::Op;
+use crate::plan::{Action, Plan};
+
+/// Where write requests go: the AWS adapter, or a fake in tests.
+pub trait Executor {
+    fn execute(&self, op: &Op) -> impl Future<Output = Result<(), AwsError>>;
+}
+
+impl Executor for crate::aws::Aws {
+    async fn execute(&self, op: &Op) -> Result<(), AwsError> {
+        crate::aws::Aws::execute(self, op).await
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// About a minute in all: IAM and S3 policy propagation usually takes a few seconds.
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 8,
+            first_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(16),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Applied {
+    pub address: String,
+    pub action: Action,
+    pub requests: usize,
+    /// Eventual-consistency retries that were needed.
+    pub retries: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Failure {
+    pub address: String,
+    pub api: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ApplyOutcome {
+    pub applied: Vec<Applied>,
+    pub failed: Option<Failure>,
+}
+
+/// Progress callbacks, for the stderr log.
+pub trait Progress {
+    fn start(&mut self, address: &str, action: Action);
+    fn retry(&mut self, address: &str, api: &str, error: &AwsError, delay: Duration);
+    fn done(&mut self, address: &str, action: Action);
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn start(&mut self, _: &str, _: Action) {}
+    fn retry(&mut self, _: &str, _: &str, _: &AwsError, _: Duration) {}
+    fn done(&mut self, _: &str, _: Action) {}
+}
+
+pub async fn apply<E: Executor>(
+    plan: &Plan,
+    executor: &E,
+    retry: &RetryPolicy,
+    progress: &mut dyn Progress,
+) -> ApplyOutcome {
+    let mut outcome = ApplyOutcome::default();
+    for change in &plan.changes {
+        if change.ops.is_empty() {
+            continue;
+        }
+        progress.start(&change.address, change.action);
+        let mut retries = 0;
+        for op in &change.ops {
+            let mut delay = retry.first_delay;
+            let mut attempt = 1;
+            loop {
+                match executor.execute(op).await {
+                    Ok(()) => break,
+                    Err(e) if e.is_eventually_consistent() && attempt < retry.attempts => {
+                        progress.retry(&change.address, op.api(), &e, delay);
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(retry.max_delay);
+                        attempt += 1;
+                        retries += 1;
+                    }
+                    Err(e) => {
+                        outcome.failed = Some(Failure {
+                            address: change.address.clone(),
+                            api: op.api().to_string(),
+                            error: e.to_string(),
+                        });
+                        return outcome;
+                    }
+                }
+            }
+        }
+        progress.done(&change.address, change.action);
+        outcome.applied.push(Applied {
+            address: change.address.clone(),
+            action: change.action,
+            requests: change.ops.len(),
+            retries,
+        });
+    }
+    outcome
+}

@@ -1,0 +1,199 @@
+//! IAM actions behind every API call the adapter makes.
+
+/// Every IAM action `read()` (and the identity check) needs.
+pub const READ_ACTIONS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "s3:ListBucket",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketTagging",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "logs:DescribeLogGroups",
+    "logs:ListTagsForResource",
+    "logs:DescribeMetricFilters",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:ListTags",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:ListTagsForResource",
+    "cloudwatch:DescribeAlarms",
+];
+
+/// Every IAM action `execute()` may need. Tagging actions are listed because creating a resource
+/// with tags also requires them; `iam:PassRole` because the trail is handed the CloudWatch Logs
+/// role.
+pub const WRITE_ACTIONS: &[&str] = &[
+    "s3:CreateBucket",
+    "s3:PutBucketTagging",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketVersioning",
+    "iam:CreateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:PassRole",
+    "logs:CreateLogGroup",
+    "logs:PutRetentionPolicy",
+    "logs:TagResource",
+    "logs:PutMetricFilter",
+    "cloudtrail:CreateTrail",
+    "cloudtrail:UpdateTrail",
+    "cloudtrail:StartLogging",
+    "cloudtrail:AddTags",
+    "sns:CreateTopic",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+    "sns:TagResource",
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:TagResource",
+];
+
+/// (IAM service prefix, SDK operation name, IAM action) for every operation the adapter calls.
+const OPERATIONS: &[(&str, &str, &str)] = &[
+    ("sts", "GetCallerIdentity", "sts:GetCallerIdentity"),
+    ("s3", "HeadBucket", "s3:ListBucket"),
+    ("s3", "GetBucketPolicy", "s3:GetBucketPolicy"),
+    (
+        "s3",
+        "GetPublicAccessBlock",
+        "s3:GetBucketPublicAccessBlock",
+    ),
+    ("s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+    ("s3", "GetBucketVersioning", "s3:GetBucketVersioning"),
+    ("s3", "GetBucketTagging", "s3:GetBucketTagging"),
+    ("s3", "CreateBucket", "s3:CreateBucket"),
+    ("s3", "PutBucketTagging", "s3:PutBucketTagging"),
+    ("s3", "PutBucketPolicy", "s3:PutBucketPolicy"),
+    (
+        "s3",
+        "PutPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
+    ),
+    ("s3", "PutBucketEncryption", "s3:PutEncryptionConfiguration"),
+    ("s3", "PutBucketVersioning", "s3:PutBucketVersioning"),
+    ("iam", "GetRole", "iam:GetRole"),
+    ("iam", "GetRolePolicy", "iam:GetRolePolicy"),
+    ("iam", "CreateRole", "iam:CreateRole"),
+    (
+        "iam",
+        "UpdateAssumeRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+    ),
+    ("iam", "PutRolePolicy", "iam:PutRolePolicy"),
+    ("iam", "TagRole", "iam:TagRole"),
+    ("logs", "DescribeLogGroups", "logs:DescribeLogGroups"),
+    ("logs", "ListTagsForResource", "logs:ListTagsForResource"),
+    (
+        "logs",
+        "DescribeMetricFilters",
+        "logs:DescribeMetricFilters",
+    ),
+    ("logs", "CreateLogGroup", "logs:CreateLogGroup"),
+    ("logs", "PutRetentionPolicy", "logs:PutRetentionPolicy"),
+    ("logs", "TagResource", "logs:TagResource"),
+    ("logs", "PutMetricFilter", "logs:PutMetricFilter"),
+    ("cloudtrail", "DescribeTrails", "cloudtrail:DescribeTrails"),
+    ("cloudtrail", "GetTrailStatus", "cloudtrail:GetTrailStatus"),
+    ("cloudtrail", "ListTags", "cloudtrail:ListTags"),
+    ("cloudtrail", "CreateTrail", "cloudtrail:CreateTrail"),
+    ("cloudtrail", "UpdateTrail", "cloudtrail:UpdateTrail"),
+    ("cloudtrail", "StartLogging", "cloudtrail:StartLogging"),
+    ("cloudtrail", "AddTags", "cloudtrail:AddTags"),
+    ("sns", "GetTopicAttributes", "sns:GetTopicAttributes"),
+    (
+        "sns",
+        "ListSubscriptionsByTopic",
+        "sns:ListSubscriptionsByTopic",
+    ),
+    ("sns", "ListTagsForResource", "sns:ListTagsForResource"),
+    ("sns", "CreateTopic", "sns:CreateTopic"),
+    ("sns", "SetTopicAttributes", "sns:SetTopicAttributes"),
+    ("sns", "Subscribe", "sns:Subscribe"),
+    ("cloudwatch", "DescribeAlarms", "cloudwatch:DescribeAlarms"),
+    ("cloudwatch", "PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+];
+
+/// The IAM service prefix for a service name as the SDK (`CloudWatch Logs`), the IAM policy
+/// language (`logs`) or the signing name (`monitoring`) spells it.
+fn iam_prefix(service: &str) -> Option<&'static str> {
+    let normalized: String = service
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    Some(match normalized.as_str() {
+        "sts" => "sts",
+        "s3" => "s3",
+        "iam" => "iam",
+        "logs" | "cloudwatchlogs" => "logs",
+        "cloudtrail" => "cloudtrail",
+        "sns" => "sns",
+        "cloudwatch" | "monitoring" => "cloudwatch",
+        _ => return None,
+    })
+}
+
+/// The IAM action an SDK operation needs, for the operations the adapter calls
+/// (`("S3", "GetBucketEncryption")` → `s3:GetEncryptionConfiguration`).
+pub fn iam_action_for(service: &str, operation: &str) -> Option<&'static str> {
+    let prefix = iam_prefix(service)?;
+    OPERATIONS
+        .iter()
+        .find(|(p, op, _)| *p == prefix && op.eq_ignore_ascii_case(operation))
+        .map(|(_, _, action)| *action)
+}
+
+/// Whether an SDK operation only reads (used to count write requests).
+pub fn is_read_operation(operation: &str) -> bool {
+    ["Get", "Describe", "List", "Head", "Lookup"]
+        .iter()
+        .any(|p| operation.starts_with(p))
+        || matches!(
+            operation,
+            "GetCallerIdentity" | "GetTrailStatus" | "TestMetricFilter"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_listed_once() {
+        for (_, op, action) in OPERATIONS {
+            let listed = if is_read_operation(op) {
+                READ_ACTIONS
+            } else {
+                WRITE_ACTIONS
+            };
+            assert!(listed.contains(action), "{action} ({op}) not listed");
+        }
+        let mut all: Vec<&str> = READ_ACTIONS.iter().chain(WRITE_ACTIONS).copied().collect();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n, "an action is listed twice");
+    }
+
+    #[test]
+    fn service_spellings() {
+        assert_eq!(
+            iam_action_for("CloudWatch Logs", "TagResource"),
+            Some("logs:TagResource")
+        );
+        assert_eq!(iam_action_for("S3", "HeadBucket"), Some("s3:ListBucket"));
+        assert_eq!(
+            iam_action_for("monitoring", "PutMetricAlarm"),
+            Some("cloudwatch:PutMetricAlarm")
+        );
+        assert_eq!(iam_action_for("S3", "DeleteBucket"), None);
+        assert!(is_read_operation("HeadBucket"));
+        assert!(!is_read_operation("PutMetricFilter"));
+    }
+}

@@ -1,0 +1,662 @@
+//! Reading the monitoring chain into [`Actual`], every independent request at once.
+
+use super::{is_not_found_code, sdk_error, Aws, AwsError};
+use crate::model::{
+    Actual, AlarmSpec, AlarmState, BucketSpec, BucketState, Desired, Encryption, FilterState,
+    LogGroupSpec, LogGroupState, MetricTransformation, RoleSpec, RoleState, Subscription, Tags,
+    TopicSpec, TopicState, TrailState,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+/// DescribeAlarms takes at most 100 names.
+const ALARM_NAMES_PER_CALL: usize = 100;
+/// CloudTrail ListTags takes at most 20 ARNs.
+const TRAILS_PER_LIST_TAGS: usize = 20;
+
+/// Runs the futures concurrently on the current task; results in input order.
+pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, result) in futures.iter_mut().zip(results.iter_mut()) {
+            if result.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *result = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    results.into_iter().flatten().collect()
+}
+
+/// `Ok(None)` for the error codes that mean "does not exist".
+fn absent<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.code().is_some_and(is_not_found_code) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Parses a policy document as IAM returns it (URL-encoded JSON) or as S3/SNS return it (JSON).
+pub(crate) fn parse_policy(text: &str) -> Value {
+    if let Ok(value) = serde_json::from_str(text) {
+        return value;
+    }
+    match urlencoding::decode(text) {
+        Ok(decoded) => {
+            serde_json::from_str(&decoded).unwrap_or(Value::String(decoded.into_owned()))
+        }
+        Err(_) => Value::String(text.to_string()),
+    }
+}
+
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// The region field of an ARN (`arn:PARTITION:SERVICE:REGION:...`).
+fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+impl Aws {
+    /// Reads everything `desired` names. Missing resources are `None` / absent, never errors.
+    pub async fn read(&self, desired: &Desired) -> Result<Actual, AwsError> {
+        if desired.target.region != self.region {
+            return Err(AwsError::Other(format!(
+                "the plan targets region {} but the AWS clients use region {}",
+                desired.target.region, self.region
+            )));
+        }
+        let (bucket, role, log_group, trails, topics, filters, alarms) = tokio::join!(
+            self.read_bucket(desired.bucket.as_ref()),
+            self.read_role(desired.role.as_ref()),
+            self.read_log_group(&desired.log_group),
+            self.read_trails(&desired.trail.arn),
+            self.read_topics(&desired.topics),
+            self.read_filters(&desired.log_group.name),
+            self.read_alarms(&desired.alarms),
+        );
+        Ok(Actual {
+            bucket: bucket?,
+            role: role?,
+            log_group: log_group?,
+            trails: trails?,
+            topics: topics?,
+            filters: filters?,
+            alarms: alarms?,
+        })
+    }
+
+    async fn read_bucket(
+        &self,
+        spec: Option<&BucketSpec>,
+    ) -> Result<Option<BucketState>, AwsError> {
+        let Some(spec) = spec else {
+            return Ok(None);
+        };
+        let name = spec.name.as_str();
+        let s3 = &self.s3;
+        let (head, policy, pab, encryption, versioning, tagging) = tokio::join!(
+            s3.head_bucket().bucket(name).send(),
+            async {
+                let out = s3.get_bucket_policy().bucket(name).send().await;
+                absent(out.map_err(|e| sdk_error("s3:GetBucketPolicy", e)))
+            },
+            async {
+                let out = s3.get_public_access_block().bucket(name).send().await;
+                absent(out.map_err(|e| sdk_error("s3:GetBucketPublicAccessBlock", e)))
+            },
+            async {
+                let out = s3.get_bucket_encryption().bucket(name).send().await;
+                absent(out.map_err(|e| sdk_error("s3:GetEncryptionConfiguration", e)))
+            },
+            async {
+                let out = s3.get_bucket_versioning().bucket(name).send().await;
+                absent(out.map_err(|e| sdk_error("s3:GetBucketVersioning", e)))
+            },
+            async {
+                let out = s3.get_bucket_tagging().bucket(name).send().await;
+                absent(out.map_err(|e| sdk_error("s3:GetBucketTagging", e)))
+            },
+        );
+        if let Err(e) = head {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            if status == Some(404) || e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                return Ok(None);
+            }
+            let err = sdk_error("s3:HeadBucket", e);
+            if err.code().is_some_and(is_not_found_code) {
+                return Ok(None);
+            }
+            if status == Some(403) {
+                return Err(AwsError::Other(format!(
+                    "bucket {name} exists but these credentials cannot use it (another \
+                     account's bucket, or s3:ListBucket denied): {err}"
+                )));
+            }
+            return Err(err);
+        }
+        let encryption = encryption?.and_then(|out| {
+            let rule = out
+                .server_side_encryption_configuration()?
+                .rules()
+                .first()?;
+            let default = rule.apply_server_side_encryption_by_default()?;
+            Some(Encryption {
+                algorithm: default.sse_algorithm().as_str().to_string(),
+                kms_key_id: non_empty(default.kms_master_key_id()),
+            })
+        });
+        let public_access_block = pab?.and_then(|out| {
+            let c = out.public_access_block_configuration()?;
+            Some([
+                c.block_public_acls().unwrap_or(false),
+                c.ignore_public_acls().unwrap_or(false),
+                c.block_public_policy().unwrap_or(false),
+                c.restrict_public_buckets().unwrap_or(false),
+            ])
+        });
+        Ok(Some(BucketState {
+            name: name.to_string(),
+            policy: policy?.and_then(|out| out.policy().map(parse_policy)),
+            public_access_block,
+            encryption,
+            versioning: versioning?.and_then(|out| out.status().map(|s| s.as_str().to_string())),
+            tags: tagging?
+                .map(|out| {
+                    out.tag_set()
+                        .iter()
+                        .map(|t| (t.key().to_string(), t.value().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn read_role(&self, spec: Option<&RoleSpec>) -> Result<Option<RoleState>, AwsError> {
+        let Some(spec) = spec else {
+            return Ok(None);
+        };
+        let (role, policy) = tokio::join!(
+            async {
+                let out = self.iam.get_role().role_name(&spec.name).send().await;
+                absent(out.map_err(|e| sdk_error("iam:GetRole", e)))
+            },
+            async {
+                let out = self
+                    .iam
+                    .get_role_policy()
+                    .role_name(&spec.name)
+                    .policy_name(&spec.policy_name)
+                    .send()
+                    .await;
+                absent(out.map_err(|e| sdk_error("iam:GetRolePolicy", e)))
+            },
+        );
+        let Some(role) = role?.and_then(|out| out.role) else {
+            return Ok(None);
+        };
+        Ok(Some(RoleState {
+            name: role.role_name().to_string(),
+            arn: role.arn().to_string(),
+            trust_policy: role
+                .assume_role_policy_document()
+                .map(parse_policy)
+                .unwrap_or(Value::Null),
+            policy: policy?.map(|out| parse_policy(out.policy_document())),
+            tags: role
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect(),
+        }))
+    }
+
+    async fn read_log_group(&self, spec: &LogGroupSpec) -> Result<Option<LogGroupState>, AwsError> {
+        let (group, tags) = tokio::join!(
+            async {
+                let mut token: Option<String> = None;
+                loop {
+                    let out = self
+                        .logs
+                        .describe_log_groups()
+                        .log_group_name_prefix(&spec.name)
+                        .set_next_token(token.take())
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error("logs:DescribeLogGroups", e));
+                    let Some(out) = absent(out)? else {
+                        return Ok(None);
+                    };
+                    let found = out
+                        .log_groups()
+                        .iter()
+                        .find(|g| g.log_group_name() == Some(spec.name.as_str()))
+                        .cloned();
+                    if found.is_some() {
+                        return Ok(found);
+                    }
+                    match out.next_token() {
+                        Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                        _ => return Ok::<_, AwsError>(None),
+                    }
+                }
+            },
+            async {
+                let out = self
+                    .logs
+                    .list_tags_for_resource()
+                    .resource_arn(&spec.arn)
+                    .send()
+                    .await;
+                absent(out.map_err(|e| sdk_error("logs:ListTagsForResource", e)))
+            },
+        );
+        let Some(group) = group? else {
+            return Ok(None);
+        };
+        let arn = group
+            .log_group_arn()
+            .map(str::to_string)
+            .or_else(|| group.arn().map(|a| a.trim_end_matches(":*").to_string()))
+            .unwrap_or_else(|| spec.arn.clone());
+        Ok(Some(LogGroupState {
+            name: spec.name.clone(),
+            arn,
+            retention_days: group.retention_in_days(),
+            tags: tags?
+                .and_then(|out| out.tags)
+                .map(|t| t.into_iter().collect())
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn trail_status(&self, arn: &str) -> Result<Option<bool>, AwsError> {
+        let out = self.cloudtrail.get_trail_status().name(arn).send().await;
+        Ok(
+            absent(out.map_err(|e| sdk_error("cloudtrail:GetTrailStatus", e)))?
+                .and_then(|o| o.is_logging()),
+        )
+    }
+
+    async fn trail_tags(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
+        let mut tags = BTreeMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .cloudtrail
+                .list_tags()
+                .set_resource_id_list(Some(arns.to_vec()))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| sdk_error("cloudtrail:ListTags", e));
+            let Some(out) = absent(out)? else {
+                return Ok(tags);
+            };
+            for resource in out.resource_tag_list() {
+                let Some(id) = resource.resource_id() else {
+                    continue;
+                };
+                let entry: &mut Tags = tags.entry(id.to_string()).or_default();
+                for tag in resource.tags_list() {
+                    entry.insert(
+                        tag.key().to_string(),
+                        tag.value().unwrap_or_default().to_string(),
+                    );
+                }
+            }
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(tags),
+            }
+        }
+    }
+
+    /// Every trail visible from this region. The desired trail's status and tags are asked for
+    /// together with DescribeTrails, so the usual case takes one round trip.
+    async fn read_trails(&self, desired_arn: &str) -> Result<Vec<TrailState>, AwsError> {
+        let speculate = arn_region(desired_arn) == Some(self.region.as_str());
+        let desired_arns = [desired_arn.to_string()];
+        let (described, early_status, early_tags) = tokio::join!(
+            async {
+                self.cloudtrail
+                    .describe_trails()
+                    .include_shadow_trails(true)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("cloudtrail:DescribeTrails", e))
+            },
+            async {
+                match speculate {
+                    true => Some(self.trail_status(desired_arn).await),
+                    false => None,
+                }
+            },
+            async {
+                match speculate {
+                    true => Some(self.trail_tags(&desired_arns).await),
+                    false => None,
+                }
+            },
+        );
+        let mut trails: Vec<TrailState> = described?
+            .trail_list()
+            .iter()
+            .map(|t| {
+                let arn = t.trail_arn().unwrap_or_default().to_string();
+                TrailState {
+                    name: t.name().unwrap_or_default().to_string(),
+                    home_region: non_empty(t.home_region())
+                        .or_else(|| arn_region(&arn).map(str::to_string)),
+                    arn,
+                    multi_region: t.is_multi_region_trail().unwrap_or(false),
+                    include_global_events: t.include_global_service_events().unwrap_or(false),
+                    log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
+                    organization_trail: t.is_organization_trail().unwrap_or(false),
+                    s3_bucket: non_empty(t.s3_bucket_name()),
+                    s3_prefix: non_empty(t.s3_key_prefix()),
+                    cw_log_group_arn: non_empty(t.cloud_watch_logs_log_group_arn()),
+                    cw_role_arn: non_empty(t.cloud_watch_logs_role_arn()),
+                    kms_key_id: non_empty(t.kms_key_id()),
+                    sns_topic_arn: non_empty(t.sns_topic_arn()),
+                    is_logging: None,
+                    tags: Tags::new(),
+                }
+            })
+            .collect();
+        let is_home = |t: &TrailState| {
+            t.home_region
+                .as_deref()
+                .is_none_or(|r| r == self.region.as_str())
+        };
+        let mut early_status = early_status;
+        let mut early_tags = early_tags;
+        if let Some(t) = trails
+            .iter_mut()
+            .find(|t| t.arn == desired_arn && is_home(t))
+        {
+            if let Some(status) = early_status.take() {
+                t.is_logging = status?;
+            }
+            if let Some(tags) = early_tags.take() {
+                t.tags = tags?.remove(desired_arn).unwrap_or_default();
+            }
+        }
+        let answered = |t: &TrailState| speculate && t.arn == desired_arn && is_home(t);
+
+        // Status: home-region trails must answer; another region's trail may not.
+        let status_of: Vec<(usize, bool)> = trails
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !answered(t) && !t.arn.is_empty())
+            .map(|(i, t)| (i, is_home(t)))
+            .collect();
+        let tag_arns: Vec<String> = trails
+            .iter()
+            .filter(|t| !answered(t) && is_home(t) && !t.arn.is_empty())
+            .map(|t| t.arn.clone())
+            .collect();
+        let (statuses, tag_maps) = tokio::join!(
+            join_all(
+                status_of
+                    .iter()
+                    .map(|(i, _)| self.trail_status(&trails[*i].arn))
+                    .collect()
+            ),
+            join_all(
+                tag_arns
+                    .chunks(TRAILS_PER_LIST_TAGS)
+                    .map(|chunk| self.trail_tags(chunk))
+                    .collect()
+            ),
+        );
+        for ((i, home), status) in status_of.into_iter().zip(statuses) {
+            trails[i].is_logging = match status {
+                Ok(logging) => logging,
+                Err(e) if home => return Err(e),
+                Err(_) => None,
+            };
+        }
+        for tag_map in tag_maps {
+            for (arn, tags) in tag_map? {
+                if let Some(t) = trails.iter_mut().find(|t| t.arn == arn) {
+                    t.tags = tags;
+                }
+            }
+        }
+        Ok(trails)
+    }
+
+    async fn read_topic(&self, spec: &TopicSpec) -> Result<Option<TopicState>, AwsError> {
+        let arn = spec.arn.as_str();
+        let (attributes, subscriptions, tags) = tokio::join!(
+            async {
+                let out = self.sns.get_topic_attributes().topic_arn(arn).send().await;
+                absent(out.map_err(|e| sdk_error("sns:GetTopicAttributes", e)))
+            },
+            async {
+                let mut subscriptions = Vec::new();
+                let mut token: Option<String> = None;
+                loop {
+                    let out = self
+                        .sns
+                        .list_subscriptions_by_topic()
+                        .topic_arn(arn)
+                        .set_next_token(token.take())
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error("sns:ListSubscriptionsByTopic", e));
+                    let Some(out) = absent(out)? else {
+                        return Ok::<_, AwsError>(subscriptions);
+                    };
+                    subscriptions.extend(out.subscriptions().iter().map(|s| Subscription {
+                        protocol: s.protocol().unwrap_or_default().to_string(),
+                        endpoint: s.endpoint().unwrap_or_default().to_string(),
+                        arn: s.subscription_arn().unwrap_or_default().to_string(),
+                    }));
+                    match out.next_token() {
+                        Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                        _ => return Ok(subscriptions),
+                    }
+                }
+            },
+            async {
+                let out = self
+                    .sns
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send()
+                    .await;
+                absent(out.map_err(|e| sdk_error("sns:ListTagsForResource", e)))
+            },
+        );
+        let Some(attributes) = attributes? else {
+            return Ok(None);
+        };
+        let attributes = attributes.attributes.unwrap_or_default();
+        Ok(Some(TopicState {
+            name: spec.name.clone(),
+            arn: attributes
+                .get("TopicArn")
+                .cloned()
+                .unwrap_or_else(|| arn.to_string()),
+            policy: attributes.get("Policy").map(|p| parse_policy(p)),
+            kms_key_id: non_empty(attributes.get("KmsMasterKeyId").map(String::as_str)),
+            subscriptions: subscriptions?,
+            tags: tags?
+                .map(|out| {
+                    out.tags()
+                        .iter()
+                        .map(|t| (t.key().to_string(), t.value().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn read_topics(
+        &self,
+        specs: &[TopicSpec],
+    ) -> Result<BTreeMap<String, TopicState>, AwsError> {
+        let results = join_all(specs.iter().map(|s| self.read_topic(s)).collect()).await;
+        let mut topics = BTreeMap::new();
+        for topic in results {
+            if let Some(topic) = topic? {
+                topics.insert(topic.name.clone(), topic);
+            }
+        }
+        Ok(topics)
+    }
+
+    async fn read_filters(&self, log_group: &str) -> Result<Vec<FilterState>, AwsError> {
+        let mut filters = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .logs
+                .describe_metric_filters()
+                .log_group_name(log_group)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| sdk_error("logs:DescribeMetricFilters", e));
+            let Some(out) = absent(out)? else {
+                return Ok(filters);
+            };
+            filters.extend(
+                out.metric_filters()
+                    .iter()
+                    .filter(|f| f.log_group_name().is_none_or(|g| g == log_group))
+                    .map(|f| FilterState {
+                        name: f.filter_name().unwrap_or_default().to_string(),
+                        log_group: log_group.to_string(),
+                        pattern: f.filter_pattern().unwrap_or_default().to_string(),
+                        metric_transformations: f
+                            .metric_transformations()
+                            .iter()
+                            .map(|m| MetricTransformation {
+                                metric_name: m.metric_name().to_string(),
+                                namespace: m.metric_namespace().to_string(),
+                                metric_value: m.metric_value().to_string(),
+                            })
+                            .collect(),
+                    }),
+            );
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(filters),
+            }
+        }
+    }
+
+    async fn read_alarm_batch(&self, names: &[String]) -> Result<Vec<AlarmState>, AwsError> {
+        let mut alarms = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .cloudwatch
+                .describe_alarms()
+                .set_alarm_names(Some(names.to_vec()))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| sdk_error("cloudwatch:DescribeAlarms", e))?;
+            alarms.extend(out.metric_alarms().iter().map(|a| {
+                AlarmState {
+                    name: a.alarm_name().unwrap_or_default().to_string(),
+                    arn: a.alarm_arn().unwrap_or_default().to_string(),
+                    metric_name: non_empty(a.metric_name()),
+                    namespace: non_empty(a.namespace()),
+                    statistic: a
+                        .statistic()
+                        .map(|s| s.as_str().to_string())
+                        .or_else(|| non_empty(a.extended_statistic())),
+                    period: a.period(),
+                    evaluation_periods: a.evaluation_periods(),
+                    datapoints_to_alarm: a.datapoints_to_alarm(),
+                    threshold: a.threshold(),
+                    comparison: a.comparison_operator().map(|c| c.as_str().to_string()),
+                    treat_missing_data: non_empty(a.treat_missing_data()),
+                    actions_enabled: a.actions_enabled().unwrap_or(false),
+                    alarm_actions: a.alarm_actions().to_vec(),
+                }
+            }));
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(alarms),
+            }
+        }
+    }
+
+    async fn read_alarms(
+        &self,
+        specs: &[AlarmSpec],
+    ) -> Result<BTreeMap<String, AlarmState>, AwsError> {
+        let names: Vec<String> = specs.iter().map(|a| a.name.clone()).collect();
+        let batches = join_all(
+            names
+                .chunks(ALARM_NAMES_PER_CALL)
+                .map(|chunk| self.read_alarm_batch(chunk))
+                .collect(),
+        )
+        .await;
+        let mut alarms = BTreeMap::new();
+        for batch in batches {
+            for alarm in batch? {
+                if names.contains(&alarm.name) {
+                    alarms.insert(alarm.name.clone(), alarm);
+                }
+            }
+        }
+        Ok(alarms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_parse_encoded_or_plain() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        let encoded = urlencoding::encode(plain);
+        assert_eq!(parse_policy(plain), parse_policy(&encoded));
+        assert_eq!(parse_policy(plain)["Version"], "2012-10-17");
+        assert_eq!(parse_policy("not json"), Value::String("not json".into()));
+    }
+
+    #[test]
+    fn arn_region_field() {
+        assert_eq!(
+            arn_region("arn:aws:cloudtrail:eu-west-1:123456789012:trail/t"),
+            Some("eu-west-1")
+        );
+        assert_eq!(arn_region("arn:aws:iam::123456789012:role/r"), None);
+    }
+
+    #[tokio::test]
+    async fn join_all_keeps_order() {
+        let futures: Vec<_> = (0..5u64)
+            .map(|i| async move {
+                tokio::time::sleep(std::time::Duration::from_millis(10 * (5 - i))).await;
+                i
+            })
+            .collect();
+        assert_eq!(join_all(futures).await, vec![0, 1, 2, 3, 4]);
+    }
+}

@@ -1,0 +1,177 @@
+//! Command-line definition (clap derive only; validation happens in `config`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trailwarden",
+    version,
+    about = "Sets up and guards the CloudTrail security-monitoring chain AWS documents",
+    long_about = "Sets up and guards the CloudTrail security-monitoring chain AWS documents: \
+an S3 bucket, a multi-region trail, CloudWatch Logs delivery, metric filters, alarms and SNS \
+email notifications, applied idempotently from presets.\n\n\
+Exit codes: 0 success / in sync, 1 error, 2 changes or drift found."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// AWS region (default: the config file, then AWS_REGION / the profile's region)
+    #[arg(long, global = true, env = "TRAILWARDEN_REGION")]
+    pub region: Option<String>,
+    /// AWS shared-config profile
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Send requests to this endpoint (an emulator); AWS_ENDPOINT_URL is honoured too
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// Config file (default: ./trailwarden.toml if present)
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Output format of the result on stdout
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+    /// Apply without asking for confirmation
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// Never prompt; fail where a prompt would be needed
+    #[arg(long, global = true)]
+    pub no_input: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    /// JUnit XML (check only)
+    Junit,
+    /// GitHub Actions workflow annotations (check only)
+    Github,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ChainArgs {
+    /// Preset name or preset file (repeatable; default: the config file's, else aws-docs)
+    #[arg(long = "preset", value_name = "NAME|FILE")]
+    pub presets: Vec<String>,
+    /// Notification email address (repeatable)
+    #[arg(long = "email", value_name = "ADDRESS")]
+    pub emails: Vec<String>,
+    /// S3 bucket for log files (an existing bucket named here is adopted)
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Name of the trail to create
+    #[arg(long)]
+    pub trail: Option<String>,
+    /// Reuse this existing trail instead of creating one
+    #[arg(long, value_name = "NAME", conflicts_with = "trail")]
+    pub adopt_trail: Option<String>,
+    /// CloudWatch Logs log group name
+    #[arg(long)]
+    pub log_group: Option<String>,
+    /// Log group retention in days
+    #[arg(long)]
+    pub retention_days: Option<i32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what apply would change; changes nothing (exit 2 when there are changes)
+    Plan(ChainArgs),
+    /// Create or repair the monitoring chain
+    Apply(ChainArgs),
+    /// Compare the account with the configuration and report drift (exit 2 on drift)
+    Check {
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// Treat subscriptions pending confirmation as drift, not warnings
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Guided interactive setup: writes trailwarden.toml and offers to apply it
+    Init {
+        /// Where to write the configuration
+        #[arg(long, default_value = "trailwarden.toml")]
+        write: PathBuf,
+    },
+    /// List, show and test presets
+    #[command(subcommand)]
+    Presets(PresetsCommand),
+    /// Test and explain CloudWatch Logs filter patterns
+    #[command(subcommand)]
+    Pattern(PatternCommand),
+    /// Print the least-privilege IAM policy for a command
+    Permissions {
+        /// The command the policy is for
+        #[arg(long = "for", value_enum)]
+        for_: PermissionsFor,
+    },
+    /// Backtest presets over CloudTrail log files (local paths or s3://bucket/prefix)
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PermissionsFor {
+    Check,
+    Apply,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresetsCommand {
+    /// List the built-in presets
+    List,
+    /// Show a preset's controls (name or file)
+    Show { name: String },
+    /// Run every control's example events against its pattern, and the pattern lints
+    Test {
+        /// Presets to test (default: all built-in)
+        names: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatternCommand {
+    /// Evaluate a pattern against events from files or stdin
+    Test {
+        pattern: String,
+        /// Event files: one event per line, or CloudTrail log files (.json / .json.gz); stdin if none
+        files: Vec<PathBuf>,
+    },
+    /// Show how a pattern parses and, for an event, why it matches or not
+    Explain {
+        pattern: String,
+        /// A file holding one event (or a CloudTrail log file: its first record)
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Files, directories (recursive) or s3://bucket/prefix
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Presets whose controls to backtest (default: the config's, else aws-docs)
+    #[arg(long = "preset", value_name = "NAME|FILE")]
+    pub presets: Vec<String>,
+    /// Only logs from this date on (YYYY-MM-DD or RFC 3339)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only logs before this date (YYYY-MM-DD or RFC 3339)
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Print the events matching this filter as JSON lines
+    #[arg(long, value_name = "FILTER")]
+    pub matches: Option<String>,
+    /// Worker threads (default: all cores)
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// No progress bar
+    #[arg(long)]
+    pub quiet: bool,
+}

@@ -1,0 +1,218 @@
+//! The commands that need no AWS access: presets, pattern, permissions.
+
+use serde::Serialize;
+use serde_json::json;
+use std::path::Path;
+
+use crate::cli::{GlobalArgs, OutputFormat, PatternCommand, PermissionsFor, PresetsCommand};
+use crate::diag::{Diagnostics, Severity};
+use crate::error::Error;
+use crate::events::{self, InputEvent};
+use crate::pattern::{Event, Pattern};
+use crate::preset;
+use crate::run::{read_stdin, to_json, EXIT_ERROR, EXIT_OK};
+
+fn json_out(g: &GlobalArgs) -> bool {
+    g.output == OutputFormat::Json
+}
+
+pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
+    match cmd {
+        PresetsCommand::List => {
+            let mut rows = Vec::new();
+            for name in preset::builtin_names() {
+                let mut d = Diagnostics::default();
+                let p = preset::load(name, &mut d)
+                    .ok_or_else(|| Error::Config(d.clone()))?;
+                rows.push(json!({"name": p.name, "title": p.title, "controls": p.controls.len()}));
+            }
+            if json_out(g) {
+                println!("{}", to_json(&json!({"format_version": crate::report::FORMAT_VERSION, "presets": rows})));
+            } else {
+                for r in &rows {
+                    println!("{:<12} {:>2} controls  {}", r["name"].as_str().unwrap_or(""), r["controls"], r["title"].as_str().unwrap_or(""));
+                }
+            }
+            Ok(EXIT_OK)
+        }
+        PresetsCommand::Show { name } => {
+            let mut d = Diagnostics::default();
+            let p = preset::load(name, &mut d);
+            let p = match p {
+                Some(p) if !d.has_errors() => p,
+                _ => return Err(Error::Config(d)),
+            };
+            if json_out(g) {
+                println!("{}", to_json(&json!({"format_version": crate::report::FORMAT_VERSION, "preset": p})));
+            } else {
+                print!("{}", crate::presetdoc::render_preset(&p));
+            }
+            Ok(EXIT_OK)
+        }
+        PresetsCommand::Test { names } => {
+            let names: Vec<String> = if names.is_empty() {
+                preset::builtin_names().iter().map(|s| s.to_string()).collect()
+            } else {
+                names.clone()
+            };
+            #[derive(Serialize)]
+            struct Row {
+                preset: String,
+                controls: usize,
+                examples: usize,
+                failures: Vec<String>,
+                lints: Vec<String>,
+            }
+            let mut rows = Vec::new();
+            let mut failed = false;
+            for n in &names {
+                let mut d = Diagnostics::default();
+                let p = preset::load(n, &mut d);
+                let mut lints = Vec::new();
+                let (controls, examples) = match &p {
+                    Some(p) => {
+                        for c in &p.controls {
+                            if let Ok(pat) = Pattern::parse(&c.control.pattern) {
+                                for l in pat.lints() {
+                                    lints.push(format!("{}: {}: {}", c.control.id, l.code, l.message));
+                                }
+                            }
+                        }
+                        (p.controls.len(), p.controls.iter().map(|c| c.control.examples.len()).sum())
+                    }
+                    None => (0, 0),
+                };
+                let failures: Vec<String> = d
+                    .items
+                    .iter()
+                    .filter(|x| x.severity == Severity::Error)
+                    .map(|x| x.to_string())
+                    .collect();
+                failed |= !failures.is_empty() || p.is_none();
+                rows.push(Row {
+                    preset: n.clone(),
+                    controls,
+                    examples,
+                    failures,
+                    lints,
+                });
+            }
+            if json_out(g) {
+                println!("{}", to_json(&json!({"format_version": crate::report::FORMAT_VERSION, "ok": !failed, "presets": rows})));
+            } else {
+                for r in &rows {
+                    let status = if r.failures.is_empty() { "ok" } else { "FAILED" };
+                    println!("{:<12} {status}: {} controls, {} example events", r.preset, r.controls, r.examples);
+                    for f in &r.failures {
+                        println!("    {f}");
+                    }
+                    for l in &r.lints {
+                        println!("    lint: {l}");
+                    }
+                }
+                let total: usize = rows.iter().map(|r| r.examples).sum();
+                let bad: usize = rows.iter().map(|r| r.failures.len()).sum();
+                println!("{} passed, {} failed", total.saturating_sub(bad), bad);
+            }
+            Ok(if failed { EXIT_ERROR } else { EXIT_OK })
+        }
+    }
+}
+
+fn load_events(files: &[std::path::PathBuf]) -> Result<Vec<InputEvent>, Error> {
+    if files.is_empty() {
+        let buf = read_stdin()?;
+        return events::read_events(&buf[..], "stdin").map_err(|e| Error::Input(e.to_string()));
+    }
+    let mut all = Vec::new();
+    for f in files {
+        all.extend(events::read_path(Path::new(f)).map_err(|e| Error::Input(e.to_string()))?);
+    }
+    Ok(all)
+}
+
+fn as_event(e: &InputEvent) -> Event<'_> {
+    match e {
+        InputEvent::Json { raw, value } => Event::from_json(raw, value),
+        InputEvent::Text(t) => Event::from_text(t),
+    }
+}
+
+fn raw(e: &InputEvent) -> &str {
+    match e {
+        InputEvent::Json { raw, .. } => raw,
+        InputEvent::Text(t) => t,
+    }
+}
+
+fn parse_pattern(text: &str) -> Result<Pattern, Error> {
+    Pattern::parse(text).map_err(|e| Error::Input(format!("invalid filter pattern: {e}\n  {text}\n  {}^", " ".repeat(e.column.saturating_sub(1)))))
+}
+
+pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
+    match cmd {
+        PatternCommand::Test { pattern, files } => {
+            let p = parse_pattern(pattern)?;
+            let events = load_events(files)?;
+            let matches: Vec<usize> = events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| p.matches(&as_event(e)))
+                .map(|(i, _)| i)
+                .collect();
+            if json_out(g) {
+                println!("{}", serde_json::to_string(&json!({"events": events.len(), "matched": matches.len(), "matches": matches})).unwrap_or_default());
+            } else {
+                for &i in &matches {
+                    println!("#{i}: {}", raw(&events[i]));
+                }
+                println!("{} of {} events matched", matches.len(), events.len());
+            }
+            for l in p.lints() {
+                eprintln!("lint[{}]: {}", l.code, l.message);
+            }
+            Ok(EXIT_OK)
+        }
+        PatternCommand::Explain { pattern, file } => {
+            let p = parse_pattern(pattern)?;
+            let events = match file {
+                Some(f) => load_events(std::slice::from_ref(f))?,
+                None => Vec::new(),
+            };
+            let event = events.first().map(as_event);
+            let explanation = p.explain(event.as_ref());
+            if json_out(g) {
+                println!("{}", to_json(&json!({"pattern": p.source(), "explanation": explanation, "lints": p.lints()})));
+            } else {
+                print!("{explanation}");
+                if !explanation.to_string().ends_with('\n') {
+                    println!();
+                }
+                for l in p.lints() {
+                    println!("lint[{}]: {}", l.code, l.message);
+                }
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+pub fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<i32, Error> {
+    let mut actions: Vec<&str> = crate::aws::READ_ACTIONS.to_vec();
+    if for_ == PermissionsFor::Apply {
+        actions.extend(crate::aws::WRITE_ACTIONS.iter());
+    }
+    actions.sort();
+    actions.dedup();
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": match for_ { PermissionsFor::Check => "TrailwardenCheckReadOnly", PermissionsFor::Apply => "TrailwardenApply" },
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": "*"
+        }]
+    });
+    println!("{}", to_json(&policy));
+    Ok(EXIT_OK)
+}

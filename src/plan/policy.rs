@@ -1,0 +1,57 @@
+//! IAM-style policy documents: comparison that ignores AWS's rewriting, and merging by `Sid`.
+
+use serde_json::{json, Value};
+
+/// A canonical form for comparison: one-element arrays become their element, arrays of
+/// scalars are sorted, so `"Action": ["a"]` equals `"Action": "a"` as AWS treats them.
+pub fn normalize(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(normalize).collect();
+            if items.len() == 1 {
+                return items.remove(0);
+            }
+            if items.iter().all(|i| !i.is_object() && !i.is_array()) {
+                items.sort_by_key(|a| a.to_string());
+            }
+            Value::Array(items)
+        }
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        other => other.clone(),
+    }
+}
+
+pub fn statement_by_sid<'a>(policy: &'a Value, sid: &str) -> Option<&'a Value> {
+    match &policy["Statement"] {
+        Value::Array(list) => list.iter().find(|s| s["Sid"].as_str() == Some(sid)),
+        s @ Value::Object(_) if s["Sid"].as_str() == Some(sid) => Some(s),
+        _ => None,
+    }
+}
+
+/// The existing policy with `ours` added, each replacing any statement of the same `Sid`;
+/// every other statement is kept as it is.
+pub fn merge_statements(existing: Option<&Value>, ours: &[Value]) -> Value {
+    let mut statements: Vec<Value> = match existing.map(|p| &p["Statement"]) {
+        Some(Value::Array(list)) => list.clone(),
+        Some(s @ Value::Object(_)) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    for stmt in ours {
+        let sid = stmt["Sid"].as_str();
+        match statements.iter_mut().find(|s| s["Sid"].as_str().is_some() && s["Sid"].as_str() == sid) {
+            Some(slot) => *slot = stmt.clone(),
+            None => statements.push(stmt.clone()),
+        }
+    }
+    let version = existing
+        .and_then(|p| p["Version"].as_str())
+        .unwrap_or("2012-10-17")
+        .to_string();
+    let mut doc = json!({ "Version": version, "Statement": statements });
+    if let Some(id) = existing.and_then(|p| p.get("Id")) {
+        doc["Id"] = id.clone();
+    }
+    doc
+}

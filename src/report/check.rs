@@ -1,0 +1,219 @@
+//! The drift report of `check`: JSON, human, JUnit XML and GitHub annotations.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt::Write;
+
+use super::{short, FORMAT_VERSION};
+use crate::plan::{Finding, Plan, Severity};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftEntry {
+    pub address: String,
+    pub kind: String,
+    pub field: String,
+    pub expected: Value,
+    pub actual: Value,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub format_version: &'static str,
+    pub account_id: String,
+    pub region: String,
+    pub in_sync: bool,
+    pub drift: Vec<DriftEntry>,
+    pub warnings: Vec<Finding>,
+    pub errors: Vec<Finding>,
+    pub requests: u64,
+}
+
+impl CheckReport {
+    pub fn new(account_id: &str, region: &str, plan: &Plan, strict: bool, requests: u64) -> CheckReport {
+        let mut drift: Vec<DriftEntry> = Vec::new();
+        for c in &plan.changes {
+            for d in &c.diffs {
+                drift.push(DriftEntry {
+                    address: c.address.clone(),
+                    kind: d.kind.clone(),
+                    field: d.field.clone(),
+                    expected: d.expected.clone(),
+                    actual: d.actual.clone(),
+                    severity: d.severity,
+                });
+            }
+        }
+        let mut warnings = Vec::new();
+        for w in &plan.warnings {
+            if strict && w.code == "subscription-pending" {
+                drift.push(DriftEntry {
+                    address: w.address.clone().unwrap_or_default(),
+                    kind: "subscription.pending".into(),
+                    field: "subscription_arn".into(),
+                    expected: Value::String("confirmed".into()),
+                    actual: Value::String("PendingConfirmation".into()),
+                    severity: Severity::Medium,
+                });
+            } else {
+                warnings.push(w.clone());
+            }
+        }
+        CheckReport {
+            format_version: FORMAT_VERSION,
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            in_sync: drift.is_empty() && plan.conflicts.is_empty(),
+            drift,
+            warnings,
+            errors: plan.conflicts.clone(),
+            requests,
+        }
+    }
+
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let mut last = "";
+        for d in &self.drift {
+            if d.address != last {
+                let symbol = if d.kind.ends_with(".missing") { "+" } else { "~" };
+                let _ = writeln!(out, "{symbol} {}", d.address);
+                last = &d.address;
+            }
+            let _ = writeln!(
+                out,
+                "    [{:?}] {} ({}): expected {}, actual {}",
+                d.severity,
+                d.field,
+                d.kind,
+                short(&d.expected),
+                short(&d.actual)
+            );
+        }
+        for e in &self.errors {
+            let _ = writeln!(out, "! {}", e.message);
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {}", w.message);
+        }
+        let resources = {
+            let mut a: Vec<&str> = self.drift.iter().map(|d| d.address.as_str()).collect();
+            a.dedup();
+            a.len()
+        };
+        if self.in_sync {
+            let _ = writeln!(
+                out,
+                "In sync: account {} ({}) matches the configuration; {} warning(s), {} requests.",
+                self.account_id,
+                self.region,
+                self.warnings.len(),
+                self.requests
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "Drift: {} difference(s) on {} resource(s), {} error(s), {} warning(s); run `trailwarden apply` to repair.",
+                self.drift.len(),
+                resources,
+                self.errors.len(),
+                self.warnings.len()
+            );
+        }
+        out
+    }
+
+    /// One test case per drifted resource, plus one passing case when in sync, so CI test
+    /// report viewers show the drift as failures.
+    pub fn junit(&self) -> String {
+        let mut cases: Vec<(String, Vec<&DriftEntry>)> = Vec::new();
+        for d in &self.drift {
+            match cases.iter_mut().find(|(a, _)| *a == d.address) {
+                Some((_, v)) => v.push(d),
+                None => cases.push((d.address.clone(), vec![d])),
+            }
+        }
+        let failures = cases.len() + self.errors.len();
+        let tests = failures.max(1);
+        let mut out = String::new();
+        let _ = writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+        let _ = writeln!(
+            out,
+            r#"<testsuites name="trailwarden check" tests="{tests}" failures="{failures}">"#
+        );
+        let _ = writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{tests}" failures="{failures}">"#,
+            xml(&format!("account {} {}", self.account_id, self.region))
+        );
+        for (address, entries) in &cases {
+            let _ = writeln!(out, r#"    <testcase classname="trailwarden.drift" name="{}">"#, xml(address));
+            let text: Vec<String> = entries
+                .iter()
+                .map(|d| format!("{} ({}): expected {}, actual {}", d.field, d.kind, short(&d.expected), short(&d.actual)))
+                .collect();
+            let _ = writeln!(
+                out,
+                r#"      <failure message="{}" type="drift">{}</failure>"#,
+                xml(&format!("{} difference(s)", entries.len())),
+                xml(&text.join("\n"))
+            );
+            let _ = writeln!(out, "    </testcase>");
+        }
+        for e in &self.errors {
+            let _ = writeln!(
+                out,
+                r#"    <testcase classname="trailwarden.error" name="{}"><failure message="{}" type="{}"/></testcase>"#,
+                xml(e.address.as_deref().unwrap_or(e.code)),
+                xml(&e.message),
+                e.code
+            );
+        }
+        if failures == 0 {
+            let _ = writeln!(out, r#"    <testcase classname="trailwarden" name="in-sync"/>"#);
+        }
+        let _ = writeln!(out, "  </testsuite>\n</testsuites>");
+        out
+    }
+
+    /// GitHub Actions workflow commands: one `::error` per drift entry, `::warning` per warning.
+    pub fn github(&self) -> String {
+        let mut out = String::new();
+        for d in &self.drift {
+            let _ = writeln!(
+                out,
+                "::error title=trailwarden drift: {}::{} {} ({}): expected {}, actual {}",
+                gh(&d.address),
+                gh(&d.address),
+                gh(&d.field),
+                gh(&d.kind),
+                gh(&short(&d.expected)),
+                gh(&short(&d.actual))
+            );
+        }
+        for e in &self.errors {
+            let _ = writeln!(out, "::error title=trailwarden::{}", gh(&e.message));
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "::warning title=trailwarden::{}", gh(&w.message));
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            if self.in_sync { "trailwarden: in sync" } else { "trailwarden: drift found" }
+        );
+        out
+    }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+fn gh(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A").replace("::", "%3A%3A")
+}

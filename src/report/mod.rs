@@ -1,0 +1,144 @@
+//! Renderers: every report is one data structure that serializes to JSON and renders to text
+//! from the same fields.
+
+pub mod check;
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt::Write;
+
+use crate::apply::ApplyOutcome;
+use crate::plan::{Change, Finding, Plan};
+
+/// Bumped when a field is removed or changes meaning; new fields may appear at any time.
+pub const FORMAT_VERSION: &str = "1";
+
+#[derive(Debug, Serialize)]
+pub struct PlanReport<'a> {
+    pub format_version: &'static str,
+    pub command: &'static str,
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub changes: Vec<ChangeView<'a>>,
+    pub warnings: &'a [Finding],
+    pub conflicts: &'a [Finding],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<&'a ApplyOutcome>,
+    pub requests: crate::aws::RequestStats,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangeView<'a> {
+    pub address: &'a str,
+    pub resource: &'a str,
+    pub action: crate::plan::Action,
+    pub diffs: &'a [crate::plan::FieldDiff],
+    /// The write requests this change makes, by API name.
+    pub requests: Vec<&'static str>,
+}
+
+impl<'a> PlanReport<'a> {
+    pub fn new(
+        command: &'static str,
+        account_id: &'a str,
+        region: &'a str,
+        plan: &'a Plan,
+        requests: crate::aws::RequestStats,
+    ) -> Self {
+        PlanReport {
+            format_version: FORMAT_VERSION,
+            command,
+            account_id,
+            region,
+            changes: plan.changes.iter().map(ChangeView::from).collect(),
+            warnings: &plan.warnings,
+            conflicts: &plan.conflicts,
+            outcome: None,
+            requests,
+        }
+    }
+}
+
+impl<'a> From<&'a Change> for ChangeView<'a> {
+    fn from(c: &'a Change) -> Self {
+        ChangeView {
+            address: &c.address,
+            resource: c.resource,
+            action: c.action,
+            diffs: &c.diffs,
+            requests: c.ops.iter().map(|o| o.api()).collect(),
+        }
+    }
+}
+
+pub fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Null => "(none)".to_string(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 120 {
+        let cut: String = s.chars().take(117).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+/// `+ create`, `~ update` lines with the fields that differ, then warnings and a summary.
+pub fn render_plan(plan: &Plan) -> String {
+    let mut out = String::new();
+    for c in &plan.changes {
+        let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
+        if c.action != crate::plan::Action::Create {
+            for d in &c.diffs {
+                let _ = writeln!(out, "    {}: {} -> {}", d.field, short(&d.actual), short(&d.expected));
+            }
+        }
+    }
+    for f in &plan.conflicts {
+        let _ = writeln!(out, "! {}", f.message);
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "warning: {}", w.message);
+    }
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "No changes. The monitoring chain matches the configuration.");
+    } else {
+        let count = |a| plan.changes.iter().filter(|c| c.action == a).count();
+        let _ = writeln!(
+            out,
+            "Plan: {} to create, {} to update, {} requests.",
+            count(crate::plan::Action::Create),
+            count(crate::plan::Action::Update),
+            plan.ops().count()
+        );
+    }
+    out
+}
+
+pub fn render_outcome(outcome: &ApplyOutcome) -> String {
+    let mut out = String::new();
+    let requests: usize = outcome.applied.iter().map(|a| a.requests).sum();
+    match &outcome.failed {
+        None => {
+            let _ = writeln!(
+                out,
+                "Apply complete: {} resources changed, {} requests.",
+                outcome.applied.len(),
+                requests
+            );
+        }
+        Some(f) => {
+            let _ = writeln!(
+                out,
+                "Apply stopped at {} ({}): {}\n{} resources were changed before that; run apply again to complete the rest.",
+                f.address,
+                f.api,
+                f.error,
+                outcome.applied.len()
+            );
+        }
+    }
+    out
+}

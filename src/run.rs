@@ -1,0 +1,273 @@
+//! Runs a parsed command and returns its exit code: 0 ok / in sync, 1 error, 2 changes or drift.
+
+use std::io::{IsTerminal, Read};
+use std::time::Duration;
+
+use crate::apply::{self, Progress, RetryPolicy};
+use crate::aws::{Aws, AwsError, ConnectOptions};
+use crate::cli::*;
+use crate::config::{self, Config, Overrides};
+use crate::desired;
+use crate::error::Error;
+use crate::model::{Actual, Desired, Target};
+use crate::plan::{self, Action, Plan};
+use crate::report::{self, check::CheckReport, PlanReport};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_ERROR: i32 = 1;
+pub const EXIT_CHANGES: i32 = 2;
+
+pub fn run(cli: Cli) -> i32 {
+    let result = match &cli.command {
+        Command::Presets(cmd) => crate::commands::presets(cmd, &cli.global),
+        Command::Pattern(cmd) => crate::commands::pattern(cmd, &cli.global),
+        Command::Permissions { for_ } => crate::commands::permissions(*for_, &cli.global),
+        _ => runtime().and_then(|rt| rt.block_on(run_async(&cli))),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e);
+            e.exit_code()
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Failed(format!("cannot start the async runtime: {e}")))
+}
+
+pub fn report_error(e: &Error) {
+    if let Error::Config(diags) = e {
+        for d in &diags.items {
+            eprintln!("{d}");
+        }
+    }
+    eprintln!("error: {e}");
+}
+
+async fn run_async(cli: &Cli) -> Result<i32, Error> {
+    match &cli.command {
+        Command::Plan(chain) => plan_or_apply(&cli.global, chain, false).await,
+        Command::Apply(chain) => plan_or_apply(&cli.global, chain, true).await,
+        Command::Check { chain, strict } => check(&cli.global, chain, *strict).await,
+        Command::Init { write } => crate::init::run(&cli.global, write).await,
+        Command::Scan(args) => crate::scan::run(&cli.global, args).await,
+        _ => unreachable!("handled synchronously"),
+    }
+}
+
+pub fn overrides(g: &GlobalArgs, c: &ChainArgs) -> Overrides {
+    Overrides {
+        config: g.config.clone(),
+        region: g.region.clone(),
+        profile: g.profile.clone(),
+        endpoint_url: g.endpoint_url.clone(),
+        presets: c.presets.clone(),
+        emails: c.emails.clone(),
+        bucket: c.bucket.clone(),
+        trail: c.trail.clone(),
+        adopt_trail: c.adopt_trail.clone(),
+        log_group: c.log_group.clone(),
+        retention_days: c.retention_days,
+    }
+}
+
+/// Everything validated and read: what is wanted, what is there, the plan.
+pub struct Session {
+    pub aws: Aws,
+    pub config: Config,
+    pub target: Target,
+    pub desired: Desired,
+    pub actual: Actual,
+    pub plan: Plan,
+}
+
+pub async fn connect(cfg: &Config) -> Result<Aws, Error> {
+    let aws = Aws::connect(&ConnectOptions {
+        region: cfg.region.clone(),
+        profile: cfg.profile.clone(),
+        endpoint_url: cfg.endpoint_url.clone(),
+    })
+    .await?;
+    // The region may come from the environment or the profile: validate it before any request.
+    if !config::REGIONS.contains(&aws.region()) {
+        let mut d = crate::diag::Diagnostics::default();
+        d.push(crate::diag::Diagnostic::error(
+            "region-unknown",
+            format!("unknown region `{}` (from the AWS environment or profile)", aws.region()),
+        ));
+        return Err(Error::Config(d));
+    }
+    Ok(aws)
+}
+
+pub async fn session(cfg: Config) -> Result<Session, Error> {
+    let aws = connect(&cfg).await?;
+    let id = aws.identity().await?;
+    let target = Target::new(&id.account_id, aws.region());
+    let mut desired = desired::build(&cfg, &target, None);
+    let mut actual = aws.read(&desired).await?;
+    if cfg.trail.adopt {
+        // Adoption: the existing trail's bucket, log group and role decide where the filters go.
+        let name = desired.trail.name.clone();
+        if let Some(t) = actual.trails.iter().find(|t| t.name == name).cloned() {
+            let adopted = desired::build(&cfg, &target, Some(&t));
+            if adopted != desired {
+                desired = adopted;
+                actual = aws.read(&desired).await?;
+            }
+        }
+    }
+    let plan = plan::plan(&desired, &actual);
+    Ok(Session {
+        aws,
+        config: cfg,
+        target,
+        desired,
+        actual,
+        plan,
+    })
+}
+
+fn print_config_warnings(cfg: &Config) {
+    for w in &cfg.warnings {
+        eprintln!("{w}");
+    }
+}
+
+async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Result<i32, Error> {
+    let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
+    print_config_warnings(&cfg);
+    if !matches!(g.output, OutputFormat::Human | OutputFormat::Json) {
+        return Err(Error::Input("--output junit|github is only for `check`".into()));
+    }
+    eprintln!("Reading the account...");
+    let s = session(cfg).await?;
+    let command = if apply_it { "apply" } else { "plan" };
+    let mut report = PlanReport::new(command, &s.target.account_id, &s.target.region, &s.plan, s.aws.requests());
+    let human = g.output == OutputFormat::Human;
+    if human {
+        println!(
+            "Account {} in {}, presets: {}",
+            s.target.account_id,
+            s.target.region,
+            s.config.presets.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        print!("{}", report::render_plan(&s.plan));
+    }
+    if !s.plan.conflicts.is_empty() {
+        if !human {
+            println!("{}", to_json(&report));
+        }
+        return Err(Error::Refused(format!(
+            "{} conflict(s) must be resolved first; nothing was changed",
+            s.plan.conflicts.len()
+        )));
+    }
+    if !apply_it || s.plan.is_empty() {
+        if !human {
+            println!("{}", to_json(&report));
+        }
+        return Ok(if s.plan.is_empty() { EXIT_OK } else if apply_it { EXIT_OK } else { EXIT_CHANGES });
+    }
+    if !g.yes {
+        confirm(g, &s.plan)?;
+    }
+    let mut progress = StderrProgress;
+    let outcome = apply::apply(&s.plan, &s.aws, &RetryPolicy::default(), &mut progress).await;
+    let requests = s.aws.requests();
+    report.requests = requests;
+    report.outcome = Some(&outcome);
+    if human {
+        print!("{}", report::render_outcome(&outcome));
+        let emails: Vec<&String> = s.desired.topics.iter().flat_map(|t| t.emails.iter()).collect();
+        let subscribed = s.plan.changes.iter().any(|c| c.resource == "sns_subscription");
+        if outcome.failed.is_none() && subscribed && !emails.is_empty() {
+            println!(
+                "AWS sent a confirmation email to each new subscriber; alarms notify nobody until the link in it is clicked."
+            );
+        }
+    } else {
+        println!("{}", to_json(&report));
+    }
+    match &outcome.failed {
+        None => Ok(EXIT_OK),
+        Some(f) => Err(Error::Failed(format!("apply failed at {} ({}): {}", f.address, f.api, f.error))),
+    }
+}
+
+fn confirm(g: &GlobalArgs, plan: &Plan) -> Result<(), Error> {
+    if g.no_input || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Error::Refused(
+            "refusing to apply without confirmation: no terminal to ask on (pass --yes to apply non-interactively)".into(),
+        ));
+    }
+    let n = plan.ops().count();
+    let ok = dialoguer::Confirm::new()
+        .with_prompt(format!("Apply these changes ({n} requests)?"))
+        .default(false)
+        .interact()
+        .map_err(|e| Error::Refused(format!("not applied: {e}")))?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Refused("not applied: cancelled".into()))
+    }
+}
+
+struct StderrProgress;
+impl Progress for StderrProgress {
+    fn start(&mut self, address: &str, action: Action) {
+        eprintln!("{} {address} ...", action.symbol());
+    }
+    fn retry(&mut self, address: &str, api: &str, error: &AwsError, delay: Duration) {
+        eprintln!(
+            "  {address}: {api} not ready yet ({}); retrying in {:.0?}",
+            error.code().unwrap_or("error"),
+            delay
+        );
+    }
+    fn done(&mut self, address: &str, action: Action) {
+        let verb = match action {
+            Action::Create => "created",
+            Action::Update => "updated",
+            Action::Replace => "replaced",
+            Action::Delete => "deleted",
+        };
+        eprintln!("  {address} {verb}");
+    }
+}
+
+async fn check(g: &GlobalArgs, chain: &ChainArgs, strict: bool) -> Result<i32, Error> {
+    let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
+    print_config_warnings(&cfg);
+    let s = session(cfg).await?;
+    let report = CheckReport::new(&s.target.account_id, &s.target.region, &s.plan, strict, s.aws.requests().total);
+    match g.output {
+        OutputFormat::Human => print!("{}", report.human()),
+        OutputFormat::Json => println!("{}", to_json(&report)),
+        OutputFormat::Junit => print!("{}", report.junit()),
+        OutputFormat::Github => print!("{}", report.github()),
+    }
+    if !report.errors.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    Ok(if report.in_sync { EXIT_OK } else { EXIT_CHANGES })
+}
+
+pub fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// Read all of stdin (for `pattern test` without files).
+pub fn read_stdin() -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::Input(format!("cannot read stdin: {e}")))?;
+    Ok(buf)
+}

@@ -1,0 +1,319 @@
+//! Shared helpers for integration tests that talk to the local AWS emulator
+//! (moto behind `tests/emulator/server.py`; see `tests/emulator/README.md`).
+//!
+//! ```ignore
+//! mod common;
+//! use common::{unique_account, Emulator};
+//!
+//! #[tokio::test]
+//! async fn something() {
+//!     let emu = Emulator::shared();
+//!     let account = unique_account();
+//!     let cfg = emu.sdk_config(&account, "us-east-1").await;
+//!     let sns = aws_sdk_sns::Client::new(&cfg);
+//!     let s3 = common::s3_client(&cfg);
+//!     // ... exercise code under test ...
+//!     let writes = emu.write_requests_for_account(&account);
+//! }
+//! ```
+//!
+//! Account isolation: every 12-digit account gets its own, empty moto state.
+//! The emulator maps an access key id of the form `TWEM<account>AAAA` onto that
+//! account, so a config from [`Emulator::sdk_config`] with a fresh
+//! [`unique_account`] sees nothing created by other tests, even on the shared
+//! server. Requests are logged with their account too, so request counting
+//! stays exact while other tests run in parallel.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long a freshly spawned server may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Timeout for one harness HTTP exchange.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Region used when a test does not care.
+pub const DEFAULT_REGION: &str = "us-east-1";
+/// Secret key paired with every emulator access key (moto does not check signatures).
+pub const SECRET_ACCESS_KEY: &str = "trailwarden-emulator-secret";
+
+/// A running emulator process.
+pub struct Emulator {
+    /// `http://127.0.0.1:<port>`, to be used as the SDK `endpoint_url`.
+    pub endpoint: String,
+    pub port: u16,
+    /// Where the server's stdout/stderr go; shown when something fails.
+    pub log_file: PathBuf,
+    child: Mutex<Option<Child>>,
+}
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `tests/emulator/ensure-venv.sh` once per test process and returns the
+/// venv's python.
+fn venv_python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let script = repo_root().join("tests/emulator/ensure-venv.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .current_dir(repo_root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        if !out.status.success() {
+            panic!(
+                "{} failed ({}):\n{}{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let printed = String::from_utf8_lossy(&out.stdout);
+        let python = printed
+            .lines()
+            .last()
+            .map(|l| PathBuf::from(l.trim()))
+            .filter(|p| p.is_file())
+            .unwrap_or_else(|| repo_root().join(".venv-emulator/bin/python"));
+        assert!(python.is_file(), "no python at {}", python.display());
+        python
+    })
+}
+
+fn scratch_path(kind: &str) -> PathBuf {
+    static SEQ: AtomicU32 = AtomicU32::new(0);
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!(
+        "trailwarden-emulator-{}-{}.{}",
+        std::process::id(),
+        n,
+        kind
+    ))
+}
+
+impl Emulator {
+    /// Starts a private emulator; it is stopped when the value is dropped (and,
+    /// failing that, when this test process exits).
+    pub fn start() -> Emulator {
+        let python = venv_python();
+        let port_file = scratch_path("port");
+        let log_file = scratch_path("log");
+        let _ = std::fs::remove_file(&port_file);
+        let log = std::fs::File::create(&log_file)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_file.display()));
+        let log2 = log.try_clone().expect("clone log handle");
+        let started = Instant::now();
+        let mut child = Command::new(python)
+            .arg(repo_root().join("tests/emulator/server.py"))
+            .args(["--port", "0", "--port-file"])
+            .arg(&port_file)
+            .args(["--parent-pid", &std::process::id().to_string()])
+            .current_dir(repo_root())
+            .env_remove("MOTO_ACCOUNT_ID")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot spawn emulator with {}: {e}", python.display()));
+
+        let fail = |child: &mut Child, why: String| -> ! {
+            let _ = child.kill();
+            let _ = child.wait();
+            let output = std::fs::read_to_string(&log_file).unwrap_or_default();
+            panic!("emulator did not start: {why}\n--- {} ---\n{output}", log_file.display());
+        };
+
+        let port = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                if let Ok(port) = text.trim().parse::<u16>() {
+                    break port;
+                }
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                fail(&mut child, format!("server exited with {status}"));
+            }
+            if started.elapsed() > START_TIMEOUT {
+                fail(&mut child, format!("no port file after {START_TIMEOUT:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        };
+        let _ = std::fs::remove_file(&port_file);
+
+        loop {
+            if TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(1)).is_ok() {
+                break;
+            }
+            if started.elapsed() > START_TIMEOUT {
+                fail(&mut child, format!("port {port} not accepting connections after {START_TIMEOUT:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+
+        Emulator {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+            log_file,
+            child: Mutex::new(Some(child)),
+        }
+    }
+
+    /// One emulator per test binary, started on first use. It is never
+    /// dropped; the server notices that this process is gone and exits.
+    pub fn shared() -> &'static Emulator {
+        static SHARED: OnceLock<Emulator> = OnceLock::new();
+        SHARED.get_or_init(Emulator::start)
+    }
+
+    /// Stops the server now (also done on drop).
+    pub fn stop(&self) {
+        if let Some(mut child) = self.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SDK configuration pointing at this emulator, with credentials that
+    /// select `account` (see the module docs) and the given region.
+    pub async fn sdk_config(&self, account: &str, region: &str) -> aws_config::SdkConfig {
+        let credentials = aws_sdk_sts::config::Credentials::new(
+            access_key_for(account),
+            SECRET_ACCESS_KEY,
+            None,
+            None,
+            "trailwarden-emulator",
+        );
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(credentials)
+            .load()
+            .await
+    }
+
+    /// Every AWS request the server has seen since start (or the last
+    /// [`reset_requests`](Self::reset_requests)), oldest first. Each entry has
+    /// `service`, `operation`, `method`, `account` and `region`.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        let body = self.http("GET", "/_harness/requests");
+        match serde_json::from_str::<serde_json::Value>(&body) {
+            Ok(serde_json::Value::Array(items)) => items,
+            other => panic!("unexpected /_harness/requests answer: {other:?} ({body})"),
+        }
+    }
+
+    /// Requests made with `account`'s credentials. Prefer this to
+    /// `reset_requests` on the shared server, where tests run in parallel.
+    pub fn requests_for_account(&self, account: &str) -> Vec<serde_json::Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r["account"].as_str() == Some(account))
+            .collect()
+    }
+
+    /// Requests by `account` whose operation may change state (see [`is_read_only`]).
+    pub fn write_requests_for_account(&self, account: &str) -> Vec<serde_json::Value> {
+        self.requests_for_account(account)
+            .into_iter()
+            .filter(|r| !is_read_only(r["operation"].as_str().unwrap_or("")))
+            .collect()
+    }
+
+    /// Forgets the request log (for every account).
+    pub fn reset_requests(&self) {
+        self.http("POST", "/_harness/requests/reset");
+    }
+
+    /// Wipes all emulated AWS state (every account). The request log is kept.
+    pub fn reset(&self) {
+        self.http("POST", "/moto-api/reset");
+    }
+
+    /// Minimal HTTP/1.1 exchange with the server; panics unless it answers 2xx.
+    fn http(&self, method: &str, path: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
+            .unwrap_or_else(|e| panic!("cannot connect to emulator at {}: {e}", self.endpoint));
+        stream.set_read_timeout(Some(HTTP_TIMEOUT)).ok();
+        stream.set_write_timeout(Some(HTTP_TIMEOUT)).ok();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        );
+        stream.write_all(request.as_bytes()).expect("send harness request");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read harness response");
+        let _ = stream.shutdown(Shutdown::Both);
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("malformed HTTP response to {method} {path}: {text:?}"));
+        let status_ok = head
+            .split_whitespace()
+            .nth(1)
+            .is_some_and(|code| code.starts_with('2'));
+        assert!(status_ok, "{method} {path} failed: {head}\n{body}");
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            return dechunk(body);
+        }
+        body.to_string()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_file(&self.log_file);
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// A fresh 12-digit account id, different on every call within this process
+/// and (via the process id) from ones other test processes use.
+pub fn unique_account() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed) % 1_000_000;
+    format!("9{:05}{:06}", std::process::id() % 100_000, n)
+}
+
+/// The access key id that makes the emulator act as `account`.
+pub fn access_key_for(account: &str) -> String {
+    assert!(
+        account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()),
+        "account id must be 12 digits, got {account:?}"
+    );
+    format!("TWEM{account}AAAA")
+}
+
+/// Whether an operation name only reads state (Get*, Describe*, List*, Head*, ...).
+pub fn is_read_only(operation: &str) -> bool {
+    const READ_PREFIXES: [&str; 7] = ["Get", "Describe", "List", "Head", "Lookup", "Filter", "Test"];
+    READ_PREFIXES.iter().any(|p| operation.starts_with(p))
+}
+
+/// An S3 client for `cfg` using path-style addressing (the emulator has no
+/// per-bucket host names).
+pub fn s3_client(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(cfg).force_path_style(true).build();
+    aws_sdk_s3::Client::from_conf(conf)
+}

@@ -1,0 +1,653 @@
+#!/usr/bin/env python3
+"""Local AWS emulator for trailwarden's integration tests.
+
+Runs moto's server application in this process, behind a WSGI middleware that
+smooths over the places where the current Rust AWS SDK and moto disagree on
+the wire (see README.md next to this file), keeps a log of every AWS request
+and maps credentials onto moto accounts.
+
+Usage:
+    server.py --port 0 --port-file /tmp/x.port [--parent-pid PID] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import gzip
+import io
+import json
+import logging
+import math
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs, unquote
+
+# Account selection must come from the request, never from the environment.
+os.environ.pop("MOTO_ACCOUNT_ID", None)
+
+import cbor2  # noqa: E402
+import botocore.session  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+DEFAULT_ACCOUNT = "123456789012"
+
+# Access key ids of the form TWEM<12-digit account>XXXX (20 characters, the
+# last four any of A-Z0-9) select that moto account. Any other key falls back
+# to moto's own resolution (x-moto-account-id header, keys moto issued,
+# otherwise the default account).
+ACCESS_KEY_ACCOUNT_RE = re.compile(r"^TWEM(\d{12})[A-Z0-9]{4}$")
+AUTH_ACCESS_KEY_RE = re.compile(r"Credential=([^/,\s]+)/")
+AUTH_SCOPE_RE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+
+CBOR_PATH_RE = re.compile(r"^/service/([^/]+)/operation/([^/?]+)$")
+CLOUDWATCH_TARGET_PREFIX = "GraniteServiceVersion20100801"
+
+S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+# Signing name -> service name used in the request log.
+SERVICE_ALIASES = {"monitoring": "cloudwatch"}
+
+# S3 sub-resources (query keys) -> operation name suffix.
+S3_SUBRESOURCES = {
+    "accelerate": "BucketAccelerateConfiguration",
+    "acl": "BucketAcl",
+    "analytics": "BucketAnalyticsConfiguration",
+    "cors": "BucketCors",
+    "encryption": "BucketEncryption",
+    "intelligent-tiering": "BucketIntelligentTieringConfiguration",
+    "inventory": "BucketInventoryConfiguration",
+    "lifecycle": "BucketLifecycleConfiguration",
+    "location": "BucketLocation",
+    "logging": "BucketLogging",
+    "metrics": "BucketMetricsConfiguration",
+    "notification": "BucketNotificationConfiguration",
+    "object-lock": "ObjectLockConfiguration",
+    "ownershipControls": "BucketOwnershipControls",
+    "policy": "BucketPolicy",
+    "policyStatus": "BucketPolicyStatus",
+    "publicAccessBlock": "PublicAccessBlock",
+    "replication": "BucketReplication",
+    "requestPayment": "BucketRequestPayment",
+    "tagging": "BucketTagging",
+    "versioning": "BucketVersioning",
+    "website": "BucketWebsite",
+}
+S3_OBJECT_SUBRESOURCES = {
+    "acl": "ObjectAcl",
+    "tagging": "ObjectTagging",
+    "retention": "ObjectRetention",
+    "legal-hold": "ObjectLegalHold",
+    "attributes": "ObjectAttributes",
+}
+METHOD_VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}
+
+log = logging.getLogger("trailwarden-emulator")
+
+
+# --------------------------------------------------------------------------
+# Request bookkeeping
+# --------------------------------------------------------------------------
+
+
+class RequestLog:
+    """Thread-safe in-memory list of requests, mirrored to a JSON-lines file."""
+
+    def __init__(self, path: str | None):
+        self._lock = threading.Lock()
+        self._entries: list[dict[str, Any]] = []
+        self._path = path
+
+    def append(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, separators=(",", ":"))
+        with self._lock:
+            self._entries.append(entry)
+            if self._path:
+                with open(self._path, "a", encoding="utf-8") as fh:
+                    fh.write(line + "\n")
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> int:
+        with self._lock:
+            n = len(self._entries)
+            self._entries.clear()
+            return n
+
+
+def read_body(environ: dict[str, Any]) -> bytes:
+    """Read the whole request body and put an equivalent stream back."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    body = b""
+    if stream is not None:
+        if length > 0:
+            body = stream.read(length)
+        elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get(
+            "wsgi.input_terminated"
+        ):
+            body = stream.read()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    return body
+
+
+def access_key_of(environ: dict[str, Any]) -> str | None:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    m = AUTH_ACCESS_KEY_RE.search(auth)
+    if m:
+        return m.group(1)
+    qs = parse_qs(environ.get("QUERY_STRING", ""))
+    for key in ("X-Amz-Credential", "AWSAccessKeyId"):
+        if key in qs:
+            return qs[key][0].split("/")[0]
+    return None
+
+
+def signing_scope(environ: dict[str, Any]) -> tuple[str | None, str | None]:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    m = AUTH_SCOPE_RE.search(auth)
+    if m:
+        return m.group(1), m.group(2)
+    return None, None
+
+
+def s3_operation(method: str, path: str, query: dict[str, list[str]], environ: dict[str, Any]) -> str:
+    if "x-id" in query:
+        return query["x-id"][0]
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return "ListBuckets" if method == "GET" else f"{method.title()}Service"
+    is_object = len(parts) > 1
+    verb = METHOD_VERBS.get(method, method.title())
+    if is_object:
+        for key, suffix in S3_OBJECT_SUBRESOURCES.items():
+            if key in query:
+                return verb + suffix
+        if method == "POST" and "uploads" in query:
+            return "CreateMultipartUpload"
+        if method == "POST" and "uploadId" in query:
+            return "CompleteMultipartUpload"
+        if method == "PUT" and "partNumber" in query:
+            return "UploadPart"
+        if method == "DELETE" and "uploadId" in query:
+            return "AbortMultipartUpload"
+        if method == "GET" and "uploadId" in query:
+            return "ListParts"
+        if method == "PUT" and environ.get("HTTP_X_AMZ_COPY_SOURCE"):
+            return "CopyObject"
+        return {
+            "GET": "GetObject",
+            "PUT": "PutObject",
+            "HEAD": "HeadObject",
+            "DELETE": "DeleteObject",
+            "POST": "PostObject",
+        }.get(method, method.title() + "Object")
+    # Bucket level.
+    if method == "HEAD":
+        return "HeadBucket"
+    if method == "POST" and "delete" in query:
+        return "DeleteObjects"
+    for key, suffix in S3_SUBRESOURCES.items():
+        if key in query:
+            return verb + suffix
+    if method == "GET":
+        if query.get("list-type", [""])[0] == "2":
+            return "ListObjectsV2"
+        if "versions" in query:
+            return "ListObjectVersions"
+        if "uploads" in query:
+            return "ListMultipartUploads"
+        return "ListObjects"
+    return {"PUT": "CreateBucket", "DELETE": "DeleteBucket"}.get(method, method.title() + "Bucket")
+
+
+def describe_request(environ: dict[str, Any], body: bytes | None) -> dict[str, Any]:
+    method = environ.get("REQUEST_METHOD", "GET")
+    path = environ.get("PATH_INFO", "")
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    scope_region, scope_service = signing_scope(environ)
+    service = SERVICE_ALIASES.get(scope_service or "", scope_service)
+    operation = None
+
+    m = CBOR_PATH_RE.match(path)
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if m:
+        operation = m.group(2)
+        if service is None and m.group(1) == CLOUDWATCH_TARGET_PREFIX:
+            service = "cloudwatch"
+    elif target:
+        operation = target.rsplit(".", 1)[-1]
+    elif "Action" in query:
+        operation = query["Action"][0]
+    elif body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            operation = form["Action"][0]
+    if operation is None and service == "s3":
+        operation = s3_operation(method, unquote(path), query, environ)
+
+    return {
+        "service": service or "unknown",
+        "operation": operation or "unknown",
+        "method": method,
+        "account": environ.get("HTTP_X_MOTO_ACCOUNT_ID") or account_for_key(access_key_of(environ)),
+        "region": scope_region,
+    }
+
+
+def account_for_key(access_key: str | None) -> str:
+    if access_key:
+        m = ACCESS_KEY_ACCOUNT_RE.match(access_key)
+        if m:
+            return m.group(1)
+        try:
+            from moto.iam.models import get_account_id_from
+
+            return get_account_id_from(access_key)
+        except Exception:  # pragma: no cover - defensive
+            pass
+    return DEFAULT_ACCOUNT
+
+
+# --------------------------------------------------------------------------
+# CloudWatch: Smithy RPC v2 CBOR <-> AWS JSON 1.0
+# --------------------------------------------------------------------------
+
+
+def _epoch(value: dt.datetime) -> float:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.timestamp()
+
+
+def cbor_to_json_value(value: Any) -> Any:
+    """Turn a decoded CBOR request document into JSON-compatible data."""
+    if isinstance(value, dict):
+        return {
+            str(k): cbor_to_json_value(v)
+            for k, v in value.items()
+            if v is not None and v is not cbor2.undefined
+        }
+    if isinstance(value, (list, tuple)):
+        return [cbor_to_json_value(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return _epoch(value)
+    if isinstance(value, cbor2.CBORTag):
+        if value.tag == 1:
+            return value.value
+        return cbor_to_json_value(value.value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def _parse_timestamp(value: Any) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return _epoch(value)
+    text = str(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return _epoch(dt.datetime.fromisoformat(text))
+
+
+def json_to_cbor_value(value: Any, shape: Any) -> Any:
+    """Shape-directed conversion of moto's JSON output into CBOR-ready data."""
+    if value is None:
+        return None
+    type_name = getattr(shape, "type_name", None)
+    if type_name == "structure" and isinstance(value, dict):
+        members = shape.members
+        by_wire = {}
+        for name, member in members.items():
+            by_wire[member.serialization.get("name", name)] = (name, member)
+        out = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            if key in members:
+                out[key] = json_to_cbor_value(item, members[key])
+            elif key in by_wire:
+                name, member = by_wire[key]
+                out[name] = json_to_cbor_value(item, member)
+            else:
+                out[key] = json_to_cbor_value(item, None)
+        return out
+    if type_name == "list" and isinstance(value, list):
+        return [json_to_cbor_value(v, shape.member) for v in value]
+    if type_name == "map" and isinstance(value, dict):
+        return {str(k): json_to_cbor_value(v, shape.value) for k, v in value.items()}
+    if type_name == "timestamp":
+        return cbor2.CBORTag(1, _parse_timestamp(value))
+    if type_name in ("double", "float"):
+        if isinstance(value, str):
+            special = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+            if value in special:
+                return special[value]
+        return float(value)
+    if type_name in ("integer", "long", "short", "byte"):
+        return int(value)
+    if type_name == "boolean":
+        if isinstance(value, str):
+            return value.lower() == "true"
+        return bool(value)
+    if type_name == "blob":
+        if isinstance(value, str):
+            return base64.b64decode(value)
+        return bytes(value)
+    if type_name == "string" and not isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): json_to_cbor_value(v, None) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [json_to_cbor_value(v, None) for v in value]
+    return value
+
+
+def _sanitize_error_code(code: str) -> str:
+    code = code.split(":", 1)[0]
+    return code.rsplit("#", 1)[-1]
+
+
+class CloudWatchCbor:
+    def __init__(self) -> None:
+        self.model = botocore.session.get_session().get_service_model("cloudwatch")
+
+    def handle(self, app: Callable, environ: dict[str, Any], start_response: Callable, op: str, body: bytes) -> Iterable[bytes]:
+        if environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
+            body = gzip.decompress(body)
+        try:
+            document = cbor2.loads(body) if body else {}
+        except Exception as exc:
+            return self._error(start_response, "400 Bad Request", "SerializationException", f"invalid CBOR body: {exc}")
+        if document is None:
+            document = {}
+        payload = json.dumps(cbor_to_json_value(document)).encode("utf-8")
+
+        environ["PATH_INFO"] = "/"
+        environ["RAW_URI"] = "/"
+        environ["REQUEST_URI"] = "/"
+        environ["QUERY_STRING"] = ""
+        environ["REQUEST_METHOD"] = "POST"
+        environ["CONTENT_TYPE"] = "application/x-amz-json-1.0"
+        environ["CONTENT_LENGTH"] = str(len(payload))
+        environ["HTTP_X_AMZ_TARGET"] = f"{CLOUDWATCH_TARGET_PREFIX}.{op}"
+        environ["wsgi.input"] = io.BytesIO(payload)
+        for key in ("HTTP_SMITHY_PROTOCOL", "HTTP_CONTENT_ENCODING", "HTTP_ACCEPT"):
+            environ.pop(key, None)
+
+        try:
+            status, headers, data = call_app(app, environ)
+        except Exception as exc:
+            log.error("emulator failure in CloudWatch %s: %s: %s", op, type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.INFO))
+            return self._error(start_response, "500 Internal Server Error", "InternalFailure", f"{type(exc).__name__}: {exc}")
+        code = int(status.split(" ", 1)[0])
+        out_headers = [
+            (k, v)
+            for k, v in headers
+            if k.lower() not in ("content-type", "content-length", "x-amzn-errortype", "content-encoding")
+        ]
+        out_headers.append(("Content-Type", "application/cbor"))
+        out_headers.append(("smithy-protocol", "rpc-v2-cbor"))
+
+        if code >= 300:
+            encoded = cbor2.dumps(self._error_document(code, data))
+        else:
+            try:
+                operation = self.model.operation_model(op)
+                output_shape = operation.output_shape
+            except Exception:
+                output_shape = None
+            try:
+                parsed = json.loads(data) if data.strip() else {}
+            except ValueError:
+                return self._error(start_response, "500 Internal Server Error", "InternalFailure",
+                                   "emulator returned a non-JSON body: " + data[:200].decode("utf-8", "replace"))
+            converted = json_to_cbor_value(parsed, output_shape) if output_shape is not None else {}
+            encoded = cbor2.dumps(converted)
+        out_headers.append(("Content-Length", str(len(encoded))))
+        start_response(status, out_headers)
+        return [encoded]
+
+    @staticmethod
+    def _error_document(code: int, data: bytes) -> dict[str, Any]:
+        err_type = "InternalFailure" if code >= 500 else "ValidationError"
+        message = data.decode("utf-8", "replace")[:500]
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            if parsed.get("__type"):
+                err_type = _sanitize_error_code(str(parsed["__type"]))
+            for key in ("message", "Message", "errorMessage"):
+                if parsed.get(key):
+                    message = str(parsed[key])
+                    break
+        return {"__type": err_type, "message": message}
+
+    @staticmethod
+    def _error(start_response: Callable, status: str, err_type: str, message: str) -> Iterable[bytes]:
+        encoded = cbor2.dumps({"__type": err_type, "message": message})
+        start_response(
+            status,
+            [
+                ("Content-Type", "application/cbor"),
+                ("smithy-protocol", "rpc-v2-cbor"),
+                ("Content-Length", str(len(encoded))),
+            ],
+        )
+        return [encoded]
+
+
+# --------------------------------------------------------------------------
+# S3 GetBucketVersioning
+# --------------------------------------------------------------------------
+
+
+def fix_versioning_xml(data: bytes) -> bytes:
+    """Re-root moto's versioning document as <VersioningConfiguration>."""
+    children: list[tuple[str, str]] = []
+    text = data.strip()
+    if text:
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError:
+            return data
+        local = root.tag.rsplit("}", 1)[-1]
+        if local == "VersioningConfiguration" and root.tag.startswith("{" + S3_NS):
+            return data
+        for child in root:
+            name = child.tag.rsplit("}", 1)[-1]
+            if name in ("Status", "MfaDelete", "MFADelete") and (child.text or "").strip():
+                children.append(("MfaDelete" if name == "MFADelete" else name, child.text.strip()))
+    out = ET.Element("VersioningConfiguration", {"xmlns": S3_NS})
+    for name, value in children:
+        ET.SubElement(out, name).text = value
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(out, encoding="utf-8", short_empty_elements=True)
+
+
+# --------------------------------------------------------------------------
+# WSGI plumbing
+# --------------------------------------------------------------------------
+
+
+def call_app(app: Callable, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    captured: dict[str, Any] = {}
+
+    def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+        captured["status"] = status
+        captured["headers"] = list(headers)
+        return lambda _chunk: None
+
+    result = app(environ, _start)
+    try:
+        data = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close:
+            close()
+    return captured.get("status", "500 Internal Server Error"), captured.get("headers", []), data
+
+
+def _json_response(start_response: Callable, status: str, value: Any) -> Iterable[bytes]:
+    data = json.dumps(value).encode("utf-8")
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+class HarnessMiddleware:
+    def __init__(self, app: Callable, request_log: RequestLog):
+        self.app = app
+        self.log = request_log
+        self.cloudwatch = CloudWatchCbor()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+
+        if path.startswith("/_harness/"):
+            return self._harness(path, method, start_response)
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+
+        # Map TWEM<account>XXXX access keys onto moto's per-account state.
+        if "HTTP_X_MOTO_ACCOUNT_ID" not in environ:
+            m = ACCESS_KEY_ACCOUNT_RE.match(access_key_of(environ) or "")
+            if m:
+                environ["HTTP_X_MOTO_ACCOUNT_ID"] = m.group(1)
+
+        body: bytes | None = None
+        cbor_match = CBOR_PATH_RE.match(path)
+        form = environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
+        if cbor_match or form:
+            body = read_body(environ)
+
+        entry = describe_request(environ, body)
+        self.log.append(entry)
+
+        if cbor_match and method == "POST":
+            if cbor_match.group(1) == CLOUDWATCH_TARGET_PREFIX:
+                return self.cloudwatch.handle(self.app, environ, start_response, cbor_match.group(2), body or b"")
+
+        if entry["service"] == "s3" and entry["operation"] == "GetBucketVersioning":
+            status, headers, data = call_app(self.app, environ)
+            if status.startswith("200") and data.strip():
+                data = fix_versioning_xml(data)
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                headers.append(("Content-Length", str(len(data))))
+            start_response(status, headers)
+            return [data]
+
+        try:
+            return self.app(environ, start_response)
+        except Exception as exc:
+            log.error("emulator failure in %s %s: %s: %s", entry["service"], entry["operation"], type(exc).__name__, exc,
+                      exc_info=log.isEnabledFor(logging.INFO))
+            data = f"{type(exc).__name__}: {exc}".encode("utf-8")
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
+            return [data]
+
+    def _harness(self, path: str, method: str, start_response: Callable) -> Iterable[bytes]:
+        if path == "/_harness/requests" and method == "GET":
+            return _json_response(start_response, "200 OK", self.log.snapshot())
+        if path == "/_harness/requests/reset" and method == "POST":
+            return _json_response(start_response, "200 OK", {"cleared": self.log.clear()})
+        if path == "/_harness/health":
+            return _json_response(start_response, "200 OK", {"status": "ok"})
+        return _json_response(start_response, "404 Not Found", {"error": f"no harness route {method} {path}"})
+
+
+# --------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------
+
+
+def watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(0.5)
+        gone = os.getppid() != parent_pid
+        if not gone:
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                gone = True
+            except PermissionError:
+                pass
+        if gone:
+            os._exit(0)
+
+
+def write_port_file(path: str, port: int) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="ascii") as fh:
+        fh.write(f"{port}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process goes away")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
+
+    if args.parent_pid:
+        threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
+
+    def _stop(_signum: int, _frame: Any) -> None:
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    app = HarnessMiddleware(moto_app, RequestLog(os.environ.get("TRAILWARDEN_EMULATOR_LOG")))
+
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    port = server.socket.getsockname()[1]
+    os.environ["MOTO_PORT"] = str(port)
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    print(f"trailwarden emulator listening on http://{args.host}:{port}", file=sys.stderr, flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
