@@ -589,3 +589,41 @@ async fn errors_name_the_api_and_code() {
     assert_eq!(err.code(), Some("TrailNotFoundException"));
     assert!(err.to_string().starts_with("cloudtrail:StartLogging failed: "));
 }
+
+#[tokio::test]
+async fn missing_credentials_are_explained() {
+    let emu = Emulator::shared();
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(&emu.endpoint)
+        .build();
+    let aws = Aws::connect_with(config).await.expect("connect");
+    let err = aws.identity().await.expect_err("no credentials");
+    assert!(matches!(err, AwsError::NoCredentials(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("--profile") && text.contains("aws sso login"), "{text}");
+    println!("{text}");
+    assert_eq!(aws.requests().total, 0);
+
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    assert!(matches!(
+        Aws::connect_with(config).await,
+        Err(AwsError::NoRegion)
+    ));
+}
+
+#[tokio::test]
+async fn connect_uses_the_options() {
+    let emu = Emulator::shared();
+    let aws = Aws::connect(&trailwarden::aws::ConnectOptions {
+        region: Some("eu-central-1".to_string()),
+        profile: None,
+        endpoint_url: Some(emu.endpoint.clone()),
+    })
+    .await
+    .expect("connect");
+    assert_eq!(aws.region(), "eu-central-1");
+}

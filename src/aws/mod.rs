@@ -19,7 +19,6 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 use std::error::Error as StdError;
@@ -139,7 +138,7 @@ where
             message: err.message().unwrap_or_default().to_string(),
         };
     }
-    let detail = DisplayErrorContext(&err).to_string();
+    let detail = error_chain(&err);
     match &err {
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
             if detail.to_ascii_lowercase().contains("credential") =>
@@ -151,6 +150,21 @@ where
             None => AwsError::Other(format!("{api} failed: {detail}")),
         },
     }
+}
+
+/// The messages of an error and its sources, each cut to its first sentence.
+fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        let first = text.split(". ").next().unwrap_or_default().trim();
+        if !first.is_empty() && first != "other" && parts.last().map(String::as_str) != Some(first) {
+            parts.push(first.to_string());
+        }
+        current = e.source();
+    }
+    parts.join(": ")
 }
 
 /// Counts every HTTP attempt of the clients it is installed in.

@@ -1,0 +1,388 @@
+use super::*;
+use crate::apply::{apply, NoProgress, RetryPolicy};
+use crate::config::{self, Overrides};
+use crate::fake::FakeAccount;
+use std::time::Duration;
+
+const ACCOUNT: &str = "111122223333";
+
+fn desired_from(text: &str) -> Desired {
+    let cfg = config::from_str("test.toml", text, &Overrides::default()).expect("valid config");
+    crate::desired::build(&cfg, &Target::new(ACCOUNT, "us-east-1"), None)
+}
+
+fn basic() -> Desired {
+    desired_from("emails = [\"sec@example.com\"]\n")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap()
+}
+
+fn no_wait() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 5,
+        first_delay: Duration::ZERO,
+        max_delay: Duration::ZERO,
+    }
+}
+
+/// An account where everything was applied by trailwarden.
+fn applied(d: &Desired) -> FakeAccount {
+    let fake = FakeAccount::new(Actual::default());
+    let p = plan(d, &fake.snapshot());
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none(), "{out:?}");
+    fake
+}
+
+fn kinds(p: &Plan) -> Vec<String> {
+    p.changes.iter().flat_map(|c| c.diffs.iter().map(|d| d.kind.clone())).collect()
+}
+
+#[test]
+fn empty_account_plans_every_resource_in_dependency_order() {
+    let d = basic();
+    let p = plan(&d, &Actual::default());
+    let addrs: Vec<&str> = p.changes.iter().map(|c| c.address.as_str()).collect();
+    assert_eq!(
+        addrs,
+        vec![
+            "s3_bucket.trailwarden-cloudtrail-111122223333-us-east-1",
+            "iam_role.trailwarden-cloudtrail-to-logs",
+            "log_group.trailwarden-cloudtrail",
+            "sns_topic.trailwarden-alarms",
+            "sns_subscription.trailwarden-alarms/sec@example.com",
+            "trail.trailwarden",
+            "metric_filter.RootAccountUsage",
+            "metric_filter.ApiActivityWithoutMFA",
+            "metric_filter.ConsoleSignInWithoutMfa",
+            "alarm.RootAccountUsageAlarm",
+            "alarm.ApiActivityWithoutMFAAlarm",
+            "alarm.ConsoleSignInWithoutMfaAlarm",
+        ]
+    );
+    assert!(p.changes.iter().all(|c| c.action == Action::Create));
+    let apis: Vec<&str> = p.ops().map(|o| o.api()).collect();
+    let pos = |a: &str| apis.iter().position(|x| *x == a).unwrap();
+    assert!(pos("s3:PutBucketPolicy") < pos("cloudtrail:CreateTrail"));
+    assert!(pos("iam:PutRolePolicy") < pos("cloudtrail:CreateTrail"));
+    assert!(pos("cloudtrail:CreateTrail") < pos("cloudtrail:StartLogging"));
+    assert!(pos("sns:CreateTopic") < pos("cloudwatch:PutMetricAlarm"));
+    assert!(p.conflicts.is_empty() && p.warnings.is_empty());
+}
+
+#[test]
+fn aws_docs_filters_are_the_guide_verbatim() {
+    let d = basic();
+    let f: Vec<(&str, &str, &str)> = d
+        .filters
+        .iter()
+        .map(|f| (f.name.as_str(), f.metric_name.as_str(), f.pattern.as_str()))
+        .collect();
+    assert_eq!(
+        f,
+        vec![
+            (
+                "RootAccountUsage",
+                "RootAccountUsageCount",
+                r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#
+            ),
+            (
+                "ApiActivityWithoutMFA",
+                "ApiActivityWithoutMFACount",
+                r#"{ $.userIdentity.sessionContext.attributes.mfaAuthenticated != "true" }"#
+            ),
+            (
+                "ConsoleSignInWithoutMfa",
+                "ConsoleSignInWithoutMfaCount",
+                r#"{ $.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed = "No" }"#
+            ),
+        ]
+    );
+    assert!(d.filters.iter().all(|f| f.namespace == "CloudTrailMetrics" && f.metric_value == "1"));
+    for a in &d.alarms {
+        assert_eq!(
+            (a.statistic.as_str(), a.period, a.evaluation_periods, a.threshold, a.comparison.as_str(), a.treat_missing_data.as_str()),
+            ("Sum", 300, 1, 1.0, "GreaterThanOrEqualToThreshold", "notBreaching")
+        );
+        assert_eq!(a.actions, vec!["arn:aws:sns:us-east-1:111122223333:trailwarden-alarms".to_string()]);
+    }
+}
+
+#[test]
+fn apply_then_plan_gives_no_changes() {
+    for text in [
+        "emails = [\"a@example.com\"]\n",
+        "emails = [\"a@example.com\", \"b@example.com\"]\n[bucket]\nprefix = \"org/logs\"\nkms_key_id = \"arn:aws:kms:us-east-1:111122223333:key/abc\"\n[log_group]\nretention_days = 90\n[trail]\ndelivery_topic = \"ct-delivery\"\n",
+        "emails = [\"a@example.com\"]\n[topics.critical]\nemails = [\"oncall@example.com\"]\n[controls.root-account-usage]\ntopic = \"critical\"\nthreshold = 2\n",
+    ] {
+        let d = desired_from(text);
+        let fake = applied(&d);
+        let again = plan(&d, &fake.snapshot());
+        assert!(again.is_empty(), "{text}: {:#?}", again.changes);
+    }
+}
+
+#[test]
+fn unchanged_model_plans_zero_requests() {
+    let d = basic();
+    let fake = applied(&d);
+    let p = plan(&d, &fake.snapshot());
+    assert_eq!(p.ops().count(), 0);
+}
+
+fn drift_after(mutate: impl FnOnce(&mut Actual)) -> (Desired, FakeAccount, Plan) {
+    let d = basic();
+    let fake = applied(&d);
+    mutate(&mut fake.state.lock().unwrap());
+    let p = plan(&d, &fake.snapshot());
+    (d, fake, p)
+}
+
+#[test]
+fn each_drift_is_named_and_repaired_by_apply() {
+    type Mutation = Box<dyn Fn(&mut Actual)>;
+    let cases: Vec<(&str, Mutation)> = vec![
+        ("metric_filter.missing", Box::new(|a| a.filters.retain(|f| f.name != "RootAccountUsage"))),
+        ("metric_filter.pattern", Box::new(|a| a.filters[0].pattern = "{ $.x = 1 }".into())),
+        ("metric_filter.namespace", Box::new(|a| a.filters[1].metric_transformations[0].namespace = "Other".into())),
+        ("metric_filter.metric-name", Box::new(|a| a.filters[1].metric_transformations[0].metric_name = "X".into())),
+        ("metric_filter.value", Box::new(|a| a.filters[2].metric_transformations[0].metric_value = "2".into())),
+        ("alarm.missing", Box::new(|a| { a.alarms.remove("RootAccountUsageAlarm"); })),
+        ("alarm.threshold", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().threshold = Some(5.0))),
+        ("alarm.statistic", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().statistic = Some("Average".into()))),
+        ("alarm.period", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().period = Some(60))),
+        ("alarm.evaluation-periods", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().evaluation_periods = Some(3))),
+        ("alarm.comparison", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().comparison = Some("GreaterThanThreshold".into()))),
+        ("alarm.treat-missing-data", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().treat_missing_data = Some("missing".into()))),
+        ("alarm.actions", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().alarm_actions.clear())),
+        ("alarm.actions-disabled", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().actions_enabled = false)),
+        ("alarm.metric-mismatch", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().namespace = Some("CISBenchmark".into()))),
+        ("topic.missing", Box::new(|a| a.topics.clear())),
+        ("subscription.missing", Box::new(|a| a.topics.values_mut().for_each(|t| t.subscriptions.clear()))),
+        ("topic.policy", Box::new(|a| a.topics.values_mut().for_each(|t| t.policy = None))),
+        ("topic.aws-managed-key", Box::new(|a| a.topics.values_mut().for_each(|t| t.kms_key_id = Some("alias/aws/sns".into())))),
+        ("trail.missing", Box::new(|a| a.trails.clear())),
+        ("trail.not-logging", Box::new(|a| a.trails[0].is_logging = Some(false))),
+        ("trail.multi-region", Box::new(|a| a.trails[0].multi_region = false)),
+        ("trail.global-events", Box::new(|a| a.trails[0].include_global_events = false)),
+        ("trail.log-file-validation", Box::new(|a| a.trails[0].log_file_validation = false)),
+        ("trail.no-cloudwatch-logs", Box::new(|a| { a.trails[0].cw_log_group_arn = None; })),
+        ("trail.log-group", Box::new(|a| a.trails[0].cw_log_group_arn = Some("arn:aws:logs:us-east-1:111122223333:log-group:other:*".into()))),
+        ("trail.role", Box::new(|a| a.trails[0].cw_role_arn = Some("arn:aws:iam::111122223333:role/other".into()))),
+        ("log_group.missing", Box::new(|a| a.log_group = None)),
+        ("log_group.retention", Box::new(|a| a.log_group.as_mut().unwrap().retention_days = Some(7))),
+        ("bucket.policy-cloudtrail", Box::new(|a| {
+            let b = a.bucket.as_mut().unwrap();
+            b.policy = Some(merge_statements(None, &[b.policy.as_ref().unwrap()["Statement"][2].clone()]));
+        })),
+        ("bucket.policy-tls-deny", Box::new(|a| {
+            let b = a.bucket.as_mut().unwrap();
+            let p = b.policy.as_mut().unwrap();
+            p["Statement"].as_array_mut().unwrap().truncate(2);
+        })),
+        ("bucket.public-access-block", Box::new(|a| a.bucket.as_mut().unwrap().public_access_block = Some([true, false, true, true]))),
+        ("bucket.encryption", Box::new(|a| a.bucket.as_mut().unwrap().encryption = None)),
+        ("bucket.versioning", Box::new(|a| a.bucket.as_mut().unwrap().versioning = Some("Suspended".into()))),
+        ("role.missing", Box::new(|a| a.role = None)),
+        ("role.trust", Box::new(|a| a.role.as_mut().unwrap().trust_policy = serde_json::json!({"Statement": []}))),
+        ("role.policy", Box::new(|a| a.role.as_mut().unwrap().policy = None)),
+    ];
+    for (kind, mutate) in cases {
+        let (d, fake, p) = drift_after(|a| mutate(a));
+        assert!(kinds(&p).iter().any(|k| k == kind), "{kind}: got {:?}", kinds(&p));
+        assert!(p.conflicts.is_empty(), "{kind}: {:?}", p.conflicts);
+        let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+        assert!(out.failed.is_none());
+        let after = plan(&d, &fake.snapshot());
+        assert!(after.is_empty(), "{kind} not repaired: {:#?}", after.changes);
+    }
+}
+
+#[test]
+fn pending_subscription_is_a_warning_not_a_change() {
+    let d = basic();
+    let fake = FakeAccount {
+        subscriptions_pending: true,
+        ..FakeAccount::new(Actual::default())
+    };
+    let p = plan(&d, &fake.snapshot());
+    rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    let again = plan(&d, &fake.snapshot());
+    assert!(again.is_empty());
+    assert_eq!(again.warnings.len(), 1);
+    assert_eq!(again.warnings[0].code, "subscription-pending");
+}
+
+#[test]
+fn foreign_bucket_statements_survive_the_merge() {
+    let d = desired_from("emails = [\"a@example.com\"]\n[bucket]\nname = \"my-existing-logs\"\n");
+    let foreign = serde_json::json!({"Sid": "KeepMe", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::my-existing-logs/*"});
+    let actual = Actual {
+        bucket: Some(BucketState {
+            name: "my-existing-logs".into(),
+            policy: Some(serde_json::json!({"Version": "2012-10-17", "Statement": [foreign.clone()]})),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let p = plan(&d, &actual);
+    let policy = p
+        .ops()
+        .find_map(|o| match o {
+            Op::PutBucketPolicy { policy, .. } => Some(policy.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let stmts = policy["Statement"].as_array().unwrap();
+    assert_eq!(stmts[0], foreign);
+    assert_eq!(stmts.len(), 4);
+    // An adopted bucket is not re-tagged and not re-created.
+    assert!(!p.ops().any(|o| matches!(o, Op::PutBucketTagging { .. } | Op::CreateBucket { .. })));
+}
+
+#[test]
+fn foreign_trail_is_a_conflict_unless_adopted() {
+    let d = basic();
+    let foreign = TrailState {
+        name: "trailwarden".into(),
+        arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/trailwarden".into(),
+        home_region: Some("us-east-1".into()),
+        ..Default::default()
+    };
+    let p = plan(&d, &Actual { trails: vec![foreign], ..Default::default() });
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(p.conflicts[0].code, "foreign-trail");
+    assert!(!p.ops().any(|o| matches!(o, Op::UpdateTrail { .. } | Op::CreateTrail { .. })));
+}
+
+#[test]
+fn existing_multi_region_trail_is_reported_and_left_alone() {
+    let d = basic();
+    let other = TrailState {
+        name: "org-trail".into(),
+        arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail".into(),
+        home_region: Some("us-east-1".into()),
+        multi_region: true,
+        is_logging: Some(true),
+        ..Default::default()
+    };
+    let p = plan(&d, &Actual { trails: vec![other], ..Default::default() });
+    assert!(p.warnings.iter().any(|w| w.code == "existing-multi-region-trail" && w.message.contains("--adopt-trail org-trail")));
+    assert!(p.ops().all(|o| match o {
+        Op::UpdateTrail { trail } | Op::CreateTrail { trail } => trail.name == "trailwarden",
+        Op::StartLogging { trail } => trail == "trailwarden",
+        _ => true,
+    }));
+}
+
+#[test]
+fn adopted_trail_with_logs_keeps_its_bucket_group_and_role() {
+    let cfg = config::from_str(
+        "t.toml",
+        "emails = [\"a@example.com\"]\n[trail]\nname = \"main\"\nadopt = true\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    let existing = TrailState {
+        name: "main".into(),
+        arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/main".into(),
+        home_region: Some("us-east-1".into()),
+        multi_region: true,
+        include_global_events: true,
+        log_file_validation: false,
+        s3_bucket: Some("their-bucket".into()),
+        cw_log_group_arn: Some("arn:aws:logs:us-east-1:111122223333:log-group:their-group:*".into()),
+        cw_role_arn: Some("arn:aws:iam::111122223333:role/their-role".into()),
+        is_logging: Some(true),
+        ..Default::default()
+    };
+    let d = crate::desired::build(&cfg, &Target::new(ACCOUNT, "us-east-1"), Some(&existing));
+    assert!(d.bucket.is_none() && d.role.is_none());
+    assert_eq!(d.log_group.name, "their-group");
+    assert!(d.filters.iter().all(|f| f.log_group == "their-group"));
+    let actual = Actual {
+        trails: vec![existing],
+        log_group: Some(LogGroupState { name: "their-group".into(), ..Default::default() }),
+        ..Default::default()
+    };
+    let p = plan(&d, &actual);
+    assert!(p.conflicts.is_empty());
+    let trail_change = p.changes.iter().find(|c| c.resource == "trail").unwrap();
+    assert_eq!(kinds(&Plan { changes: vec![trail_change.clone()], ..Default::default() }), vec!["trail.log-file-validation"]);
+    // No bucket, role or log group is created for an adopted trail that already delivers.
+    assert!(!p.ops().any(|o| matches!(o, Op::CreateBucket { .. } | Op::CreateRole { .. } | Op::CreateLogGroup { .. })));
+}
+
+#[test]
+fn eventual_consistency_errors_are_retried() {
+    let d = basic();
+    let fake = FakeAccount::new(Actual::default());
+    fake.fail_next("cloudtrail:CreateTrail", "InvalidCloudWatchLogsRoleArnException", 2);
+    fake.fail_next("cloudtrail:CreateTrail", "InsufficientS3BucketPolicyException", 1);
+    let p = plan(&d, &fake.snapshot());
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none(), "{out:?}");
+    let trail = out.applied.iter().find(|a| a.address == "trail.trailwarden").unwrap();
+    assert_eq!(trail.retries, 3);
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+}
+
+#[test]
+fn eventual_consistency_gives_up_after_the_retry_budget() {
+    let d = basic();
+    let fake = FakeAccount::new(Actual::default());
+    fake.fail_next("cloudtrail:CreateTrail", "InvalidCloudWatchLogsLogGroupArnException", 10);
+    let p = plan(&d, &fake.snapshot());
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    let f = out.failed.unwrap();
+    assert_eq!(f.api, "cloudtrail:CreateTrail");
+    assert!(f.error.contains("InvalidCloudWatchLogsLogGroupArnException"));
+}
+
+#[test]
+fn a_half_finished_apply_is_completed_by_the_next() {
+    let d = basic();
+    let fake = FakeAccount::new(Actual::default());
+    fake.fail_next("logs:PutMetricFilter", "AccessDeniedException", 1);
+    let first = plan(&d, &fake.snapshot());
+    let out = rt().block_on(apply(&first, &fake, &no_wait(), &mut NoProgress));
+    assert_eq!(out.failed.as_ref().unwrap().api, "logs:PutMetricFilter");
+    let second = plan(&d, &fake.snapshot());
+    let addrs: Vec<&str> = second.changes.iter().map(|c| c.address.as_str()).collect();
+    assert_eq!(addrs[0], "metric_filter.RootAccountUsage");
+    assert!(addrs.iter().all(|a| a.starts_with("metric_filter.") || a.starts_with("alarm.")));
+    let out = rt().block_on(apply(&second, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none());
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+}
+
+#[test]
+fn non_transient_errors_are_not_retried() {
+    let d = basic();
+    let fake = FakeAccount::new(Actual::default());
+    fake.fail_next("s3:CreateBucket", "BucketAlreadyExists", 1);
+    let p = plan(&d, &fake.snapshot());
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_some());
+    assert_eq!(fake.requests(), vec!["s3:CreateBucket".to_string()]);
+}
+
+#[test]
+fn policies_compare_as_aws_rewrites_them() {
+    let a = serde_json::json!({"Action": ["s3:GetBucketAcl"], "Resource": ["b", "a"], "Condition": {"Bool": {"aws:SecureTransport": false}}});
+    let b = serde_json::json!({"Action": "s3:GetBucketAcl", "Resource": ["a", "b"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
+    assert_eq!(normalize(&a), normalize(&b));
+}
+
+#[test]
+fn combined_presets_provision_identical_filters_once() {
+    let cfg = config::from_str(
+        "t.toml",
+        "emails = [\"a@example.com\"]\npresets = [\"aws-docs\", \"aws-docs\"]\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(cfg.controls.len(), 3);
+}

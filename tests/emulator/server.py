@@ -7,7 +7,7 @@ the wire (see README.md next to this file), keeps a log of every AWS request
 and maps credentials onto moto accounts.
 
 Usage:
-    server.py --port 0 --port-file /tmp/x.port [--parent-pid PID] [--verbose]
+    server.py --port 0 --port-file /tmp/x.port [--parent-pid PID] [--verbose] [--plain-moto]
 """
 
 from __future__ import annotations
@@ -622,6 +622,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-file", help="write the bound port here once listening")
     parser.add_argument("--parent-pid", type=int, help="exit when this process goes away")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--plain-moto", action="store_true",
+                        help="skip the behaviour patches in fidelity.py (wire-format fixes stay on)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
@@ -635,6 +637,12 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+
+    if not args.plain_moto:
+        import fidelity
+
+        for label in fidelity.apply():
+            log.info("fidelity patch: %s", label)
 
     moto_app = DomainDispatcherApplication(create_backend_app)
     app = HarnessMiddleware(moto_app, RequestLog(os.environ.get("TRAILWARDEN_EMULATOR_LOG")))
