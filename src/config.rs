@@ -223,12 +223,8 @@ pub fn load(ov: &Overrides) -> Result<Config, Diagnostics> {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "command line".to_string());
     let source = Source::new(&name, &text);
-    let file: FileConfig = match toml::from_str(&text) {
-        Ok(f) => f,
-        Err(e) => {
-            diags.push(source.toml_error("config-invalid", &e));
-            return Err(diags);
-        }
+    let Some(file) = parse_file(&source, &mut diags) else {
+        return Err(diags);
     };
     let cfg = resolve(file, ov, &source, path.clone(), &mut diags);
     if diags.has_errors() {
@@ -244,12 +240,8 @@ pub fn load(ov: &Overrides) -> Result<Config, Diagnostics> {
 pub fn from_str(name: &str, text: &str, ov: &Overrides) -> Result<Config, Diagnostics> {
     let mut diags = Diagnostics::default();
     let source = Source::new(name, text);
-    let file: FileConfig = match toml::from_str(text) {
-        Ok(f) => f,
-        Err(e) => {
-            diags.push(source.toml_error("config-invalid", &e));
-            return Err(diags);
-        }
+    let Some(file) = parse_file(&source, &mut diags) else {
+        return Err(diags);
     };
     let mut cfg = resolve(file, ov, &source, Some(PathBuf::from(name)), &mut diags);
     if diags.has_errors() {
@@ -257,6 +249,77 @@ pub fn from_str(name: &str, text: &str, ov: &Overrides) -> Result<Config, Diagno
     } else {
         cfg.warnings.extend(diags.warnings().cloned());
         Ok(cfg)
+    }
+}
+
+/// Parse the file key by key, so that every wrong key or value is reported, not just the first.
+/// Only a TOML syntax error stops the parse.
+fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
+    let table: toml::Table = match src.text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(src.toml_error("config-syntax", &e));
+            return None;
+        }
+    };
+    let mut fc = FileConfig::default();
+    for (key, value) in table {
+        let at = src.find_key(&key);
+        match key.as_str() {
+            "region" => fc.region = take(value, &key, at, src, diags),
+            "profile" => fc.profile = take(value, &key, at, src, diags),
+            "endpoint_url" => fc.endpoint_url = take(value, &key, at, src, diags),
+            "preset" => fc.preset = take(value, &key, at, src, diags),
+            "presets" => fc.presets = take(value, &key, at, src, diags),
+            "emails" => fc.emails = take(value, &key, at, src, diags),
+            "tags" => fc.tags = take(value, &key, at, src, diags).unwrap_or_default(),
+            "bucket" => fc.bucket = take(value, &key, at, src, diags).unwrap_or_default(),
+            "trail" => fc.trail = take(value, &key, at, src, diags).unwrap_or_default(),
+            "log_group" => fc.log_group = take(value, &key, at, src, diags).unwrap_or_default(),
+            "role" => fc.role = take(value, &key, at, src, diags).unwrap_or_default(),
+            "topics" | "controls" => {
+                let toml::Value::Table(entries) = value else {
+                    diags.push(src.error_at("config-type", at, format!("`{key}` must be a table of tables")));
+                    continue;
+                };
+                for (name, v) in entries {
+                    let path = format!("{key}.{name}");
+                    let at = src.find(&format!("[{path}]")).or(at);
+                    if key == "topics" {
+                        if let Some(t) = take(v, &path, at, src, diags) {
+                            fc.topics.insert(name, t);
+                        }
+                    } else if let Some(c) = take(v, &path, at, src, diags) {
+                        fc.controls.insert(name, c);
+                    }
+                }
+            }
+            _ => diags.push(src.error_at(
+                "config-unknown-key",
+                at,
+                format!(
+                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls)"
+                ),
+            )),
+        }
+    }
+    Some(fc)
+}
+
+fn take<T: serde::de::DeserializeOwned>(
+    value: toml::Value,
+    path: &str,
+    at: Option<usize>,
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> Option<T> {
+    match T::deserialize(value) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let msg = e.message().trim().replace('\n', " ");
+            diags.push(src.error_at("config-value", at, format!("`{path}`: {msg}")));
+            None
+        }
     }
 }
 
@@ -789,4 +852,135 @@ pub fn valid_log_group_name(g: &str) -> bool {
 
 pub fn valid_topic_name(t: &str) -> bool {
     (1..=256).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        match from_str("cfg.toml", text, &Overrides::default()) {
+            Ok(_) => vec![],
+            Err(d) => d.errors().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_minimal_config_is_valid_with_defaults() {
+        let c = from_str("c.toml", "emails = [\"sec@example.com\"]\n", &Overrides::default()).unwrap();
+        assert_eq!(c.presets[0].name, "aws-docs");
+        assert_eq!(c.retention_days, 365);
+        assert_eq!(c.controls.len(), 3);
+        assert_eq!(c.emails(), vec!["sec@example.com".to_string()]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_line() {
+        let text = "region = \"mars-1\"\nemails = [\"not-an-email\"]\nretention = 3\n[bucket]\nname = \"Bad_Bucket\"\n[log_group]\nretention_days = 42\n[controls.root-account-usage]\nthreshold = \"lots\"\n[controls.nope]\ndisabled = true\n";
+        let e = errors(text);
+        let has = |needle: &str| e.iter().any(|x| x.contains(needle));
+        assert!(has("cfg.toml:1:1: unknown region `mars-1`"), "{e:#?}");
+        assert!(has("cfg.toml:2:") && has("`not-an-email` is not a valid email address"), "{e:#?}");
+        assert!(has("cfg.toml:3:1: unknown key `retention`"), "{e:#?}");
+        assert!(has("cfg.toml:5:") && has("invalid bucket name `Bad_Bucket`"), "{e:#?}");
+        assert!(has("retention of 42 days"), "{e:#?}");
+        assert!(has("cfg.toml:8:1: `controls.root-account-usage`"), "{e:#?}");
+        assert!(has("[controls.nope] matches no control"), "{e:#?}");
+        assert!(e.len() >= 7, "{e:#?}");
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_line() {
+        let e = errors("emails = [\"a@example.com\"\nregion = 1\n");
+        assert_eq!(e.len(), 1);
+        assert!(e[0].contains("cfg.toml:"), "{e:?}");
+    }
+
+    #[test]
+    fn flags_override_the_file_and_are_validated_too() {
+        let ov = Overrides {
+            emails: vec!["x@".into()],
+            region: Some("eu-west-1".into()),
+            ..Default::default()
+        };
+        let d = from_str("c.toml", "region = \"us-east-1\"\nemails = [\"a@example.com\"]\n", &ov).unwrap_err();
+        let msgs: Vec<String> = d.errors().map(|e| e.to_string()).collect();
+        assert!(msgs.iter().any(|m| m.contains("command line: `x@` is not a valid email")), "{msgs:?}");
+        let ok = Overrides {
+            region: Some("eu-west-1".into()),
+            ..Default::default()
+        };
+        let c = from_str("c.toml", "region = \"us-east-1\"\nemails = [\"a@example.com\"]\n", &ok).unwrap();
+        assert_eq!(c.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn missing_email_is_an_error() {
+        assert!(errors("").iter().any(|e| e.contains("no notification email")));
+    }
+
+    #[test]
+    fn overrides_tune_alarms_topics_and_patterns() {
+        let text = r#"
+emails = ["a@example.com"]
+[topics.critical]
+emails = ["oncall@example.com"]
+[controls.root-account-usage]
+topic = "critical"
+threshold = 3
+period = 600
+evaluation_periods = 2
+datapoints_to_alarm = 1
+[controls.ApiActivityWithoutMFA]
+disabled = true
+[controls.console-signin-without-mfa]
+exclusions = ['$.userIdentity.type = "IAMUser"']
+"#;
+        let c = from_str("c.toml", text, &Overrides::default()).unwrap();
+        assert_eq!(c.controls.len(), 2);
+        let root = &c.controls[0];
+        assert_eq!((root.alarm.threshold, root.alarm.period, root.alarm.evaluation_periods, root.alarm.datapoints_to_alarm), (3.0, 600, 2, 1));
+        assert_eq!(root.topic_key, "critical");
+        let console = &c.controls[1];
+        assert_eq!(
+            console.pattern,
+            r#"{ ($.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed = "No") && ($.userIdentity.type = "IAMUser") }"#
+        );
+        assert!(console.pattern_modified);
+        assert!(c.warnings.iter().any(|w| w.code == "exclusions-break-exact-match"));
+    }
+
+    #[test]
+    fn invalid_overrides_are_errors() {
+        let e = errors("emails = [\"a@example.com\"]\n[controls.root-account-usage]\nperiod = 45\ntopic = \"pager\"\nexclusions = ['$.a = (']\n");
+        assert!(e.iter().any(|x| x.contains("period 45 s is not valid")), "{e:#?}");
+        assert!(e.iter().any(|x| x.contains("no [topics.pager] table")), "{e:#?}");
+        assert!(e.iter().any(|x| x.contains("exclusion")), "{e:#?}");
+    }
+
+    #[test]
+    fn unknown_preset_is_an_error() {
+        let e = errors("emails = [\"a@example.com\"]\npreset = \"nist\"\n");
+        assert!(e.iter().any(|x| x.contains("unknown preset `nist`")), "{e:#?}");
+    }
+
+    #[test]
+    fn bucket_names_follow_s3_rules() {
+        for ok in ["abc", "my.logs-1", "a".repeat(63).as_str()] {
+            assert!(check_bucket_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", "Abc", "a_b", "-ab", "ab-", "a..b", "192.168.1.1", "xn--abc", "a".repeat(64).as_str()] {
+            assert!(check_bucket_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        for ok in ["a@example.com", "first.last+tag@sub.example.org"] {
+            assert!(valid_email(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@", "@example.com", "a@example", "a b@example.com", "a@exa_mple.com", "a@.example.com"] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
 }

@@ -151,7 +151,10 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
                 "Condition": {"ArnLike": {"aws:SourceArn":
                     format!("arn:{p}:cloudwatch:{region}:{account}:alarm:*")}}}]}),
             kms_key_id: None,
-            emails: vec!["security@example.com".to_string(), "oncall@example.com".to_string()],
+            emails: vec![
+                "security@example.com".to_string(),
+                "oncall@example.com".to_string(),
+            ],
             tags: tags(&[]),
             adopted: false,
         }],
@@ -385,7 +388,11 @@ async fn full_chain_round_trips() {
     for spec in &d.alarms {
         let a = actual.alarms.get(&spec.name).expect("alarm");
         assert_eq!(a.name, spec.name);
-        assert!(a.arn.ends_with(&format!(":alarm:{}", spec.name)), "{}", a.arn);
+        assert!(
+            a.arn.ends_with(&format!(":alarm:{}", spec.name)),
+            "{}",
+            a.arn
+        );
         assert_eq!(a.metric_name.as_deref(), Some(spec.metric_name.as_str()));
         assert_eq!(a.namespace.as_deref(), Some(spec.namespace.as_str()));
         assert_eq!(a.statistic.as_deref(), Some("Sum"));
@@ -587,7 +594,9 @@ async fn errors_name_the_api_and_code() {
         .await
         .expect_err("missing trail");
     assert_eq!(err.code(), Some("TrailNotFoundException"));
-    assert!(err.to_string().starts_with("cloudtrail:StartLogging failed: "));
+    assert!(err
+        .to_string()
+        .starts_with("cloudtrail:StartLogging failed: "));
 }
 
 #[tokio::test]
@@ -602,9 +611,29 @@ async fn missing_credentials_are_explained() {
     let err = aws.identity().await.expect_err("no credentials");
     assert!(matches!(err, AwsError::NoCredentials(_)), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("--profile") && text.contains("aws sso login"), "{text}");
+    assert!(
+        text.contains("--profile") && text.contains("aws sso login"),
+        "{text}"
+    );
     println!("{text}");
     assert_eq!(aws.requests().total, 0);
+
+    // A credentials provider that fails (a profile nobody has).
+    let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+        .profile_name("trailwarden-test-no-such-profile")
+        .build();
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(&emu.endpoint)
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+            provider,
+        ))
+        .build();
+    let aws = Aws::connect_with(config).await.expect("connect");
+    let err = aws.identity().await.expect_err("no credentials");
+    assert!(matches!(err, AwsError::NoCredentials(_)), "{err:?}");
+    println!("{err}");
 
     let config = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())

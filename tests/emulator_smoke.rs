@@ -124,6 +124,26 @@ async fn cloudwatch_alarm_round_trips_through_cbor() {
     let a = cw.describe_alarms().alarm_names("root-usage").send().await.unwrap();
     assert_eq!(a.metric_alarms()[0].actions_enabled(), Some(false));
 
+    // Large PutMetricData bodies are gzip-compressed by the SDK.
+    let data: Vec<_> = (0..400)
+        .map(|i| {
+            aws_sdk_cloudwatch::types::MetricDatum::builder()
+                .metric_name("RootAccountUsageCount")
+                .dimensions(Dimension::builder().name("Trail").value(format!("padding-{i:04}")).build())
+                .timestamp(aws_smithy_types::DateTime::from(SystemTime::now() - Duration::from_secs(60)))
+                .value(1.0)
+                .build()
+        })
+        .collect();
+    cw.put_metric_data()
+        .namespace("CloudTrailMetrics")
+        .set_metric_data(Some(data))
+        .send()
+        .await
+        .expect("PutMetricData");
+    let metrics = cw.list_metrics().namespace("CloudTrailMetrics").send().await.expect("ListMetrics");
+    assert_eq!(metrics.metrics().len(), 400);
+
     cw.delete_alarms().alarm_names("root-usage").send().await.expect("DeleteAlarms");
     let gone = cw.describe_alarms().alarm_names("root-usage").send().await.unwrap();
     assert!(gone.metric_alarms().is_empty());
@@ -139,6 +159,18 @@ async fn s3_bucket_configuration_round_trips() {
 
     s3.create_bucket().bucket(&bucket).send().await.expect("CreateBucket");
     s3.head_bucket().bucket(&bucket).send().await.expect("HeadBucket");
+
+    // Like AWS, a new bucket already has SSE-S3 and all of Block Public Access.
+    let enc = s3.get_bucket_encryption().bucket(&bucket).send().await.expect("GetBucketEncryption (fresh)");
+    let rule = &enc.server_side_encryption_configuration().unwrap().rules()[0];
+    let default = rule.apply_server_side_encryption_by_default().unwrap();
+    assert_eq!(default.sse_algorithm(), &ServerSideEncryption::Aes256);
+    let pab = s3.get_public_access_block().bucket(&bucket).send().await.expect("GetPublicAccessBlock (fresh)");
+    let pab = pab.public_access_block_configuration().unwrap();
+    assert_eq!(
+        (pab.block_public_acls(), pab.ignore_public_acls(), pab.block_public_policy(), pab.restrict_public_buckets()),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
 
     // Versioning: never set -> no status; after Put -> Enabled.
     let fresh = s3.get_bucket_versioning().bucket(&bucket).send().await.expect("GetBucketVersioning (fresh)");
@@ -162,9 +194,9 @@ async fn s3_bucket_configuration_round_trips() {
 
     let pab = PublicAccessBlockConfiguration::builder()
         .block_public_acls(true)
-        .ignore_public_acls(true)
+        .ignore_public_acls(false)
         .block_public_policy(true)
-        .restrict_public_buckets(true)
+        .restrict_public_buckets(false)
         .build();
     s3.put_public_access_block()
         .bucket(&bucket)
@@ -175,10 +207,16 @@ async fn s3_bucket_configuration_round_trips() {
     let got = s3.get_public_access_block().bucket(&bucket).send().await.expect("GetPublicAccessBlock");
     assert_eq!(got.public_access_block_configuration(), Some(&pab));
 
+    let kms_key = format!("arn:aws:kms:us-east-1:{account}:key/00000000-0000-0000-0000-000000000000");
     let rule = ServerSideEncryptionRule::builder()
         .apply_server_side_encryption_by_default(
-            ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256).build().unwrap(),
+            ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::AwsKms)
+                .kms_master_key_id(&kms_key)
+                .build()
+                .unwrap(),
         )
+        .bucket_key_enabled(true)
         .build();
     s3.put_bucket_encryption()
         .bucket(&bucket)
@@ -187,12 +225,11 @@ async fn s3_bucket_configuration_round_trips() {
         .await
         .expect("PutBucketEncryption");
     let enc = s3.get_bucket_encryption().bucket(&bucket).send().await.expect("GetBucketEncryption");
-    let algo = enc
-        .server_side_encryption_configuration()
-        .and_then(|c| c.rules().first())
-        .and_then(|r| r.apply_server_side_encryption_by_default())
-        .map(|d| d.sse_algorithm().clone());
-    assert_eq!(algo, Some(ServerSideEncryption::Aes256));
+    let rule = &enc.server_side_encryption_configuration().unwrap().rules()[0];
+    let default = rule.apply_server_side_encryption_by_default().unwrap();
+    assert_eq!(default.sse_algorithm(), &ServerSideEncryption::AwsKms);
+    assert_eq!(default.kms_master_key_id(), Some(kms_key.as_str()));
+    assert_eq!(rule.bucket_key_enabled(), Some(true));
 
     s3.put_bucket_tagging()
         .bucket(&bucket)
@@ -318,7 +355,54 @@ async fn logs_group_and_metric_filter_calls_work() {
     let f = &filters.metric_filters()[0];
     assert_eq!(f.filter_name(), Some("RootAccountUsage"));
     assert_eq!(f.metric_transformations()[0].metric_name(), "RootAccountUsageCount");
-    assert!(f.creation_time().is_some());
+    let created = f.creation_time().expect("creationTime");
+
+    // Putting the same name again replaces the filter, as in AWS.
+    logs.put_metric_filter()
+        .log_group_name(group)
+        .filter_name("RootAccountUsage")
+        .filter_pattern(r#"{ $.userIdentity.type = "Root" }"#)
+        .metric_transformations(
+            aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                .metric_name("RootAccountUsageCount")
+                .metric_namespace("CloudTrailMetrics")
+                .metric_value("1")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutMetricFilter (replace)");
+    let filters = logs.describe_metric_filters().log_group_name(group).send().await.unwrap();
+    assert_eq!(filters.metric_filters().len(), 1, "{filters:?}");
+    assert_eq!(filters.metric_filters()[0].filter_pattern(), Some(r#"{ $.userIdentity.type = "Root" }"#));
+    assert_eq!(filters.metric_filters()[0].creation_time(), Some(created));
+    let by_metric = logs
+        .describe_metric_filters()
+        .metric_name("RootAccountUsageCount")
+        .metric_namespace("CloudTrailMetrics")
+        .send()
+        .await
+        .expect("DescribeMetricFilters by metric");
+    assert_eq!(by_metric.metric_filters().len(), 1);
+
+    let no_group = logs
+        .put_metric_filter()
+        .log_group_name("/does/not/exist")
+        .filter_name("x")
+        .filter_pattern("")
+        .metric_transformations(
+            aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                .metric_name("m")
+                .metric_namespace("n")
+                .metric_value("1")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect_err("PutMetricFilter on a missing log group");
+    assert!(no_group.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{no_group:?}");
 
     logs.tag_resource()
         .resource_arn(&group_arn)
@@ -364,10 +448,29 @@ async fn cloudtrail_trail_calls_work() {
         .await
         .expect("UpdateTrail");
 
-    let described = ct.describe_trails().send().await.expect("DescribeTrails");
-    assert_eq!(described.trail_list().len(), 1);
+    let again = ct
+        .create_trail()
+        .name("trailwarden")
+        .s3_bucket_name(&bucket)
+        .send()
+        .await
+        .expect_err("CreateTrail on an existing name");
+    assert!(again.as_service_error().is_some_and(|e| e.is_trail_already_exists_exception()), "{again:?}");
+    ct.create_trail().name("other").s3_bucket_name(&bucket).send().await.expect("CreateTrail other");
+
+    let described = ct.describe_trails().trail_name_list("trailwarden").send().await.expect("DescribeTrails");
+    assert_eq!(described.trail_list().len(), 1, "{described:?}");
+    assert_eq!(described.trail_list()[0].home_region(), Some("us-east-1"));
+    assert_eq!(ct.describe_trails().send().await.unwrap().trail_list().len(), 2);
+    // A multi-region trail shows up from other regions too.
+    let eu = emu.sdk_config(&account, "eu-west-1").await;
+    let shadow = aws_sdk_cloudtrail::Client::new(&eu).describe_trails().send().await.unwrap();
+    let names: Vec<_> = shadow.trail_list().iter().filter_map(|t| t.name()).collect();
+    assert_eq!(names, ["trailwarden"]);
+
     let t = ct.get_trail().name("trailwarden").send().await.expect("GetTrail");
     let t = t.trail().unwrap();
+    assert_eq!(t.home_region(), Some("us-east-1"));
     assert_eq!(t.s3_bucket_name(), Some(bucket.as_str()));
     assert_eq!(t.is_multi_region_trail(), Some(true));
     assert_eq!(t.log_file_validation_enabled(), Some(true));
@@ -417,7 +520,7 @@ async fn iam_role_calls_work() {
     let role = created.role().unwrap();
     assert_eq!(role.arn(), format!("arn:aws:iam::{account}:role/trailwarden-cloudtrail"));
 
-    let updated_policy = ASSUME_ROLE_POLICY.replace("sts:AssumeRole", "sts:AssumeRole*");
+    let updated_policy = ASSUME_ROLE_POLICY.replace("cloudtrail.amazonaws.com", "logs.amazonaws.com");
     iam.update_assume_role_policy()
         .role_name("trailwarden-cloudtrail")
         .policy_document(&updated_policy)

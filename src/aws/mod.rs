@@ -19,6 +19,7 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 use std::error::Error as StdError;
@@ -139,9 +140,10 @@ where
         };
     }
     let detail = error_chain(&err);
+    let full = DisplayErrorContext(&err).to_string().to_ascii_lowercase();
     match &err {
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
-            if detail.to_ascii_lowercase().contains("credential") =>
+            if full.contains("credential") || full.contains("identity") =>
         {
             AwsError::NoCredentials(format!("{CREDENTIALS_HELP} ({api}: {detail})"))
         }
@@ -159,7 +161,8 @@ fn error_chain(err: &(dyn StdError + 'static)) -> String {
     while let Some(e) = current {
         let text = e.to_string();
         let first = text.split(". ").next().unwrap_or_default().trim();
-        if !first.is_empty() && first != "other" && parts.last().map(String::as_str) != Some(first) {
+        if !first.is_empty() && first != "other" && parts.last().map(String::as_str) != Some(first)
+        {
             parts.push(first.to_string());
         }
         current = e.source();
@@ -325,5 +328,66 @@ impl Aws {
             total: self.counter.total.load(Ordering::Relaxed),
             writes: self.counter.writes.load(Ordering::Relaxed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(code: &str, message: &str) -> AwsError {
+        AwsError::Service {
+            api: "cloudtrail:CreateTrail".to_string(),
+            code: code.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    #[test]
+    fn eventual_consistency_errors() {
+        for code in [
+            "InvalidCloudWatchLogsRoleArnException",
+            "InvalidCloudWatchLogsLogGroupArnException",
+            "InsufficientS3BucketPolicyException",
+            "InsufficientSnsTopicPolicyException",
+        ] {
+            assert!(service(code, "").is_eventually_consistent(), "{code}");
+        }
+        assert!(service(
+            "InvalidParameterValueException",
+            "The role defined for the function cannot be assumed by Lambda."
+        )
+        .is_eventually_consistent());
+        assert!(!service("TrailAlreadyExistsException", "exists").is_eventually_consistent());
+        assert!(!AwsError::Other("role cannot be assumed".into()).is_eventually_consistent());
+    }
+
+    #[test]
+    fn messages_are_readable() {
+        let e = service(
+            "InsufficientS3BucketPolicyException",
+            "Incorrect S3 bucket policy is detected for bucket: b",
+        );
+        assert_eq!(
+            e.to_string(),
+            "cloudtrail:CreateTrail failed: InsufficientS3BucketPolicyException: \
+             Incorrect S3 bucket policy is detected for bucket: b"
+        );
+        assert_eq!(e.code(), Some("InsufficientS3BucketPolicyException"));
+        assert_eq!(AwsError::NoRegion.code(), None);
+        assert!(AwsError::NoRegion.to_string().contains("--region"));
+    }
+
+    #[test]
+    fn not_found_codes() {
+        for code in [
+            "NoSuchBucket",
+            "NoSuchEntity",
+            "TrailNotFoundException",
+            "NotFound",
+        ] {
+            assert!(is_not_found_code(code));
+        }
+        assert!(!is_not_found_code("AccessDenied"));
     }
 }

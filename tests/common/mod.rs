@@ -130,7 +130,10 @@ impl Emulator {
             let _ = child.kill();
             let _ = child.wait();
             let output = std::fs::read_to_string(&log_file).unwrap_or_default();
-            panic!("emulator did not start: {why}\n--- {} ---\n{output}", log_file.display());
+            panic!(
+                "emulator did not start: {why}\n--- {} ---\n{output}",
+                log_file.display()
+            );
         };
 
         let port = loop {
@@ -150,11 +153,16 @@ impl Emulator {
         let _ = std::fs::remove_file(&port_file);
 
         loop {
-            if TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(1)).is_ok() {
+            if TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(1))
+                .is_ok()
+            {
                 break;
             }
             if started.elapsed() > START_TIMEOUT {
-                fail(&mut child, format!("port {port} not accepting connections after {START_TIMEOUT:?}"));
+                fail(
+                    &mut child,
+                    format!("port {port} not accepting connections after {START_TIMEOUT:?}"),
+                );
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -248,7 +256,9 @@ impl Emulator {
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             self.port
         );
-        stream.write_all(request.as_bytes()).expect("send harness request");
+        stream
+            .write_all(request.as_bytes())
+            .expect("send harness request");
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).expect("read harness response");
         let _ = stream.shutdown(Shutdown::Both);
@@ -261,7 +271,10 @@ impl Emulator {
             .nth(1)
             .is_some_and(|code| code.starts_with('2'));
         assert!(status_ok, "{method} {path} failed: {head}\n{body}");
-        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
             return dechunk(body);
         }
         body.to_string()
@@ -278,7 +291,8 @@ impl Drop for Emulator {
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
-        let size = usize::from_str_radix(size.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
+        let size =
+            usize::from_str_radix(size.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
         if size == 0 || rest.len() < size {
             break;
         }
@@ -307,13 +321,17 @@ pub fn access_key_for(account: &str) -> String {
 
 /// Whether an operation name only reads state (Get*, Describe*, List*, Head*, ...).
 pub fn is_read_only(operation: &str) -> bool {
-    const READ_PREFIXES: [&str; 7] = ["Get", "Describe", "List", "Head", "Lookup", "Filter", "Test"];
+    const READ_PREFIXES: [&str; 7] = [
+        "Get", "Describe", "List", "Head", "Lookup", "Filter", "Test",
+    ];
     READ_PREFIXES.iter().any(|p| operation.starts_with(p))
 }
 
 /// An S3 client for `cfg` using path-style addressing (the emulator has no
 /// per-bucket host names).
 pub fn s3_client(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    let conf = aws_sdk_s3::config::Builder::from(cfg).force_path_style(true).build();
+    let conf = aws_sdk_s3::config::Builder::from(cfg)
+        .force_path_style(true)
+        .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
