@@ -84,7 +84,10 @@ pub fn read_events(reader: impl Read, name: &str) -> Result<Vec<InputEvent>, Eve
     let text = String::from_utf8(bytes).map_err(|e| {
         error(
             name,
-            format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })?;
     let trimmed = text.trim();
@@ -178,7 +181,9 @@ fn json_event(value: Value, name: &str) -> Result<InputEvent, EventsError> {
 /// Interprets a document that parsed as one JSON value; `None` means "read it as lines".
 fn whole_document(doc: Value, name: &str) -> Result<Option<Vec<InputEvent>>, EventsError> {
     match doc {
-        Value::Object(mut map) if map.len() == 1 && map.get("Records").is_some_and(Value::is_array) => {
+        Value::Object(mut map)
+            if map.len() == 1 && map.get("Records").is_some_and(Value::is_array) =>
+        {
             let Some(Value::Array(records)) = map.remove("Records") else {
                 return Ok(None);
             };
@@ -223,15 +228,31 @@ mod tests {
         assert_eq!(events.len(), 2);
         match &events[0] {
             InputEvent::Json { raw, value } => {
-                assert!(raw.starts_with(r#"{"eventVersion":"1.05","userIdentity":{"type":"IAMUser""#));
+                assert!(
+                    raw.starts_with(r#"{"eventVersion":"1.05","userIdentity":{"type":"IAMUser""#)
+                );
                 assert!(!raw.contains(": "));
                 assert_eq!(value["eventName"], "ConsoleLogin");
             }
             other => panic!("{other:?}"),
         }
-        let p = Pattern::parse(r#"{ $.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed = "No" }"#).unwrap();
+        let p = Pattern::parse(
+            r#"{ $.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed = "No" }"#,
+        )
+        .unwrap();
         let hits: Vec<bool> = events.iter().map(|e| p.matches(&e.as_event())).collect();
         assert_eq!(hits, vec![true, false]);
+    }
+
+    #[test]
+    fn documented_log_file() {
+        let events = read_events(crate::pattern::fixtures::LOG_FILE.as_bytes(), "doc").unwrap();
+        assert_eq!(events.len(), 1);
+        let p =
+            Pattern::parse(r#"{ $.userIdentity.userName = "anaya" && $.awsRegion = "us-east-2" }"#)
+                .unwrap();
+        assert!(p.matches(&events[0].as_event()));
+        assert!(p.prefilter().may_match(events[0].raw().as_bytes()));
     }
 
     #[test]
@@ -293,7 +314,11 @@ mod tests {
     #[test]
     fn read_path_errors_name_the_file() {
         let e = read_path(Path::new("/nonexistent/trailwarden/x.json")).unwrap_err();
-        assert!(e.to_string().starts_with("/nonexistent/trailwarden/x.json: "), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("/nonexistent/trailwarden/x.json: "),
+            "{e}"
+        );
         let dir = std::env::temp_dir().join(format!("tw-events-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("log.json.gz");

@@ -516,6 +516,7 @@ async fn empty_account_reads_nothing() {
     let actual = aws.read(&d).await.expect("read");
     assert_eq!(actual, trailwarden::model::Actual::default());
     let stats = aws.requests();
+    println!("read() of an empty account: {} requests", stats.total);
     assert_eq!(stats.writes, 0);
     assert!(stats.total > 0);
 
@@ -655,4 +656,37 @@ async fn connect_uses_the_options() {
     .await
     .expect("connect");
     assert_eq!(aws.region(), "eu-central-1");
+}
+
+#[tokio::test]
+async fn multi_region_trail_is_seen_from_another_region() {
+    let account = unique_account();
+    let home = connect(&account, REGION).await;
+    let d = desired(&account, REGION, None);
+    execute_all(&home, &creation_ops(&d)).await;
+
+    let other = connect(&account, "eu-west-1").await;
+    let mut elsewhere = desired(&account, "eu-west-1", None);
+    elsewhere.bucket = None;
+    elsewhere.role = None;
+    let actual = other.read(&elsewhere).await.expect("read");
+    assert_eq!(actual.trails.len(), 1, "{:?}", actual.trails);
+    let t = &actual.trails[0];
+    assert_eq!(t.arn, d.trail.arn);
+    assert_eq!(t.home_region.as_deref(), Some(REGION));
+    assert!(t.multi_region);
+    assert_eq!(
+        t.cw_log_group_arn.as_deref(),
+        Some(d.trail.cw_log_group_arn.as_str())
+    );
+    // Status of another region's trail is best effort: known, or None, never an error.
+    assert_ne!(t.is_logging, Some(false));
+    println!(
+        "shadow trail: is_logging {:?}; read() made {} requests",
+        t.is_logging,
+        other.requests().total
+    );
+    assert!(actual.log_group.is_none());
+    assert!(actual.filters.is_empty());
+    assert!(actual.alarms.is_empty() && actual.topics.is_empty());
 }

@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    Tagging, VersioningConfiguration,
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tagging, VersioningConfiguration,
 };
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use common::{s3_client, unique_account, Emulator, DEFAULT_REGION};
@@ -18,13 +18,23 @@ use common::{s3_client, unique_account, Emulator, DEFAULT_REGION};
 const ASSUME_ROLE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 fn assert_recent(ts: &aws_smithy_types::DateTime, what: &str) {
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let secs = ts.secs();
-    assert!((secs - now).abs() < 24 * 3600, "{what} = {ts:?} is not close to now ({now})");
+    assert!(
+        (secs - now).abs() < 24 * 3600,
+        "{what} = {ts:?} is not close to now ({now})"
+    );
 }
 
 fn s3_tag(key: &str, value: &str) -> aws_sdk_s3::types::Tag {
-    aws_sdk_s3::types::Tag::builder().key(key).value(value).build().unwrap()
+    aws_sdk_s3::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -51,61 +61,119 @@ async fn cloudwatch_alarm_round_trips_through_cbor() {
         .threshold(1.0)
         .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
         .treat_missing_data("notBreaching")
-        .tags(aws_sdk_cloudwatch::types::Tag::builder().key("managed-by").value("trailwarden").build())
+        .tags(
+            aws_sdk_cloudwatch::types::Tag::builder()
+                .key("managed-by")
+                .value("trailwarden")
+                .build(),
+        )
         .send()
         .await
         .expect("PutMetricAlarm");
 
-    let out = cw.describe_alarms().alarm_names("root-usage").send().await.expect("DescribeAlarms");
+    let out = cw
+        .describe_alarms()
+        .alarm_names("root-usage")
+        .send()
+        .await
+        .expect("DescribeAlarms");
     let alarms = out.metric_alarms();
     assert_eq!(alarms.len(), 1, "{out:?}");
     let a = &alarms[0];
     assert_eq!(a.alarm_name(), Some("root-usage"));
-    assert_eq!(a.alarm_arn(), Some(format!("arn:aws:cloudwatch:eu-west-1:{account}:alarm:root-usage").as_str()));
+    assert_eq!(
+        a.alarm_arn(),
+        Some(format!("arn:aws:cloudwatch:eu-west-1:{account}:alarm:root-usage").as_str())
+    );
     assert_eq!(a.alarm_description(), Some("Root account used"));
     assert_eq!(a.actions_enabled(), Some(true));
-    assert_eq!(a.alarm_actions(), [topic.clone()]);
-    assert_eq!(a.ok_actions(), [topic.clone()]);
+    assert_eq!(a.alarm_actions(), std::slice::from_ref(&topic));
+    assert_eq!(a.ok_actions(), std::slice::from_ref(&topic));
     assert_eq!(a.metric_name(), Some("RootAccountUsageCount"));
     assert_eq!(a.namespace(), Some("CloudTrailMetrics"));
     assert_eq!(a.statistic(), Some(&Statistic::Sum));
-    assert_eq!(a.dimensions(), [Dimension::builder().name("Trail").value("main").build()]);
+    assert_eq!(
+        a.dimensions(),
+        [Dimension::builder().name("Trail").value("main").build()]
+    );
     assert_eq!(a.period(), Some(300));
     assert_eq!(a.evaluation_periods(), Some(1));
     assert_eq!(a.datapoints_to_alarm(), Some(1));
     assert_eq!(a.threshold(), Some(1.0));
-    assert_eq!(a.comparison_operator(), Some(&ComparisonOperator::GreaterThanOrEqualToThreshold));
+    assert_eq!(
+        a.comparison_operator(),
+        Some(&ComparisonOperator::GreaterThanOrEqualToThreshold)
+    );
     assert_eq!(a.treat_missing_data(), Some("notBreaching"));
     assert!(a.state_value().is_some());
-    assert_recent(a.alarm_configuration_updated_timestamp().expect("config timestamp"), "AlarmConfigurationUpdatedTimestamp");
-    assert_recent(a.state_updated_timestamp().expect("state timestamp"), "StateUpdatedTimestamp");
+    assert_recent(
+        a.alarm_configuration_updated_timestamp()
+            .expect("config timestamp"),
+        "AlarmConfigurationUpdatedTimestamp",
+    );
+    assert_recent(
+        a.state_updated_timestamp().expect("state timestamp"),
+        "StateUpdatedTimestamp",
+    );
 
     // By prefix, and a different region sees nothing.
-    let by_prefix = cw.describe_alarms().alarm_name_prefix("root-").send().await.unwrap();
+    let by_prefix = cw
+        .describe_alarms()
+        .alarm_name_prefix("root-")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_prefix.metric_alarms().len(), 1);
     let other_region = emu.sdk_config(&account, "us-west-2").await;
-    let elsewhere = aws_sdk_cloudwatch::Client::new(&other_region).describe_alarms().send().await.unwrap();
+    let elsewhere = aws_sdk_cloudwatch::Client::new(&other_region)
+        .describe_alarms()
+        .send()
+        .await
+        .unwrap();
     assert!(elsewhere.metric_alarms().is_empty());
 
     // Tags on an existing alarm; a typed error for a missing one.
     let arn = a.alarm_arn().unwrap();
     cw.tag_resource()
         .resource_arn(arn)
-        .tags(aws_sdk_cloudwatch::types::Tag::builder().key("env").value("test").build())
+        .tags(
+            aws_sdk_cloudwatch::types::Tag::builder()
+                .key("env")
+                .value("test")
+                .build(),
+        )
         .send()
         .await
         .expect("TagResource");
-    let tags = cw.list_tags_for_resource().resource_arn(arn).send().await.expect("ListTagsForResource");
+    let tags = cw
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .expect("ListTagsForResource");
     let keys: Vec<_> = tags.tags().iter().filter_map(|t| t.key()).collect();
-    assert!(keys.contains(&"env") && keys.contains(&"managed-by"), "{keys:?}");
+    assert!(
+        keys.contains(&"env") && keys.contains(&"managed-by"),
+        "{keys:?}"
+    );
     let missing = cw
         .tag_resource()
         .resource_arn(format!("arn:aws:cloudwatch:eu-west-1:{account}:alarm:nope"))
-        .tags(aws_sdk_cloudwatch::types::Tag::builder().key("k").value("v").build())
+        .tags(
+            aws_sdk_cloudwatch::types::Tag::builder()
+                .key("k")
+                .value("v")
+                .build(),
+        )
         .send()
         .await
         .expect_err("tagging a missing alarm fails");
-    assert!(missing.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{missing:?}");
+    assert!(
+        missing
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{missing:?}"
+    );
 
     // Alarm state changes carry timestamps and state values back.
     cw.set_alarm_state()
@@ -115,13 +183,32 @@ async fn cloudwatch_alarm_round_trips_through_cbor() {
         .send()
         .await
         .expect("SetAlarmState");
-    let a = cw.describe_alarms().alarm_names("root-usage").send().await.unwrap();
+    let a = cw
+        .describe_alarms()
+        .alarm_names("root-usage")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(a.metric_alarms()[0].state_value(), Some(&StateValue::Alarm));
-    let by_state = cw.describe_alarms().state_value(StateValue::Alarm).send().await.unwrap();
+    let by_state = cw
+        .describe_alarms()
+        .state_value(StateValue::Alarm)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_state.metric_alarms().len(), 1);
 
-    cw.disable_alarm_actions().alarm_names("root-usage").send().await.expect("DisableAlarmActions");
-    let a = cw.describe_alarms().alarm_names("root-usage").send().await.unwrap();
+    cw.disable_alarm_actions()
+        .alarm_names("root-usage")
+        .send()
+        .await
+        .expect("DisableAlarmActions");
+    let a = cw
+        .describe_alarms()
+        .alarm_names("root-usage")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(a.metric_alarms()[0].actions_enabled(), Some(false));
 
     // Large PutMetricData bodies are gzip-compressed by the SDK.
@@ -129,8 +216,15 @@ async fn cloudwatch_alarm_round_trips_through_cbor() {
         .map(|i| {
             aws_sdk_cloudwatch::types::MetricDatum::builder()
                 .metric_name("RootAccountUsageCount")
-                .dimensions(Dimension::builder().name("Trail").value(format!("padding-{i:04}")).build())
-                .timestamp(aws_smithy_types::DateTime::from(SystemTime::now() - Duration::from_secs(60)))
+                .dimensions(
+                    Dimension::builder()
+                        .name("Trail")
+                        .value(format!("padding-{i:04}"))
+                        .build(),
+                )
+                .timestamp(aws_smithy_types::DateTime::from(
+                    SystemTime::now() - Duration::from_secs(60),
+                ))
                 .value(1.0)
                 .build()
         })
@@ -141,11 +235,25 @@ async fn cloudwatch_alarm_round_trips_through_cbor() {
         .send()
         .await
         .expect("PutMetricData");
-    let metrics = cw.list_metrics().namespace("CloudTrailMetrics").send().await.expect("ListMetrics");
+    let metrics = cw
+        .list_metrics()
+        .namespace("CloudTrailMetrics")
+        .send()
+        .await
+        .expect("ListMetrics");
     assert_eq!(metrics.metrics().len(), 400);
 
-    cw.delete_alarms().alarm_names("root-usage").send().await.expect("DeleteAlarms");
-    let gone = cw.describe_alarms().alarm_names("root-usage").send().await.unwrap();
+    cw.delete_alarms()
+        .alarm_names("root-usage")
+        .send()
+        .await
+        .expect("DeleteAlarms");
+    let gone = cw
+        .describe_alarms()
+        .alarm_names("root-usage")
+        .send()
+        .await
+        .unwrap();
     assert!(gone.metric_alarms().is_empty());
 }
 
@@ -157,40 +265,90 @@ async fn s3_bucket_configuration_round_trips() {
     let s3 = s3_client(&cfg);
     let bucket = format!("tw-smoke-{account}");
 
-    s3.create_bucket().bucket(&bucket).send().await.expect("CreateBucket");
-    s3.head_bucket().bucket(&bucket).send().await.expect("HeadBucket");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("CreateBucket");
+    s3.head_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("HeadBucket");
 
     // Like AWS, a new bucket already has SSE-S3 and all of Block Public Access.
-    let enc = s3.get_bucket_encryption().bucket(&bucket).send().await.expect("GetBucketEncryption (fresh)");
+    let enc = s3
+        .get_bucket_encryption()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetBucketEncryption (fresh)");
     let rule = &enc.server_side_encryption_configuration().unwrap().rules()[0];
     let default = rule.apply_server_side_encryption_by_default().unwrap();
     assert_eq!(default.sse_algorithm(), &ServerSideEncryption::Aes256);
-    let pab = s3.get_public_access_block().bucket(&bucket).send().await.expect("GetPublicAccessBlock (fresh)");
+    let pab = s3
+        .get_public_access_block()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetPublicAccessBlock (fresh)");
     let pab = pab.public_access_block_configuration().unwrap();
     assert_eq!(
-        (pab.block_public_acls(), pab.ignore_public_acls(), pab.block_public_policy(), pab.restrict_public_buckets()),
+        (
+            pab.block_public_acls(),
+            pab.ignore_public_acls(),
+            pab.block_public_policy(),
+            pab.restrict_public_buckets()
+        ),
         (Some(true), Some(true), Some(true), Some(true))
     );
 
     // Versioning: never set -> no status; after Put -> Enabled.
-    let fresh = s3.get_bucket_versioning().bucket(&bucket).send().await.expect("GetBucketVersioning (fresh)");
+    let fresh = s3
+        .get_bucket_versioning()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetBucketVersioning (fresh)");
     assert_eq!(fresh.status(), None);
     s3.put_bucket_versioning()
         .bucket(&bucket)
-        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
         .send()
         .await
         .expect("PutBucketVersioning");
-    let v = s3.get_bucket_versioning().bucket(&bucket).send().await.expect("GetBucketVersioning");
+    let v = s3
+        .get_bucket_versioning()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetBucketVersioning");
     assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
 
     let policy = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"AWSCloudTrailAclCheck","Effect":"Allow","Principal":{{"Service":"cloudtrail.amazonaws.com"}},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::{bucket}"}}]}}"#
     );
-    s3.put_bucket_policy().bucket(&bucket).policy(&policy).send().await.expect("PutBucketPolicy");
-    let got = s3.get_bucket_policy().bucket(&bucket).send().await.expect("GetBucketPolicy");
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(&policy)
+        .send()
+        .await
+        .expect("PutBucketPolicy");
+    let got = s3
+        .get_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetBucketPolicy");
     let got: serde_json::Value = serde_json::from_str(got.policy().unwrap()).unwrap();
-    assert_eq!(got, serde_json::from_str::<serde_json::Value>(&policy).unwrap());
+    assert_eq!(
+        got,
+        serde_json::from_str::<serde_json::Value>(&policy).unwrap()
+    );
 
     let pab = PublicAccessBlockConfiguration::builder()
         .block_public_acls(true)
@@ -204,10 +362,16 @@ async fn s3_bucket_configuration_round_trips() {
         .send()
         .await
         .expect("PutPublicAccessBlock");
-    let got = s3.get_public_access_block().bucket(&bucket).send().await.expect("GetPublicAccessBlock");
+    let got = s3
+        .get_public_access_block()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetPublicAccessBlock");
     assert_eq!(got.public_access_block_configuration(), Some(&pab));
 
-    let kms_key = format!("arn:aws:kms:us-east-1:{account}:key/00000000-0000-0000-0000-000000000000");
+    let kms_key =
+        format!("arn:aws:kms:us-east-1:{account}:key/00000000-0000-0000-0000-000000000000");
     let rule = ServerSideEncryptionRule::builder()
         .apply_server_side_encryption_by_default(
             ServerSideEncryptionByDefault::builder()
@@ -220,11 +384,21 @@ async fn s3_bucket_configuration_round_trips() {
         .build();
     s3.put_bucket_encryption()
         .bucket(&bucket)
-        .server_side_encryption_configuration(ServerSideEncryptionConfiguration::builder().rules(rule).build().unwrap())
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(rule)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("PutBucketEncryption");
-    let enc = s3.get_bucket_encryption().bucket(&bucket).send().await.expect("GetBucketEncryption");
+    let enc = s3
+        .get_bucket_encryption()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetBucketEncryption");
     let rule = &enc.server_side_encryption_configuration().unwrap().rules()[0];
     let default = rule.apply_server_side_encryption_by_default().unwrap();
     assert_eq!(default.sse_algorithm(), &ServerSideEncryption::AwsKms);
@@ -233,11 +407,21 @@ async fn s3_bucket_configuration_round_trips() {
 
     s3.put_bucket_tagging()
         .bucket(&bucket)
-        .tagging(Tagging::builder().tag_set(s3_tag("managed-by", "trailwarden")).build().unwrap())
+        .tagging(
+            Tagging::builder()
+                .tag_set(s3_tag("managed-by", "trailwarden"))
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("PutBucketTagging");
-    let tags = s3.get_bucket_tagging().bucket(&bucket).send().await.expect("GetBucketTagging");
+    let tags = s3
+        .get_bucket_tagging()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetBucketTagging");
     assert_eq!(tags.tag_set(), [s3_tag("managed-by", "trailwarden")]);
 
     let key = format!("AWSLogs/{account}/CloudTrail/eu-west-1/2024/01/01/x.json.gz");
@@ -248,10 +432,22 @@ async fn s3_bucket_configuration_round_trips() {
         .send()
         .await
         .expect("PutObject");
-    let listed = s3.list_objects_v2().bucket(&bucket).prefix("AWSLogs/").send().await.expect("ListObjectsV2");
+    let listed = s3
+        .list_objects_v2()
+        .bucket(&bucket)
+        .prefix("AWSLogs/")
+        .send()
+        .await
+        .expect("ListObjectsV2");
     let keys: Vec<_> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, [key.as_str()]);
-    let obj = s3.get_object().bucket(&bucket).key(&key).send().await.expect("GetObject");
+    let obj = s3
+        .get_object()
+        .bucket(&bucket)
+        .key(&key)
+        .send()
+        .await
+        .expect("GetObject");
     let data = obj.body.collect().await.unwrap().into_bytes();
     assert_eq!(&data[..], b"{\"Records\":[]}");
 
@@ -260,15 +456,34 @@ async fn s3_bucket_configuration_round_trips() {
     s3.create_bucket()
         .bucket(&eu)
         .create_bucket_configuration(
-            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::EuWest1).build(),
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuWest1)
+                .build(),
         )
         .send()
         .await
         .expect("CreateBucket eu-west-1");
-    let missing = s3.head_bucket().bucket(format!("tw-missing-{account}")).send().await.expect_err("HeadBucket missing");
-    assert!(missing.as_service_error().is_some_and(|e| e.is_not_found()), "{missing:?}");
-    let no_policy = s3.get_bucket_policy().bucket(&eu).send().await.expect_err("no policy yet");
-    assert_eq!(no_policy.code(), Some("NoSuchBucketPolicy"), "{no_policy:?}");
+    let missing = s3
+        .head_bucket()
+        .bucket(format!("tw-missing-{account}"))
+        .send()
+        .await
+        .expect_err("HeadBucket missing");
+    assert!(
+        missing.as_service_error().is_some_and(|e| e.is_not_found()),
+        "{missing:?}"
+    );
+    let no_policy = s3
+        .get_bucket_policy()
+        .bucket(&eu)
+        .send()
+        .await
+        .expect_err("no policy yet");
+    assert_eq!(
+        no_policy.code(),
+        Some("NoSuchBucketPolicy"),
+        "{no_policy:?}"
+    );
 }
 
 #[tokio::test]
@@ -278,9 +493,17 @@ async fn sns_topic_calls_work() {
     let cfg = emu.sdk_config(&account, DEFAULT_REGION).await;
     let sns = aws_sdk_sns::Client::new(&cfg);
 
-    let topic = sns.create_topic().name("trailwarden-alerts").send().await.expect("CreateTopic");
+    let topic = sns
+        .create_topic()
+        .name("trailwarden-alerts")
+        .send()
+        .await
+        .expect("CreateTopic");
     let arn = topic.topic_arn().unwrap().to_string();
-    assert_eq!(arn, format!("arn:aws:sns:us-east-1:{account}:trailwarden-alerts"));
+    assert_eq!(
+        arn,
+        format!("arn:aws:sns:us-east-1:{account}:trailwarden-alerts")
+    );
     sns.set_topic_attributes()
         .topic_arn(&arn)
         .attribute_name("DisplayName")
@@ -288,9 +511,17 @@ async fn sns_topic_calls_work() {
         .send()
         .await
         .expect("SetTopicAttributes");
-    let attrs = sns.get_topic_attributes().topic_arn(&arn).send().await.expect("GetTopicAttributes");
+    let attrs = sns
+        .get_topic_attributes()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .expect("GetTopicAttributes");
     let attrs = attrs.attributes().unwrap();
-    assert_eq!(attrs.get("DisplayName").map(String::as_str), Some("Trailwarden"));
+    assert_eq!(
+        attrs.get("DisplayName").map(String::as_str),
+        Some("Trailwarden")
+    );
     assert_eq!(attrs.get("TopicArn"), Some(&arn));
 
     sns.subscribe()
@@ -300,21 +531,44 @@ async fn sns_topic_calls_work() {
         .send()
         .await
         .expect("Subscribe");
-    let subs = sns.list_subscriptions_by_topic().topic_arn(&arn).send().await.expect("ListSubscriptionsByTopic");
+    let subs = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .expect("ListSubscriptionsByTopic");
     assert_eq!(subs.subscriptions().len(), 1);
-    assert_eq!(subs.subscriptions()[0].endpoint(), Some("security@example.com"));
+    assert_eq!(
+        subs.subscriptions()[0].endpoint(),
+        Some("security@example.com")
+    );
 
     sns.tag_resource()
         .resource_arn(&arn)
-        .tags(aws_sdk_sns::types::Tag::builder().key("managed-by").value("trailwarden").build().unwrap())
+        .tags(
+            aws_sdk_sns::types::Tag::builder()
+                .key("managed-by")
+                .value("trailwarden")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("TagResource");
-    let tags = sns.list_tags_for_resource().resource_arn(&arn).send().await.expect("ListTagsForResource");
+    let tags = sns
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .expect("ListTagsForResource");
     assert_eq!(tags.tags().len(), 1);
 
     let topics = sns.list_topics().send().await.expect("ListTopics");
-    let arns: Vec<_> = topics.topics().iter().filter_map(|t| t.topic_arn()).collect();
+    let arns: Vec<_> = topics
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn())
+        .collect();
     assert_eq!(arns, [arn.as_str()]);
 }
 
@@ -326,14 +580,31 @@ async fn logs_group_and_metric_filter_calls_work() {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&cfg);
     let group = "/trailwarden/cloudtrail";
 
-    logs.create_log_group().log_group_name(group).send().await.expect("CreateLogGroup");
-    logs.put_retention_policy().log_group_name(group).retention_in_days(365).send().await.expect("PutRetentionPolicy");
-    let groups = logs.describe_log_groups().log_group_name_prefix("/trailwarden/").send().await.expect("DescribeLogGroups");
+    logs.create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .expect("CreateLogGroup");
+    logs.put_retention_policy()
+        .log_group_name(group)
+        .retention_in_days(365)
+        .send()
+        .await
+        .expect("PutRetentionPolicy");
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/trailwarden/")
+        .send()
+        .await
+        .expect("DescribeLogGroups");
     let g = &groups.log_groups()[0];
     assert_eq!(g.log_group_name(), Some(group));
     assert_eq!(g.retention_in_days(), Some(365));
     let group_arn = g.arn().unwrap().trim_end_matches(":*").to_string();
-    assert_eq!(group_arn, format!("arn:aws:logs:us-east-1:{account}:log-group:{group}"));
+    assert_eq!(
+        group_arn,
+        format!("arn:aws:logs:us-east-1:{account}:log-group:{group}")
+    );
 
     logs.put_metric_filter()
         .log_group_name(group)
@@ -350,11 +621,19 @@ async fn logs_group_and_metric_filter_calls_work() {
         .send()
         .await
         .expect("PutMetricFilter");
-    let filters = logs.describe_metric_filters().log_group_name(group).send().await.expect("DescribeMetricFilters");
+    let filters = logs
+        .describe_metric_filters()
+        .log_group_name(group)
+        .send()
+        .await
+        .expect("DescribeMetricFilters");
     assert_eq!(filters.metric_filters().len(), 1);
     let f = &filters.metric_filters()[0];
     assert_eq!(f.filter_name(), Some("RootAccountUsage"));
-    assert_eq!(f.metric_transformations()[0].metric_name(), "RootAccountUsageCount");
+    assert_eq!(
+        f.metric_transformations()[0].metric_name(),
+        "RootAccountUsageCount"
+    );
     let created = f.creation_time().expect("creationTime");
 
     // Putting the same name again replaces the filter, as in AWS.
@@ -373,9 +652,17 @@ async fn logs_group_and_metric_filter_calls_work() {
         .send()
         .await
         .expect("PutMetricFilter (replace)");
-    let filters = logs.describe_metric_filters().log_group_name(group).send().await.unwrap();
+    let filters = logs
+        .describe_metric_filters()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(filters.metric_filters().len(), 1, "{filters:?}");
-    assert_eq!(filters.metric_filters()[0].filter_pattern(), Some(r#"{ $.userIdentity.type = "Root" }"#));
+    assert_eq!(
+        filters.metric_filters()[0].filter_pattern(),
+        Some(r#"{ $.userIdentity.type = "Root" }"#)
+    );
     assert_eq!(filters.metric_filters()[0].creation_time(), Some(created));
     let by_metric = logs
         .describe_metric_filters()
@@ -402,7 +689,12 @@ async fn logs_group_and_metric_filter_calls_work() {
         .send()
         .await
         .expect_err("PutMetricFilter on a missing log group");
-    assert!(no_group.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{no_group:?}");
+    assert!(
+        no_group
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{no_group:?}"
+    );
 
     logs.tag_resource()
         .resource_arn(&group_arn)
@@ -410,8 +702,18 @@ async fn logs_group_and_metric_filter_calls_work() {
         .send()
         .await
         .expect("TagResource");
-    let tags = logs.list_tags_for_resource().resource_arn(&group_arn).send().await.expect("ListTagsForResource");
-    assert_eq!(tags.tags().and_then(|t| t.get("managed-by")).map(String::as_str), Some("trailwarden"));
+    let tags = logs
+        .list_tags_for_resource()
+        .resource_arn(&group_arn)
+        .send()
+        .await
+        .expect("ListTagsForResource");
+    assert_eq!(
+        tags.tags()
+            .and_then(|t| t.get("managed-by"))
+            .map(String::as_str),
+        Some("trailwarden")
+    );
 }
 
 #[tokio::test]
@@ -422,7 +724,11 @@ async fn cloudtrail_trail_calls_work() {
     let s3 = s3_client(&cfg);
     let ct = aws_sdk_cloudtrail::Client::new(&cfg);
     let bucket = format!("tw-trail-{account}");
-    s3.create_bucket().bucket(&bucket).send().await.expect("CreateBucket");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("CreateBucket");
 
     let created = ct
         .create_trail()
@@ -431,14 +737,24 @@ async fn cloudtrail_trail_calls_work() {
         .is_multi_region_trail(true)
         .include_global_service_events(true)
         .enable_log_file_validation(true)
-        .tags_list(aws_sdk_cloudtrail::types::Tag::builder().key("managed-by").value("trailwarden").build().unwrap())
+        .tags_list(
+            aws_sdk_cloudtrail::types::Tag::builder()
+                .key("managed-by")
+                .value("trailwarden")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("CreateTrail");
     let trail_arn = created.trail_arn().unwrap().to_string();
-    assert_eq!(trail_arn, format!("arn:aws:cloudtrail:us-east-1:{account}:trail/trailwarden"));
+    assert_eq!(
+        trail_arn,
+        format!("arn:aws:cloudtrail:us-east-1:{account}:trail/trailwarden")
+    );
 
-    let log_group_arn = format!("arn:aws:logs:us-east-1:{account}:log-group:/trailwarden/cloudtrail:*");
+    let log_group_arn =
+        format!("arn:aws:logs:us-east-1:{account}:log-group:/trailwarden/cloudtrail:*");
     let role_arn = format!("arn:aws:iam::{account}:role/trailwarden-cloudtrail");
     ct.update_trail()
         .name("trailwarden")
@@ -455,51 +771,141 @@ async fn cloudtrail_trail_calls_work() {
         .send()
         .await
         .expect_err("CreateTrail on an existing name");
-    assert!(again.as_service_error().is_some_and(|e| e.is_trail_already_exists_exception()), "{again:?}");
-    ct.create_trail().name("other").s3_bucket_name(&bucket).send().await.expect("CreateTrail other");
+    assert!(
+        again
+            .as_service_error()
+            .is_some_and(|e| e.is_trail_already_exists_exception()),
+        "{again:?}"
+    );
+    ct.create_trail()
+        .name("other")
+        .s3_bucket_name(&bucket)
+        .send()
+        .await
+        .expect("CreateTrail other");
 
-    let described = ct.describe_trails().trail_name_list("trailwarden").send().await.expect("DescribeTrails");
+    let described = ct
+        .describe_trails()
+        .trail_name_list("trailwarden")
+        .send()
+        .await
+        .expect("DescribeTrails");
     assert_eq!(described.trail_list().len(), 1, "{described:?}");
     assert_eq!(described.trail_list()[0].home_region(), Some("us-east-1"));
-    assert_eq!(ct.describe_trails().send().await.unwrap().trail_list().len(), 2);
+    assert_eq!(
+        ct.describe_trails()
+            .send()
+            .await
+            .unwrap()
+            .trail_list()
+            .len(),
+        2
+    );
     // A multi-region trail shows up from other regions too.
     let eu = emu.sdk_config(&account, "eu-west-1").await;
-    let shadow = aws_sdk_cloudtrail::Client::new(&eu).describe_trails().send().await.unwrap();
-    let names: Vec<_> = shadow.trail_list().iter().filter_map(|t| t.name()).collect();
+    let shadow = aws_sdk_cloudtrail::Client::new(&eu)
+        .describe_trails()
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = shadow
+        .trail_list()
+        .iter()
+        .filter_map(|t| t.name())
+        .collect();
     assert_eq!(names, ["trailwarden"]);
 
-    let t = ct.get_trail().name("trailwarden").send().await.expect("GetTrail");
+    let t = ct
+        .get_trail()
+        .name("trailwarden")
+        .send()
+        .await
+        .expect("GetTrail");
     let t = t.trail().unwrap();
     assert_eq!(t.home_region(), Some("us-east-1"));
     assert_eq!(t.s3_bucket_name(), Some(bucket.as_str()));
     assert_eq!(t.is_multi_region_trail(), Some(true));
     assert_eq!(t.log_file_validation_enabled(), Some(true));
-    assert_eq!(t.cloud_watch_logs_log_group_arn(), Some(log_group_arn.as_str()));
+    assert_eq!(
+        t.cloud_watch_logs_log_group_arn(),
+        Some(log_group_arn.as_str())
+    );
     assert_eq!(t.cloud_watch_logs_role_arn(), Some(role_arn.as_str()));
 
-    ct.start_logging().name("trailwarden").send().await.expect("StartLogging");
-    let status = ct.get_trail_status().name("trailwarden").send().await.expect("GetTrailStatus");
+    ct.start_logging()
+        .name("trailwarden")
+        .send()
+        .await
+        .expect("StartLogging");
+    let status = ct
+        .get_trail_status()
+        .name("trailwarden")
+        .send()
+        .await
+        .expect("GetTrailStatus");
     assert_eq!(status.is_logging(), Some(true));
     assert!(status.start_logging_time().is_some());
-    ct.stop_logging().name("trailwarden").send().await.expect("StopLogging");
-    let status = ct.get_trail_status().name("trailwarden").send().await.unwrap();
+    ct.stop_logging()
+        .name("trailwarden")
+        .send()
+        .await
+        .expect("StopLogging");
+    let status = ct
+        .get_trail_status()
+        .name("trailwarden")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(status.is_logging(), Some(false));
 
     ct.add_tags()
         .resource_id(&trail_arn)
-        .tags_list(aws_sdk_cloudtrail::types::Tag::builder().key("env").value("test").build().unwrap())
+        .tags_list(
+            aws_sdk_cloudtrail::types::Tag::builder()
+                .key("env")
+                .value("test")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("AddTags");
-    let tags = ct.list_tags().resource_id_list(&trail_arn).send().await.expect("ListTags");
-    let keys: Vec<_> = tags.resource_tag_list()[0].tags_list().iter().map(|t| t.key()).collect();
-    assert!(keys.contains(&"env") && keys.contains(&"managed-by"), "{keys:?}");
+    let tags = ct
+        .list_tags()
+        .resource_id_list(&trail_arn)
+        .send()
+        .await
+        .expect("ListTags");
+    let keys: Vec<_> = tags.resource_tag_list()[0]
+        .tags_list()
+        .iter()
+        .map(|t| t.key())
+        .collect();
+    assert!(
+        keys.contains(&"env") && keys.contains(&"managed-by"),
+        "{keys:?}"
+    );
 
-    let selectors = ct.get_event_selectors().trail_name("trailwarden").send().await.expect("GetEventSelectors");
+    let selectors = ct
+        .get_event_selectors()
+        .trail_name("trailwarden")
+        .send()
+        .await
+        .expect("GetEventSelectors");
     assert_eq!(selectors.trail_arn(), Some(trail_arn.as_str()));
 
-    let missing = ct.get_trail().name("nope").send().await.expect_err("missing trail");
-    assert!(missing.as_service_error().is_some_and(|e| e.is_trail_not_found_exception()), "{missing:?}");
+    let missing = ct
+        .get_trail()
+        .name("nope")
+        .send()
+        .await
+        .expect_err("missing trail");
+    assert!(
+        missing
+            .as_service_error()
+            .is_some_and(|e| e.is_trail_not_found_exception()),
+        "{missing:?}"
+    );
 }
 
 #[tokio::test]
@@ -513,21 +919,36 @@ async fn iam_role_calls_work() {
         .create_role()
         .role_name("trailwarden-cloudtrail")
         .assume_role_policy_document(ASSUME_ROLE_POLICY)
-        .tags(aws_sdk_iam::types::Tag::builder().key("managed-by").value("trailwarden").build().unwrap())
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("managed-by")
+                .value("trailwarden")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("CreateRole");
     let role = created.role().unwrap();
-    assert_eq!(role.arn(), format!("arn:aws:iam::{account}:role/trailwarden-cloudtrail"));
+    assert_eq!(
+        role.arn(),
+        format!("arn:aws:iam::{account}:role/trailwarden-cloudtrail")
+    );
 
-    let updated_policy = ASSUME_ROLE_POLICY.replace("cloudtrail.amazonaws.com", "logs.amazonaws.com");
+    let updated_policy =
+        ASSUME_ROLE_POLICY.replace("cloudtrail.amazonaws.com", "logs.amazonaws.com");
     iam.update_assume_role_policy()
         .role_name("trailwarden-cloudtrail")
         .policy_document(&updated_policy)
         .send()
         .await
         .expect("UpdateAssumeRolePolicy");
-    let got = iam.get_role().role_name("trailwarden-cloudtrail").send().await.expect("GetRole");
+    let got = iam
+        .get_role()
+        .role_name("trailwarden-cloudtrail")
+        .send()
+        .await
+        .expect("GetRole");
     let doc = got.role().unwrap().assume_role_policy_document().unwrap();
     let doc = urlencoding::decode(doc).unwrap();
     assert_eq!(
@@ -558,15 +979,36 @@ async fn iam_role_calls_work() {
 
     iam.tag_role()
         .role_name("trailwarden-cloudtrail")
-        .tags(aws_sdk_iam::types::Tag::builder().key("env").value("test").build().unwrap())
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("env")
+                .value("test")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("TagRole");
-    let role = iam.get_role().role_name("trailwarden-cloudtrail").send().await.unwrap();
+    let role = iam
+        .get_role()
+        .role_name("trailwarden-cloudtrail")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(role.role().unwrap().tags().len(), 2);
 
-    let missing = iam.get_role().role_name("nope").send().await.expect_err("missing role");
-    assert!(missing.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()), "{missing:?}");
+    let missing = iam
+        .get_role()
+        .role_name("nope")
+        .send()
+        .await
+        .expect_err("missing role");
+    assert!(
+        missing
+            .as_service_error()
+            .is_some_and(|e| e.is_no_such_entity_exception()),
+        "{missing:?}"
+    );
 }
 
 #[tokio::test]
@@ -574,7 +1016,11 @@ async fn sts_reports_the_selected_account() {
     let emu = Emulator::shared();
     let account = unique_account();
     let cfg = emu.sdk_config(&account, DEFAULT_REGION).await;
-    let who = aws_sdk_sts::Client::new(&cfg).get_caller_identity().send().await.expect("GetCallerIdentity");
+    let who = aws_sdk_sts::Client::new(&cfg)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("GetCallerIdentity");
     assert_eq!(who.account(), Some(account.as_str()));
 }
 
@@ -586,8 +1032,18 @@ async fn accounts_are_isolated() {
     let cfg_a = emu.sdk_config(&a, DEFAULT_REGION).await;
     let cfg_b = emu.sdk_config(&b, DEFAULT_REGION).await;
 
-    aws_sdk_sns::Client::new(&cfg_a).create_topic().name("only-in-a").send().await.unwrap();
-    aws_sdk_cloudwatchlogs::Client::new(&cfg_a).create_log_group().log_group_name("only-in-a").send().await.unwrap();
+    aws_sdk_sns::Client::new(&cfg_a)
+        .create_topic()
+        .name("only-in-a")
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_cloudwatchlogs::Client::new(&cfg_a)
+        .create_log_group()
+        .log_group_name("only-in-a")
+        .send()
+        .await
+        .unwrap();
     aws_sdk_iam::Client::new(&cfg_a)
         .create_role()
         .role_name("only-in-a")
@@ -596,13 +1052,29 @@ async fn accounts_are_isolated() {
         .await
         .unwrap();
 
-    let topics = aws_sdk_sns::Client::new(&cfg_b).list_topics().send().await.unwrap();
+    let topics = aws_sdk_sns::Client::new(&cfg_b)
+        .list_topics()
+        .send()
+        .await
+        .unwrap();
     assert!(topics.topics().is_empty(), "{topics:?}");
-    let groups = aws_sdk_cloudwatchlogs::Client::new(&cfg_b).describe_log_groups().send().await.unwrap();
+    let groups = aws_sdk_cloudwatchlogs::Client::new(&cfg_b)
+        .describe_log_groups()
+        .send()
+        .await
+        .unwrap();
     assert!(groups.log_groups().is_empty(), "{groups:?}");
-    let role = aws_sdk_iam::Client::new(&cfg_b).get_role().role_name("only-in-a").send().await;
+    let role = aws_sdk_iam::Client::new(&cfg_b)
+        .get_role()
+        .role_name("only-in-a")
+        .send()
+        .await;
     assert!(role.is_err(), "role leaked into account {b}");
-    let topics_a = aws_sdk_sns::Client::new(&cfg_a).list_topics().send().await.unwrap();
+    let topics_a = aws_sdk_sns::Client::new(&cfg_a)
+        .list_topics()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(topics_a.topics().len(), 1);
 }
 
@@ -621,7 +1093,11 @@ async fn request_log_counts_requests_per_account() {
     sns.list_topics().send().await.unwrap();
     cw.describe_alarms().send().await.unwrap();
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    s3.get_bucket_versioning().bucket(&bucket).send().await.unwrap();
+    s3.get_bucket_versioning()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
 
     let ops: Vec<(String, String, String)> = emu
         .requests_for_account(&account)
@@ -641,9 +1117,16 @@ async fn request_log_counts_requests_per_account() {
         ("s3", "CreateBucket", "PUT"),
         ("s3", "GetBucketVersioning", "GET"),
     ];
-    let expect: Vec<_> = expect.iter().map(|(s, o, m)| (s.to_string(), o.to_string(), m.to_string())).collect();
+    let expect: Vec<_> = expect
+        .iter()
+        .map(|(s, o, m)| (s.to_string(), o.to_string(), m.to_string()))
+        .collect();
     assert_eq!(ops, expect);
-    let writes: Vec<_> = emu.write_requests_for_account(&account).iter().map(|r| r["operation"].clone()).collect();
+    let writes: Vec<_> = emu
+        .write_requests_for_account(&account)
+        .iter()
+        .map(|r| r["operation"].clone())
+        .collect();
     assert_eq!(writes, ["CreateTopic", "CreateBucket"]);
 
     // Reads only: nothing counts as a write.
@@ -664,7 +1147,10 @@ async fn request_log_counts_requests_per_account() {
     drop(emu);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-        assert!(std::time::Instant::now() < deadline, "server still listening after drop");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "server still listening after drop"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -6,6 +6,7 @@
 
 mod permissions;
 mod read;
+mod trails;
 mod write;
 
 pub use permissions::{iam_action_for, is_read_operation, READ_ACTIONS, WRITE_ACTIONS};

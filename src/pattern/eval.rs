@@ -8,7 +8,10 @@ use std::fmt::Write as _;
 
 use serde_json::{Number, Value};
 
-use super::ast::{is_number, Ast, CmpOp, Cond, Expr, Field, FieldCond, Literal, Operand, Step, StrMatch, Term, TermMode, Test};
+use super::ast::{
+    is_number, Ast, CmpOp, Cond, Expr, Field, FieldCond, Literal, Operand, Step, StrMatch, Term,
+    TermMode, Test,
+};
 use super::Event;
 
 pub fn matches(ast: &Ast, event: &Event) -> bool {

@@ -75,11 +75,9 @@ impl fmt::Display for Explanation {
 pub fn explain(p: &Pattern, event: Option<&Event>) -> Explanation {
     let matched = event.map(|e| p.matches(e));
     let root = match p.ast() {
-        Ast::MatchAll => ExplainNode::new(
-            "empty pattern",
-            matched,
-            Some("matches every event".into()),
-        ),
+        Ast::MatchAll => {
+            ExplainNode::new("empty pattern", matched, Some("matches every event".into()))
+        }
         Ast::Terms(terms) => explain_terms(terms, event.map(Event::raw)),
         Ast::Regex(r) => {
             let detail = match event {
@@ -256,7 +254,8 @@ fn explain_delimited(fields: &[Field], raw: Option<&str>) -> ExplainNode {
         Some(spans) => {
             let mut node = ExplainNode::new("space-delimited fields", Some(true), detail);
             for (f, (a, b)) in fields.iter().zip(spans) {
-                node.children.push(field_node(f, Some(&ev[a..b]), Some(true)));
+                node.children
+                    .push(field_node(f, Some(&ev[a..b]), Some(true)));
             }
             node
         }
@@ -274,10 +273,13 @@ fn explain_delimited(fields: &[Field], raw: Option<&str>) -> ExplainNode {
                 for (i, f) in fields.iter().enumerate() {
                     let slice = ev.get(i..i + 1).unwrap_or(&[]);
                     let ok = match f {
-                        Field::Named { alternatives, .. } => slice.first().map(|t| eval::field_ok(alternatives, t)),
+                        Field::Named { alternatives, .. } => {
+                            slice.first().map(|t| eval::field_ok(alternatives, t))
+                        }
                         Field::Ellipsis(_) => Some(true),
                     };
-                    node.children.push(field_node(f, Some(slice), Some(ok.unwrap_or(false))));
+                    node.children
+                        .push(field_node(f, Some(slice), Some(ok.unwrap_or(false))));
                 }
             } else {
                 node.children.push(ExplainNode::new(

@@ -205,7 +205,10 @@ fn scan_bracket(chars: &[char], start: usize) -> Result<usize, PatternError> {
             ']' => return Ok(j),
             q @ ('\'' | '"') => {
                 j = scan_quoted(chars, j, q).ok_or_else(|| {
-                    err(j + 1, format!("unterminated quoted name: missing closing {q}"))
+                    err(
+                        j + 1,
+                        format!("unterminated quoted name: missing closing {q}"),
+                    )
                 })?;
             }
             _ => {}

@@ -8,14 +8,18 @@ mod eval;
 mod explain;
 mod lexer;
 mod lint;
+mod literal;
 mod parser;
 mod prefilter;
 mod re;
+mod selector;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_invalid;
 #[cfg(test)]
 mod tests_more;
 
@@ -205,5 +209,7 @@ fn parse_object(raw: &str) -> Option<Value> {
     if !(t.starts_with('{') && t.ends_with('}')) {
         return None;
     }
-    serde_json::from_str::<Value>(t).ok().filter(Value::is_object)
+    serde_json::from_str::<Value>(t)
+        .ok()
+        .filter(Value::is_object)
 }

@@ -1,18 +1,16 @@
 //! Parser: pattern text to [`Ast`], with column-accurate errors.
 
 use super::ast::{
-    is_name_char, Ast, CmpOp, Cond, Expr, Field, FieldCond, Literal, Operand, Selector, Span,
-    Step, Term, TermMode, Test,
+    is_name_char, Ast, CmpOp, Cond, Expr, Field, FieldCond, Literal, Operand, Span, Term, TermMode,
+    Test,
 };
 use super::lexer::{lex, scan_quoted, Tok, Token};
-use super::{re, PatternError};
+use super::{re, selector, PatternError};
 
 /// Longest pattern accepted, in characters.
 pub const MAX_LEN: usize = 1024;
 /// At most this many `%regex%` in one JSON or space-delimited pattern.
 pub const MAX_REGEXES: usize = 2;
-/// At most this many wildcard selectors (`[*]`, `.*`) in one JSON pattern.
-pub const MAX_WILDCARDS: usize = 3;
 
 fn err(col: usize, message: impl Into<String>) -> PatternError {
     PatternError {
@@ -97,13 +95,15 @@ fn terms(chars: &[char]) -> Result<Ast, PatternError> {
         if mode != TermMode::Required {
             i += 1;
             if i >= n || chars[i].is_whitespace() {
-                return Err(err(col, format!("'{}' must be followed by a term", chars[col - 1])));
+                return Err(err(
+                    col,
+                    format!("'{}' must be followed by a term", chars[col - 1]),
+                ));
             }
         }
         if chars[i] == '"' {
-            let end = scan_quoted(chars, i, '"').ok_or_else(|| {
-                err(i + 1, "unterminated quoted term: missing closing '\"'")
-            })?;
+            let end = scan_quoted(chars, i, '"')
+                .ok_or_else(|| err(i + 1, "unterminated quoted term: missing closing '\"'"))?;
             if end + 1 < n && !chars[end + 1].is_whitespace() {
                 return Err(err(end + 2, "expected a space after the closing '\"'"));
             }
@@ -267,7 +267,7 @@ impl Parser {
             }
             Tok::Selector(text) => {
                 self.bump();
-                let selector = self.selector(&text, t.col)?;
+                let selector = selector::parse(&text, t.col, &mut self.wildcards)?;
                 let test = self.test()?;
                 Ok(Expr::Cond(Cond {
                     selector,
@@ -276,7 +276,10 @@ impl Parser {
                 }))
             }
             Tok::Word(w) => {
-                let is_cmp = matches!(self.toks.get(self.pos + 1).map(|x| &x.tok), Some(Tok::Op(_)));
+                let is_cmp = matches!(
+                    self.toks.get(self.pos + 1).map(|x| &x.tok),
+                    Some(Tok::Op(_))
+                );
                 if is_cmp || w.chars().all(is_name_char) {
                     Err(err(
                         t.col,
@@ -359,7 +362,10 @@ impl Parser {
                 if op.is_relational() {
                     return Err(err(
                         t.col,
-                        format!("a regular expression cannot be used with '{}'; use = or !=", op.symbol()),
+                        format!(
+                            "a regular expression cannot be used with '{}'; use = or !=",
+                            op.symbol()
+                        ),
                     ));
                 }
                 self.regexes += 1;
@@ -389,110 +395,6 @@ impl Parser {
         }
         self.bump();
         Ok(operand)
-    }
-
-    fn selector(&mut self, text: &str, col: usize) -> Result<Selector, PatternError> {
-        let c: Vec<char> = text.chars().collect();
-        if c.len() < 2 || c[1] != '.' {
-            return Err(err(col, "a selector must start with '$.'"));
-        }
-        let mut steps = Vec::new();
-        let mut i = 2;
-        let mut wild_in_selector = false;
-        let mut note_wild = |p: &mut Parser, at: usize| -> Result<(), PatternError> {
-            if wild_in_selector {
-                return Err(err(at, "only one wildcard ([*] or .*) is allowed per selector"));
-            }
-            wild_in_selector = true;
-            p.wildcards += 1;
-            if p.wildcards > MAX_WILDCARDS {
-                return Err(err(
-                    at,
-                    format!("too many wildcard selectors: at most {MAX_WILDCARDS} per pattern"),
-                ));
-            }
-            Ok(())
-        };
-        let mut after_dot = true;
-        loop {
-            let at = col + i;
-            if after_dot {
-                match c.get(i) {
-                    None => return Err(err(at, "the selector ends with '.'; write a property name")),
-                    Some('*') => {
-                        note_wild(self, at)?;
-                        steps.push(Step::AnyKey);
-                        i += 1;
-                    }
-                    Some('[') if matches!(c.get(i + 1), Some('\'' | '"')) => {
-                        let (name, next) = bracket_name(&c, i, col)?;
-                        steps.push(Step::Key(name));
-                        i = next;
-                    }
-                    Some('[') => {
-                        return Err(err(
-                            at,
-                            "after '.' write a property name; indexes follow a name directly, as in $.a[0]",
-                        ))
-                    }
-                    Some(&ch) if is_name_char(ch) => {
-                        let start = i;
-                        while i < c.len() && is_name_char(c[i]) {
-                            i += 1;
-                        }
-                        steps.push(Step::Key(c[start..i].iter().collect()));
-                    }
-                    Some(&ch) => {
-                        return Err(err(
-                            at,
-                            format!("'{ch}' cannot appear in a property name; write $.['name'] for such names"),
-                        ))
-                    }
-                }
-                after_dot = false;
-                continue;
-            }
-            match c.get(i) {
-                None => break,
-                Some('.') => {
-                    after_dot = true;
-                    i += 1;
-                }
-                Some('[') => match c.get(i + 1) {
-                    Some('\'' | '"') => {
-                        let (name, next) = bracket_name(&c, i, col)?;
-                        steps.push(Step::Key(name));
-                        i = next;
-                    }
-                    Some('*') if c.get(i + 2) == Some(&']') => {
-                        note_wild(self, at + 1)?;
-                        steps.push(Step::AnyIndex);
-                        i += 3;
-                    }
-                    _ => {
-                        let close = (i + 1..c.len()).find(|&j| c[j] == ']').unwrap_or(c.len());
-                        let digits: String = c[i + 1..close].iter().collect();
-                        let index = if !digits.is_empty() && digits.chars().all(|d| d.is_ascii_digit()) {
-                            digits.parse::<usize>().ok()
-                        } else {
-                            None
-                        };
-                        let Some(index) = index else {
-                            return Err(err(at, "expected an index such as [0], [*] or a quoted name such as ['a.b']"));
-                        };
-                        steps.push(Step::Index(index));
-                        i = close + 1;
-                    }
-                },
-                Some(&ch) => {
-                    return Err(err(at, format!("unexpected '{ch}' in the selector")));
-                }
-            }
-        }
-        Ok(Selector {
-            steps,
-            span: Span::at(col),
-        })
     }
 
     fn delimited(mut self) -> Result<Ast, PatternError> {
@@ -532,7 +434,10 @@ impl Parser {
             Tok::Word(w) => w.clone(),
             _ => return Err(self.unexpected("a field name or '...'")),
         };
-        if let Some(bad) = name.chars().position(|ch| !(ch.is_alphanumeric() || ch == '_')) {
+        if let Some(bad) = name
+            .chars()
+            .position(|ch| !(ch.is_alphanumeric() || ch == '_'))
+        {
             return Err(err(
                 t.col + bad,
                 "field names may contain only letters, digits and '_'",
@@ -562,7 +467,9 @@ impl Parser {
                 Tok::Word(w) => {
                     return Err(err(
                         n.col,
-                        format!("conditions joined in field '{name}' must name '{name}', not '{w}'"),
+                        format!(
+                            "conditions joined in field '{name}' must name '{name}', not '{w}'"
+                        ),
                     ))
                 }
                 _ => return Err(self.unexpected(&format!("'{name}' and a condition"))),
@@ -596,22 +503,6 @@ impl Parser {
     }
 }
 
-/// Parses `['name']` / `["name"]` at `c[i] == '['`; returns the name and the index after `]`.
-fn bracket_name(c: &[char], i: usize, col: usize) -> Result<(String, usize), PatternError> {
-    let q = c[i + 1];
-    let end = (i + 2..c.len())
-        .find(|&j| c[j] == q)
-        .ok_or_else(|| err(col + i + 1, "unterminated quoted name"))?;
-    if c.get(end + 1) != Some(&']') {
-        return Err(err(col + end + 1, "expected ']' after the quoted name"));
-    }
-    let name: String = c[i + 2..end].iter().collect();
-    if name.is_empty() {
-        return Err(err(col + i, "empty property name"));
-    }
-    Ok((name, end + 2))
-}
-
 /// Characters allowed in an unquoted value. Anything else must be quoted.
 pub fn is_unquoted_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '.' | '*' | '-' | '_' | '+')
@@ -624,7 +515,10 @@ fn check_unquoted(w: &str, col: usize) -> Result<(), PatternError> {
         } else {
             format!("an unquoted value may contain only letters, digits, '.', '*', '-', '_' and '+'; write \"{w}\"")
         };
-        return Err(err(col + i, format!("'{ch}' in unquoted value {w}: {hint}")));
+        return Err(err(
+            col + i,
+            format!("'{ch}' in unquoted value {w}: {hint}"),
+        ));
     }
     Ok(())
 }

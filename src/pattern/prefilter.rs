@@ -11,7 +11,9 @@
 
 use memchr::memmem::Finder;
 
-use super::ast::{Ast, CmpOp, Expr, Field, FieldCond, Literal, Operand, StrMatch, Term, TermMode, Test};
+use super::ast::{
+    Ast, CmpOp, Expr, Field, FieldCond, Literal, Operand, StrMatch, Term, TermMode, Test,
+};
 
 #[derive(Clone, Debug)]
 pub struct Prefilter {
@@ -130,14 +132,19 @@ fn json_needle(l: &Literal) -> Option<String> {
     }
     let exact = matches!(l.matcher, StrMatch::Exact(_));
     best_run(&pieces(l), |run| {
-        exact || run.chars().any(|c| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        exact
+            || run
+                .chars()
+                .any(|c| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
     })
 }
 
 fn expr_clauses(e: &Expr) -> Vec<Clause> {
     match e {
         Expr::Cond(c) => match &c.test {
-            Test::Cmp(CmpOp::Eq, Operand::Lit(l)) => json_needle(l).map(|n| vec![vec![n]]).unwrap_or_default(),
+            Test::Cmp(CmpOp::Eq, Operand::Lit(l)) => {
+                json_needle(l).map(|n| vec![vec![n]]).unwrap_or_default()
+            }
             _ => Vec::new(),
         },
         Expr::Paren(inner, _) => expr_clauses(inner),

@@ -54,6 +54,19 @@ fn push_literal(out: &mut String, c: char) {
     out.push_str(&regex::escape(c.encode_utf8(&mut buf)));
 }
 
+/// The shorthand classes are ASCII-only: `\d` is `[0-9]`, `\w` is `[0-9A-Za-z_]`, `\s` is
+/// space, tab, and the line and page breaks. Nested classes keep them valid inside `[...]`.
+fn ascii_class(c: char) -> &'static str {
+    match c {
+        'd' => "[0-9]",
+        'D' => "[^0-9]",
+        's' => "[\\t\\n\\x0B\\x0C\\r ]",
+        'S' => "[^\\t\\n\\x0B\\x0C\\r ]",
+        'w' => "[0-9A-Za-z_]",
+        _ => "[^0-9A-Za-z_]",
+    }
+}
+
 /// Translates one escape starting at `chars[i] == '\\'`; returns the index after it.
 fn escape(chars: &[char], i: usize, col0: usize, out: &mut String) -> Result<usize, PatternError> {
     let col = col0 + i;
@@ -62,8 +75,7 @@ fn escape(chars: &[char], i: usize, col0: usize, out: &mut String) -> Result<usi
     };
     match c {
         'd' | 'D' | 's' | 'S' | 'w' | 'W' => {
-            out.push('\\');
-            out.push(c);
+            out.push_str(ascii_class(c));
             Ok(i + 2)
         }
         'x' => {
@@ -150,7 +162,12 @@ pub fn translate(source: &str, open_col: usize) -> Result<String, PatternError> 
 }
 
 /// Translates a character class starting at `chars[start] == '['`; returns the index after `]`.
-fn class(chars: &[char], start: usize, col0: usize, out: &mut String) -> Result<usize, PatternError> {
+fn class(
+    chars: &[char],
+    start: usize,
+    col0: usize,
+    out: &mut String,
+) -> Result<usize, PatternError> {
     let mut i = start + 1;
     out.push('[');
     if chars.get(i) == Some(&'^') {
@@ -175,7 +192,10 @@ fn class(chars: &[char], start: usize, col0: usize, out: &mut String) -> Result<
         }
         i += 1;
     }
-    Err(err(col0 + start, "'[' in the regular expression is never closed"))
+    Err(err(
+        col0 + start,
+        "'[' in the regular expression is never closed",
+    ))
 }
 
 #[cfg(test)]
@@ -208,6 +228,11 @@ mod tests {
             ("50\\%", "50%", true),
             ("a&&b~~c", "a&&b~~c", true),
             ("#=@/;,", "#=@/;,", true),
+            ("^\\d+$", "٣", false),
+            ("^\\w$", "é", false),
+            ("^\\W$", "é", true),
+            ("[\\d.]+", "1.5", true),
+            ("[^\\s]x", " x", false),
         ];
         for (src, text, want) in ok {
             let r = compile(src, 1).unwrap_or_else(|e| panic!("{src}: {e}"));

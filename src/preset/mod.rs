@@ -13,6 +13,9 @@ use crate::pattern::{Event, Pattern};
 /// The built-in presets, name and TOML text.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("aws-docs", include_str!("../../presets/aws-docs.toml")),
+    ("cis", include_str!("../../presets/cis.toml")),
+    ("cis-sso", include_str!("../../presets/cis-sso.toml")),
+    ("securityhub", include_str!("../../presets/securityhub.toml")),
 ];
 
 pub const DEFAULT_NAMESPACE: &str = "CloudTrailMetrics";
