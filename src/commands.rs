@@ -22,15 +22,24 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
             let mut rows = Vec::new();
             for name in preset::builtin_names() {
                 let mut d = Diagnostics::default();
-                let p = preset::load(name, &mut d)
-                    .ok_or_else(|| Error::Config(d.clone()))?;
+                let p = preset::load(name, &mut d).ok_or_else(|| Error::Config(d.clone()))?;
                 rows.push(json!({"name": p.name, "title": p.title, "controls": p.controls.len()}));
             }
             if json_out(g) {
-                println!("{}", to_json(&json!({"format_version": crate::report::FORMAT_VERSION, "presets": rows})));
+                println!(
+                    "{}",
+                    to_json(
+                        &json!({"format_version": crate::report::FORMAT_VERSION, "presets": rows})
+                    )
+                );
             } else {
                 for r in &rows {
-                    println!("{:<12} {:>2} controls  {}", r["name"].as_str().unwrap_or(""), r["controls"], r["title"].as_str().unwrap_or(""));
+                    println!(
+                        "{:<12} {:>2} controls  {}",
+                        r["name"].as_str().unwrap_or(""),
+                        r["controls"],
+                        r["title"].as_str().unwrap_or("")
+                    );
                 }
             }
             Ok(EXIT_OK)
@@ -43,7 +52,10 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
                 _ => return Err(Error::Config(d)),
             };
             if json_out(g) {
-                println!("{}", to_json(&json!({"format_version": crate::report::FORMAT_VERSION, "preset": p})));
+                println!(
+                    "{}",
+                    to_json(&json!({"format_version": crate::report::FORMAT_VERSION, "preset": p}))
+                );
             } else {
                 print!("{}", crate::presetdoc::render_preset(&p));
             }
@@ -51,7 +63,10 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
         }
         PresetsCommand::Test { names } => {
             let names: Vec<String> = if names.is_empty() {
-                preset::builtin_names().iter().map(|s| s.to_string()).collect()
+                preset::builtin_names()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
             } else {
                 names.clone()
             };
@@ -74,11 +89,17 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
                         for c in &p.controls {
                             if let Ok(pat) = Pattern::parse(&c.control.pattern) {
                                 for l in pat.lints() {
-                                    lints.push(format!("{}: {}: {}", c.control.id, l.code, l.message));
+                                    lints.push(format!(
+                                        "{}: {}: {}",
+                                        c.control.id, l.code, l.message
+                                    ));
                                 }
                             }
                         }
-                        (p.controls.len(), p.controls.iter().map(|c| c.control.examples.len()).sum())
+                        (
+                            p.controls.len(),
+                            p.controls.iter().map(|c| c.control.examples.len()).sum(),
+                        )
                     }
                     None => (0, 0),
                 };
@@ -98,11 +119,23 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
                 });
             }
             if json_out(g) {
-                println!("{}", to_json(&json!({"format_version": crate::report::FORMAT_VERSION, "ok": !failed, "presets": rows})));
+                println!(
+                    "{}",
+                    to_json(
+                        &json!({"format_version": crate::report::FORMAT_VERSION, "ok": !failed, "presets": rows})
+                    )
+                );
             } else {
                 for r in &rows {
-                    let status = if r.failures.is_empty() { "ok" } else { "FAILED" };
-                    println!("{:<12} {status}: {} controls, {} example events", r.preset, r.controls, r.examples);
+                    let status = if r.failures.is_empty() {
+                        "ok"
+                    } else {
+                        "FAILED"
+                    };
+                    println!(
+                        "{:<12} {status}: {} controls, {} example events",
+                        r.preset, r.controls, r.examples
+                    );
                     for f in &r.failures {
                         println!("    {f}");
                     }
@@ -146,7 +179,12 @@ fn raw(e: &InputEvent) -> &str {
 }
 
 fn parse_pattern(text: &str) -> Result<Pattern, Error> {
-    Pattern::parse(text).map_err(|e| Error::Input(format!("invalid filter pattern: {e}\n  {text}\n  {}^", " ".repeat(e.column.saturating_sub(1)))))
+    Pattern::parse(text).map_err(|e| {
+        Error::Input(format!(
+            "invalid filter pattern: {e}\n  {text}\n  {}^",
+            " ".repeat(e.column.saturating_sub(1))
+        ))
+    })
 }
 
 pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
@@ -182,7 +220,12 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
             let event = events.first().map(as_event);
             let explanation = p.explain(event.as_ref());
             if json_out(g) {
-                println!("{}", to_json(&json!({"pattern": p.source(), "explanation": explanation, "lints": p.lints()})));
+                println!(
+                    "{}",
+                    to_json(
+                        &json!({"pattern": p.source(), "explanation": explanation, "lints": p.lints()})
+                    )
+                );
             } else {
                 print!("{explanation}");
                 if !explanation.to_string().ends_with('\n') {

@@ -27,13 +27,44 @@ pub const RETENTION_DAYS: &[i32] = &[
 
 /// Regions that have CloudTrail, CloudWatch and SNS.
 pub const REGIONS: &[&str] = &[
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-east-2",
-    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-    "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ap-northeast-1",
-    "ap-northeast-2", "ap-northeast-3", "ca-central-1", "ca-west-1", "eu-central-1",
-    "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2",
-    "eu-north-1", "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
-    "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
 ];
 
 /// The config file as written. Unknown keys are errors.
@@ -333,7 +364,11 @@ fn resolve(
     let region = ov.region.clone().or(file.region.clone());
     if let Some(r) = &region {
         if !REGIONS.contains(&r.as_str()) {
-            let at = if ov.region.is_some() { None } else { src.find_key("region") };
+            let at = if ov.region.is_some() {
+                None
+            } else {
+                src.find_key("region")
+            };
             diags.push(at_or_flag(
                 src,
                 ov.region.is_some(),
@@ -374,7 +409,9 @@ fn resolve(
             (None, None) => vec![DEFAULT_PRESET.to_string()],
         }
     };
-    let base_dir = path.as_ref().and_then(|p| p.parent().map(Path::to_path_buf));
+    let base_dir = path
+        .as_ref()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
     let mut presets = Vec::new();
     for spec in &preset_specs {
         // Preset paths in a config file are relative to the file.
@@ -534,14 +571,20 @@ fn resolve(
             src.find_key("retention_days"),
             format!(
                 "retention of {retention_days} days is not one CloudWatch Logs accepts ({})",
-                RETENTION_DAYS.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+                RETENTION_DAYS
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
     if let Some(r) = &file.role.name {
         if r.is_empty()
             || r.len() > 64
-            || !r.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+            || !r
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
         {
             diags.push(src.error_at(
                 "role-name",
@@ -625,7 +668,9 @@ fn effective_controls(
             if ov.disabled {
                 continue;
             }
-            let at = key.as_ref().and_then(|k| src.find(&format!("[controls.{k}]")).or(src.find(k)));
+            let at = key
+                .as_ref()
+                .and_then(|k| src.find(&format!("[controls.{k}]")).or(src.find(k)));
             let mut pattern = c.pattern.clone();
             let mut alarm_settings = c.alarm.clone();
             let mut modified = false;
@@ -651,7 +696,11 @@ fn effective_controls(
                             if c.alternatives.is_empty() {
                                 "none".to_string()
                             } else {
-                                c.alternatives.iter().map(|a| a.id.as_str()).collect::<Vec<_>>().join(", ")
+                                c.alternatives
+                                    .iter()
+                                    .map(|a| a.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             }
                         ),
                     )),
@@ -671,7 +720,11 @@ fn effective_controls(
                             ),
                         ));
                     }
-                    Err(e) => diags.push(src.error_at("exclusion-invalid", at, format!("control `{}`: {e}", c.id))),
+                    Err(e) => diags.push(src.error_at(
+                        "exclusion-invalid",
+                        at,
+                        format!("control `{}`: {e}", c.id),
+                    )),
                 }
             }
             alarm_settings = alarm_settings.merged(&AlarmSettings {
@@ -685,7 +738,10 @@ fn effective_controls(
             });
             let alarm = alarm_settings.resolve();
             preset::validate_alarm(&alarm, &format!("control `{}`", c.id), src, at, diags);
-            let topic_key = ov.topic.clone().unwrap_or_else(|| DEFAULT_TOPIC_KEY.to_string());
+            let topic_key = ov
+                .topic
+                .clone()
+                .unwrap_or_else(|| DEFAULT_TOPIC_KEY.to_string());
             if !topics.iter().any(|t| t.key == topic_key) {
                 diags.push(src.error_at(
                     "topic-unknown",
@@ -697,7 +753,10 @@ fn effective_controls(
                 for lint in p.lints() {
                     diags.push(Diagnostic::warning(
                         "pattern-lint",
-                        format!("control `{}` ({}): {}: {}", c.id, c.filter_name, lint.code, lint.message),
+                        format!(
+                            "control `{}` ({}): {}: {}",
+                            c.id, c.filter_name, lint.code, lint.message
+                        ),
                     ));
                 }
             }
@@ -738,7 +797,10 @@ fn effective_controls(
                     if let Some(prev) = out.iter().find(|e| e.alarm_name == eff.alarm_name) {
                         diags.push(Diagnostic::error(
                             "alarm-conflict",
-                            format!("controls `{}` and `{}` both use alarm name `{}`", prev.id, eff.id, eff.alarm_name),
+                            format!(
+                                "controls `{}` and `{}` both use alarm name `{}`",
+                                prev.id, eff.id, eff.alarm_name
+                            ),
                         ));
                     }
                     out.push(eff)
@@ -751,14 +813,19 @@ fn effective_controls(
             diags.push(src.error_at(
                 "control-unknown",
                 src.find(&format!("[controls.{k}]")).or(src.find(k)),
-                format!("[controls.{k}] matches no control id or filter name of the chosen presets"),
+                format!(
+                    "[controls.{k}] matches no control id or filter name of the chosen presets"
+                ),
             ));
         }
     }
     if out.len() > 100 {
         diags.push(Diagnostic::error(
             "too-many-filters",
-            format!("{} metric filters requested; CloudWatch Logs allows 100 per log group", out.len()),
+            format!(
+                "{} metric filters requested; CloudWatch Logs allows 100 per log group",
+                out.len()
+            ),
         ));
     }
     out
@@ -775,7 +842,9 @@ pub fn with_exclusions(pattern: &str, extra: &[String]) -> Result<String, String
     for e in extra {
         let e = e.trim();
         if let Err(err) = Pattern::parse(&format!("{{ {e} }}")) {
-            return Err(format!("exclusion `{e}` is not a valid JSON-pattern condition: {err}"));
+            return Err(format!(
+                "exclusion `{e}` is not a valid JSON-pattern condition: {err}"
+            ));
         }
         out.push_str(&format!(" && ({e})"));
     }
@@ -826,7 +895,11 @@ pub fn check_bucket_name(b: &str) -> Result<(), &'static str> {
     if b.split('.').count() == 4 && b.split('.').all(|p| p.parse::<u8>().is_ok()) {
         return Err("must not be formatted as an IP address");
     }
-    if b.starts_with("xn--") || b.starts_with("sthree-") || b.ends_with("-s3alias") || b.ends_with("--ol-s3") {
+    if b.starts_with("xn--")
+        || b.starts_with("sthree-")
+        || b.ends_with("-s3alias")
+        || b.ends_with("--ol-s3")
+    {
         return Err("uses a prefix or suffix reserved by S3");
     }
     Ok(())
@@ -834,7 +907,8 @@ pub fn check_bucket_name(b: &str) -> Result<(), &'static str> {
 
 pub fn valid_trail_name(t: &str) -> bool {
     (3..=128).contains(&t.len())
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
         && t.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         && t.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
         && !t.contains("..")
@@ -846,12 +920,15 @@ pub fn valid_trail_name(t: &str) -> bool {
 
 pub fn valid_log_group_name(g: &str) -> bool {
     (1..=512).contains(&g.len())
-        && g.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c))
+        && g.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c))
         && !g.starts_with("aws/")
 }
 
 pub fn valid_topic_name(t: &str) -> bool {
-    (1..=256).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    (1..=256).contains(&t.len())
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 #[cfg(test)]
@@ -867,7 +944,12 @@ mod tests {
 
     #[test]
     fn a_minimal_config_is_valid_with_defaults() {
-        let c = from_str("c.toml", "emails = [\"sec@example.com\"]\n", &Overrides::default()).unwrap();
+        let c = from_str(
+            "c.toml",
+            "emails = [\"sec@example.com\"]\n",
+            &Overrides::default(),
+        )
+        .unwrap();
         assert_eq!(c.presets[0].name, "aws-docs");
         assert_eq!(c.retention_days, 365);
         assert_eq!(c.controls.len(), 3);
@@ -880,9 +962,15 @@ mod tests {
         let e = errors(text);
         let has = |needle: &str| e.iter().any(|x| x.contains(needle));
         assert!(has("cfg.toml:1:1: unknown region `mars-1`"), "{e:#?}");
-        assert!(has("cfg.toml:2:") && has("`not-an-email` is not a valid email address"), "{e:#?}");
+        assert!(
+            has("cfg.toml:2:") && has("`not-an-email` is not a valid email address"),
+            "{e:#?}"
+        );
         assert!(has("cfg.toml:3:1: unknown key `retention`"), "{e:#?}");
-        assert!(has("cfg.toml:5:") && has("invalid bucket name `Bad_Bucket`"), "{e:#?}");
+        assert!(
+            has("cfg.toml:5:") && has("invalid bucket name `Bad_Bucket`"),
+            "{e:#?}"
+        );
         assert!(has("retention of 42 days"), "{e:#?}");
         assert!(has("cfg.toml:8:1: `controls.root-account-usage`"), "{e:#?}");
         assert!(has("[controls.nope] matches no control"), "{e:#?}");
@@ -903,20 +991,36 @@ mod tests {
             region: Some("eu-west-1".into()),
             ..Default::default()
         };
-        let d = from_str("c.toml", "region = \"us-east-1\"\nemails = [\"a@example.com\"]\n", &ov).unwrap_err();
+        let d = from_str(
+            "c.toml",
+            "region = \"us-east-1\"\nemails = [\"a@example.com\"]\n",
+            &ov,
+        )
+        .unwrap_err();
         let msgs: Vec<String> = d.errors().map(|e| e.to_string()).collect();
-        assert!(msgs.iter().any(|m| m.contains("command line: `x@` is not a valid email")), "{msgs:?}");
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("command line: `x@` is not a valid email")),
+            "{msgs:?}"
+        );
         let ok = Overrides {
             region: Some("eu-west-1".into()),
             ..Default::default()
         };
-        let c = from_str("c.toml", "region = \"us-east-1\"\nemails = [\"a@example.com\"]\n", &ok).unwrap();
+        let c = from_str(
+            "c.toml",
+            "region = \"us-east-1\"\nemails = [\"a@example.com\"]\n",
+            &ok,
+        )
+        .unwrap();
         assert_eq!(c.region.as_deref(), Some("eu-west-1"));
     }
 
     #[test]
     fn missing_email_is_an_error() {
-        assert!(errors("").iter().any(|e| e.contains("no notification email")));
+        assert!(errors("")
+            .iter()
+            .any(|e| e.contains("no notification email")));
     }
 
     #[test]
@@ -939,7 +1043,15 @@ exclusions = ['$.userIdentity.type = "IAMUser"']
         let c = from_str("c.toml", text, &Overrides::default()).unwrap();
         assert_eq!(c.controls.len(), 2);
         let root = &c.controls[0];
-        assert_eq!((root.alarm.threshold, root.alarm.period, root.alarm.evaluation_periods, root.alarm.datapoints_to_alarm), (3.0, 600, 2, 1));
+        assert_eq!(
+            (
+                root.alarm.threshold,
+                root.alarm.period,
+                root.alarm.evaluation_periods,
+                root.alarm.datapoints_to_alarm
+            ),
+            (3.0, 600, 2, 1)
+        );
         assert_eq!(root.topic_key, "critical");
         let console = &c.controls[1];
         assert_eq!(
@@ -947,21 +1059,33 @@ exclusions = ['$.userIdentity.type = "IAMUser"']
             r#"{ ($.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed = "No") && ($.userIdentity.type = "IAMUser") }"#
         );
         assert!(console.pattern_modified);
-        assert!(c.warnings.iter().any(|w| w.code == "exclusions-break-exact-match"));
+        assert!(c
+            .warnings
+            .iter()
+            .any(|w| w.code == "exclusions-break-exact-match"));
     }
 
     #[test]
     fn invalid_overrides_are_errors() {
         let e = errors("emails = [\"a@example.com\"]\n[controls.root-account-usage]\nperiod = 45\ntopic = \"pager\"\nexclusions = ['$.a = (']\n");
-        assert!(e.iter().any(|x| x.contains("period 45 s is not valid")), "{e:#?}");
-        assert!(e.iter().any(|x| x.contains("no [topics.pager] table")), "{e:#?}");
+        assert!(
+            e.iter().any(|x| x.contains("period 45 s is not valid")),
+            "{e:#?}"
+        );
+        assert!(
+            e.iter().any(|x| x.contains("no [topics.pager] table")),
+            "{e:#?}"
+        );
         assert!(e.iter().any(|x| x.contains("exclusion")), "{e:#?}");
     }
 
     #[test]
     fn unknown_preset_is_an_error() {
         let e = errors("emails = [\"a@example.com\"]\npreset = \"nist\"\n");
-        assert!(e.iter().any(|x| x.contains("unknown preset `nist`")), "{e:#?}");
+        assert!(
+            e.iter().any(|x| x.contains("unknown preset `nist`")),
+            "{e:#?}"
+        );
     }
 
     #[test]
@@ -969,7 +1093,17 @@ exclusions = ['$.userIdentity.type = "IAMUser"']
         for ok in ["abc", "my.logs-1", "a".repeat(63).as_str()] {
             assert!(check_bucket_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "Abc", "a_b", "-ab", "ab-", "a..b", "192.168.1.1", "xn--abc", "a".repeat(64).as_str()] {
+        for bad in [
+            "ab",
+            "Abc",
+            "a_b",
+            "-ab",
+            "ab-",
+            "a..b",
+            "192.168.1.1",
+            "xn--abc",
+            "a".repeat(64).as_str(),
+        ] {
             assert!(check_bucket_name(bad).is_err(), "{bad}");
         }
     }
@@ -979,7 +1113,16 @@ exclusions = ['$.userIdentity.type = "IAMUser"']
         for ok in ["a@example.com", "first.last+tag@sub.example.org"] {
             assert!(valid_email(ok), "{ok}");
         }
-        for bad in ["", "a", "a@", "@example.com", "a@example", "a b@example.com", "a@exa_mple.com", "a@.example.com"] {
+        for bad in [
+            "",
+            "a",
+            "a@",
+            "@example.com",
+            "a@example",
+            "a b@example.com",
+            "a@exa_mple.com",
+            "a@.example.com",
+        ] {
             assert!(!valid_email(bad), "{bad}");
         }
     }

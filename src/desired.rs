@@ -15,7 +15,10 @@ pub const ROLE_POLICY_NAME: &str = "cloudtrail-to-cloudwatch-logs";
 pub const DELIVERY_TOPIC_KEY: &str = "cloudtrail-delivery";
 
 pub fn default_bucket_name(target: &Target) -> String {
-    format!("trailwarden-cloudtrail-{}-{}", target.account_id, target.region)
+    format!(
+        "trailwarden-cloudtrail-{}-{}",
+        target.account_id, target.region
+    )
 }
 
 /// The existing trail the user adopted, as read from the account.
@@ -36,9 +39,8 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
 
     // An adopted trail keeps its own bucket and, when it already delivers to CloudWatch Logs,
     // its own log group and role: the filters go where its events already are.
-    let adopted_cw = adopted.and_then(|t| {
-        Some((t.cw_log_group_arn.clone()?, t.cw_role_arn.clone()?))
-    });
+    let adopted_cw =
+        adopted.and_then(|t| Some((t.cw_log_group_arn.clone()?, t.cw_role_arn.clone()?)));
 
     let bucket = match adopted {
         Some(_) => None,
@@ -63,7 +65,9 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
     let (log_group, role) = match &adopted_cw {
         Some((group_arn, role_arn)) => {
             let arn = group_arn.trim_end_matches(":*").to_string();
-            let name = arn.rsplit_once(":log-group:").map_or(arn.clone(), |(_, n)| n.to_string());
+            let name = arn
+                .rsplit_once(":log-group:")
+                .map_or(arn.clone(), |(_, n)| n.to_string());
             (
                 LogGroupSpec {
                     name,
@@ -215,7 +219,11 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
                 name: c.alarm_name.clone(),
                 description: format!(
                     "{} ({} / {}), managed by trailwarden",
-                    if c.title.is_empty() { &c.filter_name } else { &c.title },
+                    if c.title.is_empty() {
+                        &c.filter_name
+                    } else {
+                        &c.title
+                    },
                     c.preset,
                     c.id
                 ),

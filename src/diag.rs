@@ -75,7 +75,9 @@ impl Diagnostics {
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter().filter(|d| d.severity == Severity::Warning)
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
 }
 
@@ -112,10 +114,13 @@ impl<'a> Source<'a> {
         for line in self.text.split_inclusive('\n') {
             let t = line.trim_start();
             let indent = line.len() - t.len();
-            let is_key = t.starts_with(key)
-                && t[key.len()..].trim_start().starts_with('=');
+            let is_key = t.starts_with(key) && t[key.len()..].trim_start().starts_with('=');
             let is_table = t.starts_with('[')
-                && t.trim_end().trim_end_matches(']').trim_start_matches('[').rsplit('.').next()
+                && t.trim_end()
+                    .trim_end_matches(']')
+                    .trim_start_matches('[')
+                    .rsplit('.')
+                    .next()
                     == Some(key);
             if is_key || is_table {
                 return Some(offset + indent);

@@ -73,7 +73,12 @@ impl FakeAccount {
             Op::PutBucketEncryption { kms_key_id, .. } => {
                 if let Some(b) = s.bucket.as_mut() {
                     b.encryption = Some(Encryption {
-                        algorithm: if kms_key_id.is_some() { "aws:kms" } else { "AES256" }.into(),
+                        algorithm: if kms_key_id.is_some() {
+                            "aws:kms"
+                        } else {
+                            "AES256"
+                        }
+                        .into(),
                         kms_key_id: kms_key_id.clone(),
                     })
                 }
@@ -83,7 +88,11 @@ impl FakeAccount {
                     b.versioning = Some("Enabled".into())
                 }
             }
-            Op::CreateRole { role, trust_policy, tags } => {
+            Op::CreateRole {
+                role,
+                trust_policy,
+                tags,
+            } => {
                 s.role = Some(RoleState {
                     name: role.clone(),
                     arn: format!("arn:aws:iam::000000000000:role/{role}"),
@@ -170,7 +179,11 @@ impl FakeAccount {
                     },
                 );
             }
-            Op::SetTopicAttribute { topic_arn, name, value } => {
+            Op::SetTopicAttribute {
+                topic_arn,
+                name,
+                value,
+            } => {
                 let topic = topic_arn.rsplit(':').next().unwrap_or_default().to_string();
                 if let Some(t) = s.topics.get_mut(&topic) {
                     t.arn = topic_arn.clone();

@@ -296,28 +296,90 @@ pub struct AlarmState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
-    CreateBucket { bucket: String, region: String },
-    PutBucketTagging { bucket: String, tags: Tags },
-    PutBucketPolicy { bucket: String, policy: Value },
-    PutPublicAccessBlock { bucket: String },
-    PutBucketEncryption { bucket: String, kms_key_id: Option<String> },
-    PutBucketVersioning { bucket: String },
-    CreateRole { role: String, trust_policy: Value, tags: Tags },
-    UpdateAssumeRolePolicy { role: String, trust_policy: Value },
-    PutRolePolicy { role: String, policy_name: String, policy: Value },
-    TagRole { role: String, tags: Tags },
-    CreateLogGroup { log_group: String, tags: Tags },
-    PutRetentionPolicy { log_group: String, days: i32 },
-    TagLogGroup { arn: String, tags: Tags },
-    CreateTrail { trail: TrailSpec },
-    UpdateTrail { trail: TrailSpec },
-    StartLogging { trail: String },
-    AddTrailTags { arn: String, tags: Tags },
-    CreateTopic { topic: String, tags: Tags },
-    SetTopicAttribute { topic_arn: String, name: String, value: String },
-    Subscribe { topic_arn: String, email: String },
-    PutMetricFilter { filter: FilterSpec },
-    PutMetricAlarm { alarm: AlarmSpec },
+    CreateBucket {
+        bucket: String,
+        region: String,
+    },
+    PutBucketTagging {
+        bucket: String,
+        tags: Tags,
+    },
+    PutBucketPolicy {
+        bucket: String,
+        policy: Value,
+    },
+    PutPublicAccessBlock {
+        bucket: String,
+    },
+    PutBucketEncryption {
+        bucket: String,
+        kms_key_id: Option<String>,
+    },
+    PutBucketVersioning {
+        bucket: String,
+    },
+    CreateRole {
+        role: String,
+        trust_policy: Value,
+        tags: Tags,
+    },
+    UpdateAssumeRolePolicy {
+        role: String,
+        trust_policy: Value,
+    },
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        policy: Value,
+    },
+    TagRole {
+        role: String,
+        tags: Tags,
+    },
+    CreateLogGroup {
+        log_group: String,
+        tags: Tags,
+    },
+    PutRetentionPolicy {
+        log_group: String,
+        days: i32,
+    },
+    TagLogGroup {
+        arn: String,
+        tags: Tags,
+    },
+    CreateTrail {
+        trail: TrailSpec,
+    },
+    UpdateTrail {
+        trail: TrailSpec,
+    },
+    StartLogging {
+        trail: String,
+    },
+    AddTrailTags {
+        arn: String,
+        tags: Tags,
+    },
+    CreateTopic {
+        topic: String,
+        tags: Tags,
+    },
+    SetTopicAttribute {
+        topic_arn: String,
+        name: String,
+        value: String,
+    },
+    Subscribe {
+        topic_arn: String,
+        email: String,
+    },
+    PutMetricFilter {
+        filter: FilterSpec,
+    },
+    PutMetricAlarm {
+        alarm: AlarmSpec,
+    },
 }
 
 impl Op {

@@ -15,7 +15,11 @@ pub fn render_preset(p: &Preset) -> String {
         let ctl = &c.control;
         let a = &c.resolved_alarm;
         let _ = writeln!(out, "[{}] {}", ctl.id, ctl.title);
-        let _ = writeln!(out, "  filter:   {} -> {}/{} (value 1)", ctl.filter_name, c.namespace, ctl.metric_name);
+        let _ = writeln!(
+            out,
+            "  filter:   {} -> {}/{} (value 1)",
+            ctl.filter_name, c.namespace, ctl.metric_name
+        );
         let _ = writeln!(out, "  pattern:  {}", ctl.pattern);
         let _ = writeln!(
             out,
@@ -30,14 +34,28 @@ pub fn render_preset(p: &Preset) -> String {
             a.treat_missing_data
         );
         if !ctl.references.cis.is_empty() || !ctl.references.securityhub.is_empty() {
-            let mut refs: Vec<String> = ctl.references.cis.iter().map(|r| format!("CIS {r}")).collect();
-            refs.extend(ctl.references.securityhub.iter().map(|r| format!("Security Hub {r}")));
+            let mut refs: Vec<String> = ctl
+                .references
+                .cis
+                .iter()
+                .map(|r| format!("CIS {r}"))
+                .collect();
+            refs.extend(
+                ctl.references
+                    .securityhub
+                    .iter()
+                    .map(|r| format!("Security Hub {r}")),
+            );
             let _ = writeln!(out, "  refs:     {}", refs.join(", "));
         }
         let _ = writeln!(
             out,
             "  accepted: {}",
-            if ctl.auditors.is_empty() { "(no auditor checks this pattern)".to_string() } else { ctl.auditors.join(", ") }
+            if ctl.auditors.is_empty() {
+                "(no auditor checks this pattern)".to_string()
+            } else {
+                ctl.auditors.join(", ")
+            }
         );
         if !ctl.rationale.is_empty() {
             let _ = writeln!(out, "  why:      {}", one_line(&ctl.rationale));
@@ -46,7 +64,13 @@ pub fn render_preset(p: &Preset) -> String {
             let _ = writeln!(out, "  notes:    {}", one_line(n));
         }
         for alt in &ctl.alternatives {
-            let _ = writeln!(out, "  alternative `{}`: {} — {}", alt.id, alt.title, one_line(&alt.tradeoff));
+            let _ = writeln!(
+                out,
+                "  alternative `{}`: {} — {}",
+                alt.id,
+                alt.title,
+                one_line(&alt.tradeoff)
+            );
         }
         let _ = writeln!(out, "  examples: {} (match / no match)", ctl.examples.len());
         out.push('\n');
@@ -76,7 +100,9 @@ pub fn markdown() -> String {
     out.push_str("Each control is a CloudWatch Logs metric filter on the trail's log group and an alarm on its metric that notifies the SNS topic. Alarm defaults: Sum over 300 s, 1 of 1 period, `>= 1`, missing data not breaching. `accepted by` names the auditors whose checks pass with the control's exact pattern.\n\n");
     for name in preset::builtin_names() {
         let mut d = Diagnostics::default();
-        let Some(p) = preset::load(name, &mut d) else { continue };
+        let Some(p) = preset::load(name, &mut d) else {
+            continue;
+        };
         let _ = writeln!(out, "## `{}` — {}\n", p.name, p.title);
         if !p.description.is_empty() {
             let _ = writeln!(out, "{}\n", one_line(&p.description));
@@ -87,7 +113,12 @@ pub fn markdown() -> String {
         out.push_str("| id | filter / metric | references | accepted by |\n|---|---|---|---|\n");
         for c in &p.controls {
             let ctl = &c.control;
-            let mut refs: Vec<String> = ctl.references.cis.iter().map(|r| format!("CIS {r}")).collect();
+            let mut refs: Vec<String> = ctl
+                .references
+                .cis
+                .iter()
+                .map(|r| format!("CIS {r}"))
+                .collect();
             refs.extend(ctl.references.securityhub.iter().cloned());
             let _ = writeln!(
                 out,
@@ -96,7 +127,11 @@ pub fn markdown() -> String {
                 ctl.filter_name,
                 ctl.metric_name,
                 refs.join("; "),
-                if ctl.auditors.is_empty() { "—".into() } else { ctl.auditors.join(", ") }
+                if ctl.auditors.is_empty() {
+                    "—".into()
+                } else {
+                    ctl.auditors.join(", ")
+                }
             );
         }
         out.push('\n');

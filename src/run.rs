@@ -98,7 +98,10 @@ pub async fn connect(cfg: &Config) -> Result<Aws, Error> {
         let mut d = crate::diag::Diagnostics::default();
         d.push(crate::diag::Diagnostic::error(
             "region-unknown",
-            format!("unknown region `{}` (from the AWS environment or profile)", aws.region()),
+            format!(
+                "unknown region `{}` (from the AWS environment or profile)",
+                aws.region()
+            ),
         ));
         return Err(Error::Config(d));
     }
@@ -133,29 +136,46 @@ pub async fn session(cfg: Config) -> Result<Session, Error> {
     })
 }
 
-fn print_config_warnings(cfg: &Config) {
+/// Pattern lints are shown by `plan` (and `presets test`); `apply` and `check` show only the
+/// warnings about the configuration itself, so a daily CI log is not filled with advice.
+fn print_config_warnings(cfg: &Config, with_lints: bool) {
     for w in &cfg.warnings {
-        eprintln!("{w}");
+        if with_lints || w.code != "pattern-lint" {
+            eprintln!("{w}");
+        }
     }
 }
 
 async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Result<i32, Error> {
     let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
-    print_config_warnings(&cfg);
+    print_config_warnings(&cfg, !apply_it);
     if !matches!(g.output, OutputFormat::Human | OutputFormat::Json) {
-        return Err(Error::Input("--output junit|github is only for `check`".into()));
+        return Err(Error::Input(
+            "--output junit|github is only for `check`".into(),
+        ));
     }
     eprintln!("Reading the account...");
     let s = session(cfg).await?;
     let command = if apply_it { "apply" } else { "plan" };
-    let mut report = PlanReport::new(command, &s.target.account_id, &s.target.region, &s.plan, s.aws.requests());
+    let mut report = PlanReport::new(
+        command,
+        &s.target.account_id,
+        &s.target.region,
+        &s.plan,
+        s.aws.requests(),
+    );
     let human = g.output == OutputFormat::Human;
     if human {
         println!(
             "Account {} in {}, presets: {}",
             s.target.account_id,
             s.target.region,
-            s.config.presets.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+            s.config
+                .presets
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         print!("{}", report::render_plan(&s.plan));
     }
@@ -172,7 +192,13 @@ async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Res
         if !human {
             println!("{}", to_json(&report));
         }
-        return Ok(if s.plan.is_empty() { EXIT_OK } else if apply_it { EXIT_OK } else { EXIT_CHANGES });
+        return Ok(if s.plan.is_empty() {
+            EXIT_OK
+        } else if apply_it {
+            EXIT_OK
+        } else {
+            EXIT_CHANGES
+        });
     }
     if !g.yes {
         confirm(g, &s.plan)?;
@@ -184,8 +210,17 @@ async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Res
     report.outcome = Some(&outcome);
     if human {
         print!("{}", report::render_outcome(&outcome));
-        let emails: Vec<&String> = s.desired.topics.iter().flat_map(|t| t.emails.iter()).collect();
-        let subscribed = s.plan.changes.iter().any(|c| c.resource == "sns_subscription");
+        let emails: Vec<&String> = s
+            .desired
+            .topics
+            .iter()
+            .flat_map(|t| t.emails.iter())
+            .collect();
+        let subscribed = s
+            .plan
+            .changes
+            .iter()
+            .any(|c| c.resource == "sns_subscription");
         if outcome.failed.is_none() && subscribed && !emails.is_empty() {
             println!(
                 "AWS sent a confirmation email to each new subscriber; alarms notify nobody until the link in it is clicked."
@@ -196,7 +231,10 @@ async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Res
     }
     match &outcome.failed {
         None => Ok(EXIT_OK),
-        Some(f) => Err(Error::Failed(format!("apply failed at {} ({}): {}", f.address, f.api, f.error))),
+        Some(f) => Err(Error::Failed(format!(
+            "apply failed at {} ({}): {}",
+            f.address, f.api, f.error
+        ))),
     }
 }
 
@@ -244,9 +282,15 @@ impl Progress for StderrProgress {
 
 async fn check(g: &GlobalArgs, chain: &ChainArgs, strict: bool) -> Result<i32, Error> {
     let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
-    print_config_warnings(&cfg);
+    print_config_warnings(&cfg, false);
     let s = session(cfg).await?;
-    let report = CheckReport::new(&s.target.account_id, &s.target.region, &s.plan, strict, s.aws.requests().total);
+    let report = CheckReport::new(
+        &s.target.account_id,
+        &s.target.region,
+        &s.plan,
+        strict,
+        s.aws.requests().total,
+    );
     match g.output {
         OutputFormat::Human => print!("{}", report.human()),
         OutputFormat::Json => println!("{}", to_json(&report)),
@@ -256,7 +300,11 @@ async fn check(g: &GlobalArgs, chain: &ChainArgs, strict: bool) -> Result<i32, E
     if !report.errors.is_empty() {
         return Ok(EXIT_ERROR);
     }
-    Ok(if report.in_sync { EXIT_OK } else { EXIT_CHANGES })
+    Ok(if report.in_sync {
+        EXIT_OK
+    } else {
+        EXIT_CHANGES
+    })
 }
 
 pub fn to_json<T: serde::Serialize>(v: &T) -> String {

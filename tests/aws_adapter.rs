@@ -506,6 +506,44 @@ async fn kms_bucket_outside_us_east_1() {
     assert_eq!(enc.kms_key_id.as_deref(), Some(key.as_str()));
     assert!(actual.role.is_none());
     assert!(actual.trails.is_empty());
+
+    // The same bucket seen from a us-east-1 client: found, and later writes follow it.
+    let emu = Emulator::shared();
+    let east = connect(&account, REGION).await;
+    let mut from_east = desired(&account, REGION, None);
+    from_east.bucket = d.bucket.clone();
+    let before = emu.requests_for_account(&account).len();
+    let seen = east.read(&from_east).await.expect("read");
+    let state = seen.bucket.expect("bucket seen from us-east-1");
+    assert_eq!(state.tags, bucket.tags);
+    assert_eq!(
+        state.encryption.and_then(|e| e.kms_key_id).as_deref(),
+        Some(key.as_str())
+    );
+    let mut retagged = bucket.tags.clone();
+    retagged.insert("owner".to_string(), "secops".to_string());
+    east.execute(&Op::PutBucketTagging {
+        bucket: bucket.name.clone(),
+        tags: retagged.clone(),
+    })
+    .await
+    .expect("PutBucketTagging");
+    let requests = emu.requests_for_account(&account);
+    assert_eq!(east.requests().total as usize, requests.len() - before);
+    let tagging = requests
+        .iter()
+        .rev()
+        .find(|r| r["operation"] == "PutBucketTagging")
+        .expect("PutBucketTagging logged");
+    assert_eq!(tagging["region"], region, "{tagging}");
+    let again = other_region_bucket_tags(&account, region, &d).await;
+    assert_eq!(again, retagged);
+}
+
+async fn other_region_bucket_tags(account: &str, region: &str, d: &Desired) -> Tags {
+    let aws = connect(account, region).await;
+    let actual = aws.read(d).await.expect("read");
+    actual.bucket.expect("bucket").tags
 }
 
 #[tokio::test]

@@ -23,9 +23,10 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// How to reach AWS. Every field falls back to the standard AWS configuration chain
 /// (environment variables, `~/.aws/config`, SSO, instance metadata, ...).
@@ -215,6 +216,8 @@ pub struct Aws {
     pub(crate) cloudtrail: aws_sdk_cloudtrail::Client,
     pub(crate) sns: aws_sdk_sns::Client,
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
+    /// Buckets found in another region than the clients', by name.
+    bucket_regions: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl Aws {
@@ -284,6 +287,7 @@ impl Aws {
                     .build(),
             ),
             counter,
+            bucket_regions: Arc::default(),
         })
     }
 
@@ -321,6 +325,39 @@ impl Aws {
             arn: field(out.arn(), "ARN")?,
             user_id: field(out.user_id(), "user id")?,
         })
+    }
+
+    /// An S3 client for `region` (the shared one when it is the clients' region).
+    pub(crate) fn s3_in(&self, region: &str) -> aws_sdk_s3::Client {
+        if region == self.region {
+            return self.s3.clone();
+        }
+        let config = self
+            .s3
+            .config()
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// The S3 client for a bucket (its region, when `read` found it elsewhere) and its region.
+    pub(crate) fn s3_for(&self, bucket: &str) -> (aws_sdk_s3::Client, String) {
+        let known = self
+            .bucket_regions
+            .lock()
+            .ok()
+            .and_then(|m| m.get(bucket).cloned());
+        match known {
+            Some(region) => (self.s3_in(&region), region),
+            None => (self.s3.clone(), self.region.clone()),
+        }
+    }
+
+    pub(crate) fn remember_bucket_region(&self, bucket: &str, region: &str) {
+        if let Ok(mut map) = self.bucket_regions.lock() {
+            map.insert(bucket.to_string(), region.to_string());
+        }
     }
 
     /// HTTP attempts made by this instance's clients so far.

@@ -39,6 +39,14 @@ pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     results.into_iter().flatten().collect()
 }
 
+/// What one round of bucket reads found.
+enum BucketRead {
+    Found(BucketState),
+    Missing,
+    /// S3 says the bucket is in this other region.
+    Elsewhere(String),
+}
+
 /// `Ok(None)` for the error codes that mean "does not exist".
 pub(crate) fn absent<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
     match result {
@@ -102,7 +110,32 @@ impl Aws {
             return Ok(None);
         };
         let name = spec.name.as_str();
-        let s3 = &self.s3;
+        let (s3, region) = self.s3_for(name);
+        match self.read_bucket_with(&s3, &region, name).await? {
+            BucketRead::Found(state) => Ok(Some(state)),
+            BucketRead::Missing => Ok(None),
+            // The bucket lives in another region: ask there, and send later writes there too.
+            BucketRead::Elsewhere(actual) => {
+                self.remember_bucket_region(name, &actual);
+                let s3 = self.s3_in(&actual);
+                match self.read_bucket_with(&s3, &actual, name).await? {
+                    BucketRead::Found(state) => Ok(Some(state)),
+                    BucketRead::Missing => Ok(None),
+                    BucketRead::Elsewhere(again) => Err(AwsError::Other(format!(
+                        "bucket {name}: S3 points to region {actual}, then to {again}"
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// One round of bucket reads through `s3` (a client for `region`).
+    async fn read_bucket_with(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        region: &str,
+        name: &str,
+    ) -> Result<BucketRead, AwsError> {
         let (head, policy, pab, encryption, versioning, tagging) = tokio::join!(
             s3.head_bucket().bucket(name).send(),
             async {
@@ -126,22 +159,39 @@ impl Aws {
                 absent(out.map_err(|e| sdk_error("s3:GetBucketTagging", e)))
             },
         );
-        if let Err(e) = head {
-            let status = e.raw_response().map(|r| r.status().as_u16());
-            if status == Some(404) || e.as_service_error().is_some_and(|s| s.is_not_found()) {
-                return Ok(None);
+        let elsewhere = |r: Option<&str>| {
+            r.filter(|r| !r.is_empty() && *r != region)
+                .map(|r| BucketRead::Elsewhere(r.to_string()))
+        };
+        match head {
+            Ok(out) => {
+                if let Some(moved) = elsewhere(out.bucket_region()) {
+                    return Ok(moved);
+                }
             }
-            let err = sdk_error("s3:HeadBucket", e);
-            if err.code().is_some_and(is_not_found_code) {
-                return Ok(None);
+            Err(e) => {
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                let header = e
+                    .raw_response()
+                    .and_then(|r| r.headers().get("x-amz-bucket-region"));
+                if let Some(moved) = elsewhere(header) {
+                    return Ok(moved);
+                }
+                if status == Some(404) || e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                    return Ok(BucketRead::Missing);
+                }
+                let err = sdk_error("s3:HeadBucket", e);
+                if err.code().is_some_and(is_not_found_code) {
+                    return Ok(BucketRead::Missing);
+                }
+                if status == Some(403) {
+                    return Err(AwsError::Other(format!(
+                        "bucket {name} exists but these credentials cannot use it (another \
+                         account's bucket, or s3:ListBucket denied): {err}"
+                    )));
+                }
+                return Err(err);
             }
-            if status == Some(403) {
-                return Err(AwsError::Other(format!(
-                    "bucket {name} exists but these credentials cannot use it (another \
-                     account's bucket, or s3:ListBucket denied): {err}"
-                )));
-            }
-            return Err(err);
         }
         let encryption = encryption?.and_then(|out| {
             let rule = out
@@ -163,7 +213,7 @@ impl Aws {
                 c.restrict_public_buckets().unwrap_or(false),
             ])
         });
-        Ok(Some(BucketState {
+        Ok(BucketRead::Found(BucketState {
             name: name.to_string(),
             policy: policy?.and_then(|out| out.policy().map(parse_policy)),
             public_access_block,

@@ -35,7 +35,8 @@ impl Aws {
                     .set_tag_set(Some(tag_set))
                     .build()
                     .map_err(|e| build_error(api, e))?;
-                self.s3
+                self.s3_for(bucket)
+                    .0
                     .put_bucket_tagging()
                     .bucket(bucket)
                     .tagging(tagging)
@@ -45,7 +46,8 @@ impl Aws {
                     .map_err(|e| sdk_error(api, e))
             }
             Op::PutBucketPolicy { bucket, policy } => self
-                .s3
+                .s3_for(bucket)
+                .0
                 .put_bucket_policy()
                 .bucket(bucket)
                 .policy(to_json(api, policy)?)
@@ -60,7 +62,8 @@ impl Aws {
                     .block_public_policy(true)
                     .restrict_public_buckets(true)
                     .build();
-                self.s3
+                self.s3_for(bucket)
+                    .0
                     .put_public_access_block()
                     .bucket(bucket)
                     .public_access_block_configuration(config)
@@ -75,7 +78,8 @@ impl Aws {
             }
             Op::PutBucketVersioning { bucket } => {
                 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
-                self.s3
+                self.s3_for(bucket)
+                    .0
                     .put_bucket_versioning()
                     .bucket(bucket)
                     .versioning_configuration(
@@ -233,14 +237,17 @@ impl Aws {
                 .location_constraint(BucketLocationConstraint::from(region))
                 .build()
         });
-        self.s3
+        self.s3_in(region)
             .create_bucket()
             .bucket(bucket)
             .set_create_bucket_configuration(configuration)
             .send()
             .await
-            .map(drop)
-            .map_err(|e| sdk_error(api, e))
+            .map_err(|e| sdk_error(api, e))?;
+        if region != self.region() {
+            self.remember_bucket_region(bucket, region);
+        }
+        Ok(())
     }
 
     async fn put_bucket_encryption(
@@ -271,7 +278,8 @@ impl Aws {
             .rules(rule)
             .build()
             .map_err(|e| build_error(api, e))?;
-        self.s3
+        self.s3_for(bucket)
+            .0
             .put_bucket_encryption()
             .bucket(bucket)
             .server_side_encryption_configuration(configuration)

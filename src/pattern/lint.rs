@@ -35,7 +35,7 @@ pub fn lints(ast: &Ast) -> Vec<Lint> {
             collect_conds(expr, &mut conds);
             precedence(expr, &mut out);
             for c in &conds {
-                mfa_case(c, &mut out);
+                mfa_case(c, &conds, &mut out);
                 ne_optional(c, &conds, &mut out);
                 if let Test::Cmp(_, Operand::Lit(l)) = &c.test {
                     unquoted(l, &mut out);
@@ -98,7 +98,7 @@ fn is_mfa_used(s: &Selector) -> bool {
     s.is_path(&["additionalEventData", "MFAUsed"])
 }
 
-fn mfa_case(c: &Cond, out: &mut Vec<Lint>) {
+fn mfa_case(c: &Cond, all: &[&Cond], out: &mut Vec<Lint>) {
     if !is_mfa_used(&c.selector) {
         return;
     }
@@ -106,6 +106,20 @@ fn mfa_case(c: &Cond, out: &mut Vec<Lint>) {
         return;
     };
     if l.matcher.exact() != Some("Yes") {
+        return;
+    }
+    // Already covered when the pattern makes the same comparison with "YES".
+    let covered = all.iter().any(|o| {
+        is_mfa_used(&o.selector)
+            && matches!(&o.test, Test::Cmp(op2, Operand::Lit(l2)) if op2 == op && l2.matcher.exact() == Some("YES"))
+    });
+    // Root sign-ins cannot reach the comparison when the pattern only admits another identity
+    // type (CIS's SSO variant requires `userIdentity.type = "IAMUser"`).
+    let root_excluded = all.iter().any(|o| {
+        o.selector.is_path(&["userIdentity", "type"])
+            && matches!(&o.test, Test::Cmp(CmpOp::Eq, Operand::Lit(l2)) if l2.matcher.exact().is_some_and(|v| v != "Root"))
+    });
+    if covered || root_excluded {
         return;
     }
     let message = match op {

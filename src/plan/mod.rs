@@ -136,7 +136,14 @@ pub fn plan(d: &Desired, a: &Actual) -> Plan {
 }
 
 impl Planner<'_> {
-    fn push(&mut self, address: String, resource: &'static str, action: Action, diffs: Vec<FieldDiff>, ops: Vec<Op>) {
+    fn push(
+        &mut self,
+        address: String,
+        resource: &'static str,
+        action: Action,
+        diffs: Vec<FieldDiff>,
+        ops: Vec<Op>,
+    ) {
         if !ops.is_empty() || !diffs.is_empty() {
             self.plan.changes.push(Change {
                 address,
@@ -180,18 +187,28 @@ impl Planner<'_> {
                 });
             }
             ops.extend([
-                Op::PutPublicAccessBlock { bucket: spec.name.clone() },
+                Op::PutPublicAccessBlock {
+                    bucket: spec.name.clone(),
+                },
                 Op::PutBucketEncryption {
                     bucket: spec.name.clone(),
                     kms_key_id: spec.kms_key_id.clone(),
                 },
-                Op::PutBucketVersioning { bucket: spec.name.clone() },
+                Op::PutBucketVersioning {
+                    bucket: spec.name.clone(),
+                },
                 Op::PutBucketPolicy {
                     bucket: spec.name.clone(),
                     policy: wanted_policy,
                 },
             ]);
-            self.push(address, "s3_bucket", Action::Create, vec![missing("bucket")], ops);
+            self.push(
+                address,
+                "s3_bucket",
+                Action::Create,
+                vec![missing("bucket")],
+                ops,
+            );
             return;
         };
         let mut diffs = Vec::new();
@@ -201,7 +218,13 @@ impl Planner<'_> {
         if !spec.adopted && !is_managed(&actual.tags) {
             let mut tags = actual.tags.clone();
             tags.extend(spec.tags.clone());
-            diffs.push(diff("tags", "bucket.tags", json!(spec.tags), json!(actual.tags), Severity::Low));
+            diffs.push(diff(
+                "tags",
+                "bucket.tags",
+                json!(spec.tags),
+                json!(actual.tags),
+                Severity::Low,
+            ));
             ops.push(Op::PutBucketTagging {
                 bucket: spec.name.clone(),
                 tags,
@@ -210,7 +233,10 @@ impl Planner<'_> {
         let mut policy_changed = false;
         for stmt in &spec.statements {
             let sid = stmt["Sid"].as_str().unwrap_or_default();
-            let have = actual.policy.as_ref().and_then(|p| statement_by_sid(p, sid));
+            let have = actual
+                .policy
+                .as_ref()
+                .and_then(|p| statement_by_sid(p, sid));
             if have.map(normalize) != Some(normalize(stmt)) {
                 policy_changed = true;
                 let kind = if sid == desired::BUCKET_SID_TLS {
@@ -241,14 +267,18 @@ impl Planner<'_> {
                 json!(actual.public_access_block),
                 Severity::High,
             ));
-            ops.push(Op::PutPublicAccessBlock { bucket: spec.name.clone() });
+            ops.push(Op::PutPublicAccessBlock {
+                bucket: spec.name.clone(),
+            });
         }
         let enc_ok = match (&actual.encryption, &spec.kms_key_id) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(e), Some(k)) => {
                 e.algorithm.starts_with("aws:kms")
-                    && e.kms_key_id.as_deref().is_some_and(|have| same_key(have, k))
+                    && e.kms_key_id
+                        .as_deref()
+                        .is_some_and(|have| same_key(have, k))
             }
         };
         if !enc_ok {
@@ -275,7 +305,9 @@ impl Planner<'_> {
                 json!(actual.versioning),
                 Severity::Medium,
             ));
-            ops.push(Op::PutBucketVersioning { bucket: spec.name.clone() });
+            ops.push(Op::PutBucketVersioning {
+                bucket: spec.name.clone(),
+            });
         }
         self.push(address, "s3_bucket", Action::Update, diffs, ops);
     }
@@ -361,7 +393,13 @@ impl Planner<'_> {
                     days,
                 });
             }
-            self.push(address, "log_group", Action::Create, vec![missing("log_group")], ops);
+            self.push(
+                address,
+                "log_group",
+                Action::Create,
+                vec![missing("log_group")],
+                ops,
+            );
             return;
         };
         if spec.managed && !spec.adopted && !is_managed(&actual.tags) {
@@ -398,7 +436,10 @@ impl Planner<'_> {
     fn topics(&mut self) {
         for spec in &self.d.topics {
             let address = format!("sns_topic.{}", spec.name);
-            let ours: Vec<Value> = spec.policy["Statement"].as_array().cloned().unwrap_or_default();
+            let ours: Vec<Value> = spec.policy["Statement"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             match self.a.topics.get(&spec.name) {
                 None => {
                     let mut statements = vec![default_topic_statement(&self.d.target, &spec.arn)];
@@ -421,7 +462,13 @@ impl Planner<'_> {
                             value: k.clone(),
                         });
                     }
-                    self.push(address, "sns_topic", Action::Create, vec![missing("topic")], ops);
+                    self.push(
+                        address,
+                        "sns_topic",
+                        Action::Create,
+                        vec![missing("topic")],
+                        ops,
+                    );
                     for email in &spec.emails {
                         self.push(
                             format!("sns_subscription.{}/{}", spec.name, email),
@@ -452,7 +499,10 @@ impl Planner<'_> {
                     let mut policy_changed = false;
                     for stmt in &ours {
                         let sid = stmt["Sid"].as_str().unwrap_or_default();
-                        let have = actual.policy.as_ref().and_then(|p| statement_by_sid(p, sid));
+                        let have = actual
+                            .policy
+                            .as_ref()
+                            .and_then(|p| statement_by_sid(p, sid));
                         if have.map(normalize) != Some(normalize(stmt)) {
                             policy_changed = true;
                             diffs.push(diff(
@@ -483,7 +533,11 @@ impl Planner<'_> {
                     if aws_managed || kms_wrong {
                         diffs.push(diff(
                             "kms_master_key_id",
-                            if aws_managed { "topic.aws-managed-key" } else { "topic.kms-key" },
+                            if aws_managed {
+                                "topic.aws-managed-key"
+                            } else {
+                                "topic.kms-key"
+                            },
                             json!(spec.kms_key_id),
                             json!(actual.kms_key_id),
                             Severity::High,
@@ -548,7 +602,10 @@ impl Planner<'_> {
                 self.conflict(
                     "adopted-trail-missing",
                     &address,
-                    format!("trail `{}` named for adoption does not exist in {region}", spec.name),
+                    format!(
+                        "trail `{}` named for adoption does not exist in {region}",
+                        spec.name
+                    ),
                 );
                 return;
             }
@@ -571,7 +628,9 @@ impl Planner<'_> {
                 Action::Create,
                 vec![missing("trail")],
                 vec![
-                    Op::CreateTrail { trail: spec.clone() },
+                    Op::CreateTrail {
+                        trail: spec.clone(),
+                    },
                     Op::StartLogging {
                         trail: spec.name.clone(),
                     },
@@ -592,7 +651,12 @@ impl Planner<'_> {
         }
         let mut diffs = Vec::new();
         let mut update = false;
-        let check = |field: &str, kind: &str, want: Value, have: Value, sev: Severity, diffs: &mut Vec<FieldDiff>| {
+        let check = |field: &str,
+                     kind: &str,
+                     want: Value,
+                     have: Value,
+                     sev: Severity,
+                     diffs: &mut Vec<FieldDiff>| {
             if want != have {
                 diffs.push(diff(field, kind, want, have, sev));
                 true
@@ -600,7 +664,14 @@ impl Planner<'_> {
                 false
             }
         };
-        update |= check("multi_region", "trail.multi-region", json!(true), json!(actual.multi_region), Severity::High, &mut diffs);
+        update |= check(
+            "multi_region",
+            "trail.multi-region",
+            json!(true),
+            json!(actual.multi_region),
+            Severity::High,
+            &mut diffs,
+        );
         update |= check(
             "include_global_service_events",
             "trail.global-events",
@@ -618,11 +689,18 @@ impl Planner<'_> {
             &mut diffs,
         );
         // `...:log-group:NAME:*` and `...:log-group:NAME` name the same group.
-        let have_group = actual.cw_log_group_arn.as_deref().map(|a| a.trim_end_matches(":*"));
+        let have_group = actual
+            .cw_log_group_arn
+            .as_deref()
+            .map(|a| a.trim_end_matches(":*"));
         if have_group != Some(spec.cw_log_group_arn.trim_end_matches(":*")) {
             diffs.push(diff(
                 "cloudwatch_logs_log_group_arn",
-                if have_group.is_none() { "trail.no-cloudwatch-logs" } else { "trail.log-group" },
+                if have_group.is_none() {
+                    "trail.no-cloudwatch-logs"
+                } else {
+                    "trail.log-group"
+                },
                 json!(spec.cw_log_group_arn),
                 json!(actual.cw_log_group_arn),
                 Severity::High,
@@ -656,25 +734,52 @@ impl Planner<'_> {
             );
         }
         if let Some(k) = &spec.kms_key_id {
-            if !actual.kms_key_id.as_deref().is_some_and(|have| same_key(have, k)) {
-                diffs.push(diff("kms_key_id", "trail.kms-key", json!(k), json!(actual.kms_key_id), Severity::Medium));
+            if !actual
+                .kms_key_id
+                .as_deref()
+                .is_some_and(|have| same_key(have, k))
+            {
+                diffs.push(diff(
+                    "kms_key_id",
+                    "trail.kms-key",
+                    json!(k),
+                    json!(actual.kms_key_id),
+                    Severity::Medium,
+                ));
                 update = true;
             }
         }
         if let Some(t) = &spec.sns_topic {
             let name = t.rsplit(':').next().unwrap_or(t);
-            let have = actual.sns_topic_arn.as_deref().map(|a| a.rsplit(':').next().unwrap_or(a));
+            let have = actual
+                .sns_topic_arn
+                .as_deref()
+                .map(|a| a.rsplit(':').next().unwrap_or(a));
             if have != Some(name) {
-                diffs.push(diff("sns_topic", "trail.sns-topic", json!(t), json!(actual.sns_topic_arn), Severity::Low));
+                diffs.push(diff(
+                    "sns_topic",
+                    "trail.sns-topic",
+                    json!(t),
+                    json!(actual.sns_topic_arn),
+                    Severity::Low,
+                ));
                 update = true;
             }
         }
         let mut ops = Vec::new();
         if update {
-            ops.push(Op::UpdateTrail { trail: spec.clone() });
+            ops.push(Op::UpdateTrail {
+                trail: spec.clone(),
+            });
         }
         if actual.is_logging == Some(false) {
-            diffs.push(diff("is_logging", "trail.not-logging", json!(true), json!(false), Severity::High));
+            diffs.push(diff(
+                "is_logging",
+                "trail.not-logging",
+                json!(true),
+                json!(false),
+                Severity::High,
+            ));
             ops.push(Op::StartLogging {
                 trail: spec.name.clone(),
             });
@@ -693,9 +798,17 @@ impl Planner<'_> {
         for spec in &self.d.filters {
             let address = format!("metric_filter.{}", spec.name);
             let actual = self.a.filters.iter().find(|f| f.name == spec.name);
-            let op = Op::PutMetricFilter { filter: spec.clone() };
+            let op = Op::PutMetricFilter {
+                filter: spec.clone(),
+            };
             let Some(actual) = actual else {
-                self.push(address, "metric_filter", Action::Create, vec![missing("metric_filter")], vec![op]);
+                self.push(
+                    address,
+                    "metric_filter",
+                    Action::Create,
+                    vec![missing("metric_filter")],
+                    vec![op],
+                );
                 continue;
             };
             let mut diffs = Vec::new();
@@ -710,9 +823,24 @@ impl Planner<'_> {
             }
             let mt = actual.metric_transformations.first();
             let fields: [(&str, &str, &String, Option<&String>); 3] = [
-                ("metric_name", "metric_filter.metric-name", &spec.metric_name, mt.map(|m| &m.metric_name)),
-                ("namespace", "metric_filter.namespace", &spec.namespace, mt.map(|m| &m.namespace)),
-                ("metric_value", "metric_filter.value", &spec.metric_value, mt.map(|m| &m.metric_value)),
+                (
+                    "metric_name",
+                    "metric_filter.metric-name",
+                    &spec.metric_name,
+                    mt.map(|m| &m.metric_name),
+                ),
+                (
+                    "namespace",
+                    "metric_filter.namespace",
+                    &spec.namespace,
+                    mt.map(|m| &m.namespace),
+                ),
+                (
+                    "metric_value",
+                    "metric_filter.value",
+                    &spec.metric_value,
+                    mt.map(|m| &m.metric_value),
+                ),
             ];
             for (field, kind, want, have) in fields {
                 if Some(want) != have {
@@ -727,9 +855,17 @@ impl Planner<'_> {
     fn alarms(&mut self) {
         for spec in &self.d.alarms {
             let address = format!("alarm.{}", spec.name);
-            let op = Op::PutMetricAlarm { alarm: spec.clone() };
+            let op = Op::PutMetricAlarm {
+                alarm: spec.clone(),
+            };
             let Some(a) = self.a.alarms.get(&spec.name) else {
-                self.push(address, "alarm", Action::Create, vec![missing("alarm")], vec![op]);
+                self.push(
+                    address,
+                    "alarm",
+                    Action::Create,
+                    vec![missing("alarm")],
+                    vec![op],
+                );
                 continue;
             };
             let mut diffs = Vec::new();
@@ -739,10 +875,34 @@ impl Planner<'_> {
                 }
             };
             // An alarm on a metric no filter emits never fires: the chain is broken.
-            cmp("metric_name", "alarm.metric-mismatch", json!(spec.metric_name), json!(a.metric_name), Severity::High);
-            cmp("namespace", "alarm.metric-mismatch", json!(spec.namespace), json!(a.namespace), Severity::High);
-            cmp("statistic", "alarm.statistic", json!(spec.statistic), json!(a.statistic), Severity::Medium);
-            cmp("period", "alarm.period", json!(spec.period), json!(a.period), Severity::Medium);
+            cmp(
+                "metric_name",
+                "alarm.metric-mismatch",
+                json!(spec.metric_name),
+                json!(a.metric_name),
+                Severity::High,
+            );
+            cmp(
+                "namespace",
+                "alarm.metric-mismatch",
+                json!(spec.namespace),
+                json!(a.namespace),
+                Severity::High,
+            );
+            cmp(
+                "statistic",
+                "alarm.statistic",
+                json!(spec.statistic),
+                json!(a.statistic),
+                Severity::Medium,
+            );
+            cmp(
+                "period",
+                "alarm.period",
+                json!(spec.period),
+                json!(a.period),
+                Severity::Medium,
+            );
             cmp(
                 "evaluation_periods",
                 "alarm.evaluation-periods",
@@ -757,21 +917,48 @@ impl Planner<'_> {
                 json!(a.datapoints_to_alarm.or(a.evaluation_periods)),
                 Severity::Medium,
             );
-            cmp("threshold", "alarm.threshold", json!(spec.threshold), json!(a.threshold), Severity::Medium);
-            cmp("comparison", "alarm.comparison", json!(spec.comparison), json!(a.comparison), Severity::Medium);
+            cmp(
+                "threshold",
+                "alarm.threshold",
+                json!(spec.threshold),
+                json!(a.threshold),
+                Severity::Medium,
+            );
+            cmp(
+                "comparison",
+                "alarm.comparison",
+                json!(spec.comparison),
+                json!(a.comparison),
+                Severity::Medium,
+            );
             cmp(
                 "treat_missing_data",
                 "alarm.treat-missing-data",
                 json!(spec.treat_missing_data),
-                json!(a.treat_missing_data.clone().unwrap_or_else(|| "missing".into())),
+                json!(a
+                    .treat_missing_data
+                    .clone()
+                    .unwrap_or_else(|| "missing".into())),
                 Severity::Low,
             );
-            cmp("actions_enabled", "alarm.actions-disabled", json!(true), json!(a.actions_enabled), Severity::High);
+            cmp(
+                "actions_enabled",
+                "alarm.actions-disabled",
+                json!(true),
+                json!(a.actions_enabled),
+                Severity::High,
+            );
             let mut want_actions = spec.actions.clone();
             want_actions.sort();
             let mut have_actions = a.alarm_actions.clone();
             have_actions.sort();
-            cmp("alarm_actions", "alarm.actions", json!(want_actions), json!(have_actions), Severity::High);
+            cmp(
+                "alarm_actions",
+                "alarm.actions",
+                json!(want_actions),
+                json!(have_actions),
+                Severity::High,
+            );
             let ops = if diffs.is_empty() { vec![] } else { vec![op] };
             self.push(address, "alarm", Action::Update, diffs, ops);
         }

@@ -16,7 +16,9 @@ pub fn normalize(v: &Value) -> Value {
             }
             Value::Array(items)
         }
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), normalize(v))).collect())
+        }
         Value::Bool(b) => Value::String(b.to_string()),
         other => other.clone(),
     }
@@ -40,7 +42,10 @@ pub fn merge_statements(existing: Option<&Value>, ours: &[Value]) -> Value {
     };
     for stmt in ours {
         let sid = stmt["Sid"].as_str();
-        match statements.iter_mut().find(|s| s["Sid"].as_str().is_some() && s["Sid"].as_str() == sid) {
+        match statements
+            .iter_mut()
+            .find(|s| s["Sid"].as_str().is_some() && s["Sid"].as_str() == sid)
+        {
             Some(slot) => *slot = stmt.clone(),
             None => statements.push(stmt.clone()),
         }

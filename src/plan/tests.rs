@@ -16,7 +16,10 @@ fn basic() -> Desired {
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
 }
 
 fn no_wait() -> RetryPolicy {
@@ -37,7 +40,10 @@ fn applied(d: &Desired) -> FakeAccount {
 }
 
 fn kinds(p: &Plan) -> Vec<String> {
-    p.changes.iter().flat_map(|c| c.diffs.iter().map(|d| d.kind.clone())).collect()
+    p.changes
+        .iter()
+        .flat_map(|c| c.diffs.iter().map(|d| d.kind.clone()))
+        .collect()
 }
 
 #[test]
@@ -100,13 +106,33 @@ fn aws_docs_filters_are_the_guide_verbatim() {
             ),
         ]
     );
-    assert!(d.filters.iter().all(|f| f.namespace == "CloudTrailMetrics" && f.metric_value == "1"));
+    assert!(d
+        .filters
+        .iter()
+        .all(|f| f.namespace == "CloudTrailMetrics" && f.metric_value == "1"));
     for a in &d.alarms {
         assert_eq!(
-            (a.statistic.as_str(), a.period, a.evaluation_periods, a.threshold, a.comparison.as_str(), a.treat_missing_data.as_str()),
-            ("Sum", 300, 1, 1.0, "GreaterThanOrEqualToThreshold", "notBreaching")
+            (
+                a.statistic.as_str(),
+                a.period,
+                a.evaluation_periods,
+                a.threshold,
+                a.comparison.as_str(),
+                a.treat_missing_data.as_str()
+            ),
+            (
+                "Sum",
+                300,
+                1,
+                1.0,
+                "GreaterThanOrEqualToThreshold",
+                "notBreaching"
+            )
         );
-        assert_eq!(a.actions, vec!["arn:aws:sns:us-east-1:111122223333:trailwarden-alarms".to_string()]);
+        assert_eq!(
+            a.actions,
+            vec!["arn:aws:sns:us-east-1:111122223333:trailwarden-alarms".to_string()]
+        );
     }
 }
 
@@ -144,59 +170,218 @@ fn drift_after(mutate: impl FnOnce(&mut Actual)) -> (Desired, FakeAccount, Plan)
 fn each_drift_is_named_and_repaired_by_apply() {
     type Mutation = Box<dyn Fn(&mut Actual)>;
     let cases: Vec<(&str, Mutation)> = vec![
-        ("metric_filter.missing", Box::new(|a| a.filters.retain(|f| f.name != "RootAccountUsage"))),
-        ("metric_filter.pattern", Box::new(|a| a.filters[0].pattern = "{ $.x = 1 }".into())),
-        ("metric_filter.namespace", Box::new(|a| a.filters[1].metric_transformations[0].namespace = "Other".into())),
-        ("metric_filter.metric-name", Box::new(|a| a.filters[1].metric_transformations[0].metric_name = "X".into())),
-        ("metric_filter.value", Box::new(|a| a.filters[2].metric_transformations[0].metric_value = "2".into())),
-        ("alarm.missing", Box::new(|a| { a.alarms.remove("RootAccountUsageAlarm"); })),
-        ("alarm.threshold", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().threshold = Some(5.0))),
-        ("alarm.statistic", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().statistic = Some("Average".into()))),
-        ("alarm.period", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().period = Some(60))),
-        ("alarm.evaluation-periods", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().evaluation_periods = Some(3))),
-        ("alarm.comparison", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().comparison = Some("GreaterThanThreshold".into()))),
-        ("alarm.treat-missing-data", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().treat_missing_data = Some("missing".into()))),
-        ("alarm.actions", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().alarm_actions.clear())),
-        ("alarm.actions-disabled", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().actions_enabled = false)),
-        ("alarm.metric-mismatch", Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().namespace = Some("CISBenchmark".into()))),
+        (
+            "metric_filter.missing",
+            Box::new(|a| a.filters.retain(|f| f.name != "RootAccountUsage")),
+        ),
+        (
+            "metric_filter.pattern",
+            Box::new(|a| a.filters[0].pattern = "{ $.x = 1 }".into()),
+        ),
+        (
+            "metric_filter.namespace",
+            Box::new(|a| a.filters[1].metric_transformations[0].namespace = "Other".into()),
+        ),
+        (
+            "metric_filter.metric-name",
+            Box::new(|a| a.filters[1].metric_transformations[0].metric_name = "X".into()),
+        ),
+        (
+            "metric_filter.value",
+            Box::new(|a| a.filters[2].metric_transformations[0].metric_value = "2".into()),
+        ),
+        (
+            "alarm.missing",
+            Box::new(|a| {
+                a.alarms.remove("RootAccountUsageAlarm");
+            }),
+        ),
+        (
+            "alarm.threshold",
+            Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().threshold = Some(5.0)),
+        ),
+        (
+            "alarm.statistic",
+            Box::new(|a| {
+                a.alarms.get_mut("RootAccountUsageAlarm").unwrap().statistic =
+                    Some("Average".into())
+            }),
+        ),
+        (
+            "alarm.period",
+            Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().period = Some(60)),
+        ),
+        (
+            "alarm.evaluation-periods",
+            Box::new(|a| {
+                a.alarms
+                    .get_mut("RootAccountUsageAlarm")
+                    .unwrap()
+                    .evaluation_periods = Some(3)
+            }),
+        ),
+        (
+            "alarm.comparison",
+            Box::new(|a| {
+                a.alarms
+                    .get_mut("RootAccountUsageAlarm")
+                    .unwrap()
+                    .comparison = Some("GreaterThanThreshold".into())
+            }),
+        ),
+        (
+            "alarm.treat-missing-data",
+            Box::new(|a| {
+                a.alarms
+                    .get_mut("RootAccountUsageAlarm")
+                    .unwrap()
+                    .treat_missing_data = Some("missing".into())
+            }),
+        ),
+        (
+            "alarm.actions",
+            Box::new(|a| {
+                a.alarms
+                    .get_mut("RootAccountUsageAlarm")
+                    .unwrap()
+                    .alarm_actions
+                    .clear()
+            }),
+        ),
+        (
+            "alarm.actions-disabled",
+            Box::new(|a| {
+                a.alarms
+                    .get_mut("RootAccountUsageAlarm")
+                    .unwrap()
+                    .actions_enabled = false
+            }),
+        ),
+        (
+            "alarm.metric-mismatch",
+            Box::new(|a| {
+                a.alarms.get_mut("RootAccountUsageAlarm").unwrap().namespace =
+                    Some("CISBenchmark".into())
+            }),
+        ),
         ("topic.missing", Box::new(|a| a.topics.clear())),
-        ("subscription.missing", Box::new(|a| a.topics.values_mut().for_each(|t| t.subscriptions.clear()))),
-        ("topic.policy", Box::new(|a| a.topics.values_mut().for_each(|t| t.policy = None))),
-        ("topic.aws-managed-key", Box::new(|a| a.topics.values_mut().for_each(|t| t.kms_key_id = Some("alias/aws/sns".into())))),
+        (
+            "subscription.missing",
+            Box::new(|a| a.topics.values_mut().for_each(|t| t.subscriptions.clear())),
+        ),
+        (
+            "topic.policy",
+            Box::new(|a| a.topics.values_mut().for_each(|t| t.policy = None)),
+        ),
+        (
+            "topic.aws-managed-key",
+            Box::new(|a| {
+                a.topics
+                    .values_mut()
+                    .for_each(|t| t.kms_key_id = Some("alias/aws/sns".into()))
+            }),
+        ),
         ("trail.missing", Box::new(|a| a.trails.clear())),
-        ("trail.not-logging", Box::new(|a| a.trails[0].is_logging = Some(false))),
-        ("trail.multi-region", Box::new(|a| a.trails[0].multi_region = false)),
-        ("trail.global-events", Box::new(|a| a.trails[0].include_global_events = false)),
-        ("trail.log-file-validation", Box::new(|a| a.trails[0].log_file_validation = false)),
-        ("trail.no-cloudwatch-logs", Box::new(|a| { a.trails[0].cw_log_group_arn = None; })),
-        ("trail.log-group", Box::new(|a| a.trails[0].cw_log_group_arn = Some("arn:aws:logs:us-east-1:111122223333:log-group:other:*".into()))),
-        ("trail.role", Box::new(|a| a.trails[0].cw_role_arn = Some("arn:aws:iam::111122223333:role/other".into()))),
+        (
+            "trail.not-logging",
+            Box::new(|a| a.trails[0].is_logging = Some(false)),
+        ),
+        (
+            "trail.multi-region",
+            Box::new(|a| a.trails[0].multi_region = false),
+        ),
+        (
+            "trail.global-events",
+            Box::new(|a| a.trails[0].include_global_events = false),
+        ),
+        (
+            "trail.log-file-validation",
+            Box::new(|a| a.trails[0].log_file_validation = false),
+        ),
+        (
+            "trail.no-cloudwatch-logs",
+            Box::new(|a| {
+                a.trails[0].cw_log_group_arn = None;
+            }),
+        ),
+        (
+            "trail.log-group",
+            Box::new(|a| {
+                a.trails[0].cw_log_group_arn =
+                    Some("arn:aws:logs:us-east-1:111122223333:log-group:other:*".into())
+            }),
+        ),
+        (
+            "trail.role",
+            Box::new(|a| {
+                a.trails[0].cw_role_arn = Some("arn:aws:iam::111122223333:role/other".into())
+            }),
+        ),
         ("log_group.missing", Box::new(|a| a.log_group = None)),
-        ("log_group.retention", Box::new(|a| a.log_group.as_mut().unwrap().retention_days = Some(7))),
-        ("bucket.policy-cloudtrail", Box::new(|a| {
-            let b = a.bucket.as_mut().unwrap();
-            b.policy = Some(merge_statements(None, &[b.policy.as_ref().unwrap()["Statement"][2].clone()]));
-        })),
-        ("bucket.policy-tls-deny", Box::new(|a| {
-            let b = a.bucket.as_mut().unwrap();
-            let p = b.policy.as_mut().unwrap();
-            p["Statement"].as_array_mut().unwrap().truncate(2);
-        })),
-        ("bucket.public-access-block", Box::new(|a| a.bucket.as_mut().unwrap().public_access_block = Some([true, false, true, true]))),
-        ("bucket.encryption", Box::new(|a| a.bucket.as_mut().unwrap().encryption = None)),
-        ("bucket.versioning", Box::new(|a| a.bucket.as_mut().unwrap().versioning = Some("Suspended".into()))),
+        (
+            "log_group.retention",
+            Box::new(|a| a.log_group.as_mut().unwrap().retention_days = Some(7)),
+        ),
+        (
+            "bucket.policy-cloudtrail",
+            Box::new(|a| {
+                let b = a.bucket.as_mut().unwrap();
+                b.policy = Some(merge_statements(
+                    None,
+                    &[b.policy.as_ref().unwrap()["Statement"][2].clone()],
+                ));
+            }),
+        ),
+        (
+            "bucket.policy-tls-deny",
+            Box::new(|a| {
+                let b = a.bucket.as_mut().unwrap();
+                let p = b.policy.as_mut().unwrap();
+                p["Statement"].as_array_mut().unwrap().truncate(2);
+            }),
+        ),
+        (
+            "bucket.public-access-block",
+            Box::new(|a| {
+                a.bucket.as_mut().unwrap().public_access_block = Some([true, false, true, true])
+            }),
+        ),
+        (
+            "bucket.encryption",
+            Box::new(|a| a.bucket.as_mut().unwrap().encryption = None),
+        ),
+        (
+            "bucket.versioning",
+            Box::new(|a| a.bucket.as_mut().unwrap().versioning = Some("Suspended".into())),
+        ),
         ("role.missing", Box::new(|a| a.role = None)),
-        ("role.trust", Box::new(|a| a.role.as_mut().unwrap().trust_policy = serde_json::json!({"Statement": []}))),
-        ("role.policy", Box::new(|a| a.role.as_mut().unwrap().policy = None)),
+        (
+            "role.trust",
+            Box::new(|a| {
+                a.role.as_mut().unwrap().trust_policy = serde_json::json!({"Statement": []})
+            }),
+        ),
+        (
+            "role.policy",
+            Box::new(|a| a.role.as_mut().unwrap().policy = None),
+        ),
     ];
     for (kind, mutate) in cases {
         let (d, fake, p) = drift_after(|a| mutate(a));
-        assert!(kinds(&p).iter().any(|k| k == kind), "{kind}: got {:?}", kinds(&p));
+        assert!(
+            kinds(&p).iter().any(|k| k == kind),
+            "{kind}: got {:?}",
+            kinds(&p)
+        );
         assert!(p.conflicts.is_empty(), "{kind}: {:?}", p.conflicts);
         let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
         assert!(out.failed.is_none());
         let after = plan(&d, &fake.snapshot());
-        assert!(after.is_empty(), "{kind} not repaired: {:#?}", after.changes);
+        assert!(
+            after.is_empty(),
+            "{kind} not repaired: {:#?}",
+            after.changes
+        );
     }
 }
 
@@ -222,7 +407,9 @@ fn foreign_bucket_statements_survive_the_merge() {
     let actual = Actual {
         bucket: Some(BucketState {
             name: "my-existing-logs".into(),
-            policy: Some(serde_json::json!({"Version": "2012-10-17", "Statement": [foreign.clone()]})),
+            policy: Some(
+                serde_json::json!({"Version": "2012-10-17", "Statement": [foreign.clone()]}),
+            ),
             ..Default::default()
         }),
         ..Default::default()
@@ -239,7 +426,9 @@ fn foreign_bucket_statements_survive_the_merge() {
     assert_eq!(stmts[0], foreign);
     assert_eq!(stmts.len(), 4);
     // An adopted bucket is not re-tagged and not re-created.
-    assert!(!p.ops().any(|o| matches!(o, Op::PutBucketTagging { .. } | Op::CreateBucket { .. })));
+    assert!(!p
+        .ops()
+        .any(|o| matches!(o, Op::PutBucketTagging { .. } | Op::CreateBucket { .. })));
 }
 
 #[test]
@@ -251,10 +440,18 @@ fn foreign_trail_is_a_conflict_unless_adopted() {
         home_region: Some("us-east-1".into()),
         ..Default::default()
     };
-    let p = plan(&d, &Actual { trails: vec![foreign], ..Default::default() });
+    let p = plan(
+        &d,
+        &Actual {
+            trails: vec![foreign],
+            ..Default::default()
+        },
+    );
     assert_eq!(p.conflicts.len(), 1);
     assert_eq!(p.conflicts[0].code, "foreign-trail");
-    assert!(!p.ops().any(|o| matches!(o, Op::UpdateTrail { .. } | Op::CreateTrail { .. })));
+    assert!(!p
+        .ops()
+        .any(|o| matches!(o, Op::UpdateTrail { .. } | Op::CreateTrail { .. })));
 }
 
 #[test]
@@ -268,8 +465,18 @@ fn existing_multi_region_trail_is_reported_and_left_alone() {
         is_logging: Some(true),
         ..Default::default()
     };
-    let p = plan(&d, &Actual { trails: vec![other], ..Default::default() });
-    assert!(p.warnings.iter().any(|w| w.code == "existing-multi-region-trail" && w.message.contains("--adopt-trail org-trail")));
+    let p = plan(
+        &d,
+        &Actual {
+            trails: vec![other],
+            ..Default::default()
+        },
+    );
+    assert!(p
+        .warnings
+        .iter()
+        .any(|w| w.code == "existing-multi-region-trail"
+            && w.message.contains("--adopt-trail org-trail")));
     assert!(p.ops().all(|o| match o {
         Op::UpdateTrail { trail } | Op::CreateTrail { trail } => trail.name == "trailwarden",
         Op::StartLogging { trail } => trail == "trailwarden",
@@ -293,7 +500,9 @@ fn adopted_trail_with_logs_keeps_its_bucket_group_and_role() {
         include_global_events: true,
         log_file_validation: false,
         s3_bucket: Some("their-bucket".into()),
-        cw_log_group_arn: Some("arn:aws:logs:us-east-1:111122223333:log-group:their-group:*".into()),
+        cw_log_group_arn: Some(
+            "arn:aws:logs:us-east-1:111122223333:log-group:their-group:*".into(),
+        ),
         cw_role_arn: Some("arn:aws:iam::111122223333:role/their-role".into()),
         is_logging: Some(true),
         ..Default::default()
@@ -304,27 +513,51 @@ fn adopted_trail_with_logs_keeps_its_bucket_group_and_role() {
     assert!(d.filters.iter().all(|f| f.log_group == "their-group"));
     let actual = Actual {
         trails: vec![existing],
-        log_group: Some(LogGroupState { name: "their-group".into(), ..Default::default() }),
+        log_group: Some(LogGroupState {
+            name: "their-group".into(),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let p = plan(&d, &actual);
     assert!(p.conflicts.is_empty());
     let trail_change = p.changes.iter().find(|c| c.resource == "trail").unwrap();
-    assert_eq!(kinds(&Plan { changes: vec![trail_change.clone()], ..Default::default() }), vec!["trail.log-file-validation"]);
+    assert_eq!(
+        kinds(&Plan {
+            changes: vec![trail_change.clone()],
+            ..Default::default()
+        }),
+        vec!["trail.log-file-validation"]
+    );
     // No bucket, role or log group is created for an adopted trail that already delivers.
-    assert!(!p.ops().any(|o| matches!(o, Op::CreateBucket { .. } | Op::CreateRole { .. } | Op::CreateLogGroup { .. })));
+    assert!(!p.ops().any(|o| matches!(
+        o,
+        Op::CreateBucket { .. } | Op::CreateRole { .. } | Op::CreateLogGroup { .. }
+    )));
 }
 
 #[test]
 fn eventual_consistency_errors_are_retried() {
     let d = basic();
     let fake = FakeAccount::new(Actual::default());
-    fake.fail_next("cloudtrail:CreateTrail", "InvalidCloudWatchLogsRoleArnException", 2);
-    fake.fail_next("cloudtrail:CreateTrail", "InsufficientS3BucketPolicyException", 1);
+    fake.fail_next(
+        "cloudtrail:CreateTrail",
+        "InvalidCloudWatchLogsRoleArnException",
+        2,
+    );
+    fake.fail_next(
+        "cloudtrail:CreateTrail",
+        "InsufficientS3BucketPolicyException",
+        1,
+    );
     let p = plan(&d, &fake.snapshot());
     let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
     assert!(out.failed.is_none(), "{out:?}");
-    let trail = out.applied.iter().find(|a| a.address == "trail.trailwarden").unwrap();
+    let trail = out
+        .applied
+        .iter()
+        .find(|a| a.address == "trail.trailwarden")
+        .unwrap();
     assert_eq!(trail.retries, 3);
     assert!(plan(&d, &fake.snapshot()).is_empty());
 }
@@ -333,12 +566,18 @@ fn eventual_consistency_errors_are_retried() {
 fn eventual_consistency_gives_up_after_the_retry_budget() {
     let d = basic();
     let fake = FakeAccount::new(Actual::default());
-    fake.fail_next("cloudtrail:CreateTrail", "InvalidCloudWatchLogsLogGroupArnException", 10);
+    fake.fail_next(
+        "cloudtrail:CreateTrail",
+        "InvalidCloudWatchLogsLogGroupArnException",
+        10,
+    );
     let p = plan(&d, &fake.snapshot());
     let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
     let f = out.failed.unwrap();
     assert_eq!(f.api, "cloudtrail:CreateTrail");
-    assert!(f.error.contains("InvalidCloudWatchLogsLogGroupArnException"));
+    assert!(f
+        .error
+        .contains("InvalidCloudWatchLogsLogGroupArnException"));
 }
 
 #[test]
@@ -352,7 +591,9 @@ fn a_half_finished_apply_is_completed_by_the_next() {
     let second = plan(&d, &fake.snapshot());
     let addrs: Vec<&str> = second.changes.iter().map(|c| c.address.as_str()).collect();
     assert_eq!(addrs[0], "metric_filter.RootAccountUsage");
-    assert!(addrs.iter().all(|a| a.starts_with("metric_filter.") || a.starts_with("alarm.")));
+    assert!(addrs
+        .iter()
+        .all(|a| a.starts_with("metric_filter.") || a.starts_with("alarm.")));
     let out = rt().block_on(apply(&second, &fake, &no_wait(), &mut NoProgress));
     assert!(out.failed.is_none());
     assert!(plan(&d, &fake.snapshot()).is_empty());

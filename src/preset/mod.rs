@@ -15,7 +15,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("aws-docs", include_str!("../../presets/aws-docs.toml")),
     ("cis", include_str!("../../presets/cis.toml")),
     ("cis-sso", include_str!("../../presets/cis-sso.toml")),
-    ("securityhub", include_str!("../../presets/securityhub.toml")),
+    (
+        "securityhub",
+        include_str!("../../presets/securityhub.toml"),
+    ),
 ];
 
 pub const DEFAULT_NAMESPACE: &str = "CloudTrailMetrics";
@@ -286,7 +289,9 @@ fn load_depth(
             controls.push(c);
         }
         for id in &file.remove {
-            if !controls.iter().any(|c| &c.control.id == id) && !file.controls.iter().any(|c| &c.id == id) {
+            if !controls.iter().any(|c| &c.control.id == id)
+                && !file.controls.iter().any(|c| &c.id == id)
+            {
                 // Removing an id the base does not have is almost certainly a typo.
                 let span = source.find(&format!("\"{id}\""));
                 diags.push(source.error_at(
@@ -299,7 +304,10 @@ fn load_depth(
     } else if !file.remove.is_empty() {
         diags.push(Diagnostic::error(
             "preset-remove-without-extends",
-            format!("preset `{}`: `remove` only makes sense with `extends`", file.name),
+            format!(
+                "preset `{}`: `remove` only makes sense with `extends`",
+                file.name
+            ),
         ));
     }
     for c in &file.controls {
@@ -373,7 +381,10 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
             diags.push(source.error_at(
                 "namespace-reserved",
                 at,
-                format!("control `{}`: namespaces starting with AWS/ are reserved", ctl.id),
+                format!(
+                    "control `{}`: namespaces starting with AWS/ are reserved",
+                    ctl.id
+                ),
             ));
         }
         for a in &ctl.auditors {
@@ -430,7 +441,13 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
                 }
             }
         }
-        validate_alarm(&c.resolved_alarm, &format!("control `{}`", ctl.id), source, at, diags);
+        validate_alarm(
+            &c.resolved_alarm,
+            &format!("control `{}`", ctl.id),
+            source,
+            at,
+            diags,
+        );
     }
 }
 
@@ -442,14 +459,23 @@ pub fn validate_alarm(
     diags: &mut Diagnostics,
 ) {
     if !a.threshold.is_finite() {
-        diags.push(source.error_at("alarm-threshold", at, format!("{what}: threshold must be a finite number")));
+        diags.push(source.error_at(
+            "alarm-threshold",
+            at,
+            format!("{what}: threshold must be a finite number"),
+        ));
     }
     // CloudWatch accepts 10, 30 and multiples of 60 seconds.
-    if !(a.period == 10 || a.period == 30 || (a.period >= 60 && a.period % 60 == 0)) || a.period > 86_400 {
+    if !(a.period == 10 || a.period == 30 || (a.period >= 60 && a.period % 60 == 0))
+        || a.period > 86_400
+    {
         diags.push(source.error_at(
             "alarm-period",
             at,
-            format!("{what}: period {} s is not valid (10, 30, or a multiple of 60 up to 86400)", a.period),
+            format!(
+                "{what}: period {} s is not valid (10, 30, or a multiple of 60 up to 86400)",
+                a.period
+            ),
         ));
     }
     if a.evaluation_periods < 1 || a.evaluation_periods as i64 * a.period as i64 > 7 * 86_400 {
@@ -478,7 +504,10 @@ pub fn validate_alarm(
             diags.push(source.error_at(
                 "alarm-setting",
                 at,
-                format!("{what}: {field} `{value}` is not one of {}", allowed.join(", ")),
+                format!(
+                    "{what}: {field} `{value}` is not one of {}",
+                    allowed.join(", ")
+                ),
             ));
         }
     }

@@ -30,7 +30,13 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub fn new(account_id: &str, region: &str, plan: &Plan, strict: bool, requests: u64) -> CheckReport {
+    pub fn new(
+        account_id: &str,
+        region: &str,
+        plan: &Plan,
+        strict: bool,
+        requests: u64,
+    ) -> CheckReport {
         let mut drift: Vec<DriftEntry> = Vec::new();
         for c in &plan.changes {
             for d in &c.diffs {
@@ -76,7 +82,11 @@ impl CheckReport {
         let mut last = "";
         for d in &self.drift {
             if d.address != last {
-                let symbol = if d.kind.ends_with(".missing") { "+" } else { "~" };
+                let symbol = if d.kind.ends_with(".missing") {
+                    "+"
+                } else {
+                    "~"
+                };
                 let _ = writeln!(out, "{symbol} {}", d.address);
                 last = &d.address;
             }
@@ -147,10 +157,22 @@ impl CheckReport {
             xml(&format!("account {} {}", self.account_id, self.region))
         );
         for (address, entries) in &cases {
-            let _ = writeln!(out, r#"    <testcase classname="trailwarden.drift" name="{}">"#, xml(address));
+            let _ = writeln!(
+                out,
+                r#"    <testcase classname="trailwarden.drift" name="{}">"#,
+                xml(address)
+            );
             let text: Vec<String> = entries
                 .iter()
-                .map(|d| format!("{} ({}): expected {}, actual {}", d.field, d.kind, short(&d.expected), short(&d.actual)))
+                .map(|d| {
+                    format!(
+                        "{} ({}): expected {}, actual {}",
+                        d.field,
+                        d.kind,
+                        short(&d.expected),
+                        short(&d.actual)
+                    )
+                })
                 .collect();
             let _ = writeln!(
                 out,
@@ -170,7 +192,10 @@ impl CheckReport {
             );
         }
         if failures == 0 {
-            let _ = writeln!(out, r#"    <testcase classname="trailwarden" name="in-sync"/>"#);
+            let _ = writeln!(
+                out,
+                r#"    <testcase classname="trailwarden" name="in-sync"/>"#
+            );
         }
         let _ = writeln!(out, "  </testsuite>\n</testsuites>");
         out
@@ -200,7 +225,11 @@ impl CheckReport {
         let _ = writeln!(
             out,
             "{}",
-            if self.in_sync { "trailwarden: in sync" } else { "trailwarden: drift found" }
+            if self.in_sync {
+                "trailwarden: in sync"
+            } else {
+                "trailwarden: drift found"
+            }
         );
         out
     }
@@ -215,5 +244,8 @@ fn xml(s: &str) -> String {
 }
 
 fn gh(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A").replace("::", "%3A%3A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace("::", "%3A%3A")
 }

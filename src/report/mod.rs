@@ -92,7 +92,13 @@ pub fn render_plan(plan: &Plan) -> String {
         let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
         if c.action != crate::plan::Action::Create {
             for d in &c.diffs {
-                let _ = writeln!(out, "    {}: {} -> {}", d.field, short(&d.actual), short(&d.expected));
+                let _ = writeln!(
+                    out,
+                    "    {}: {} -> {}",
+                    d.field,
+                    short(&d.actual),
+                    short(&d.expected)
+                );
             }
         }
     }
@@ -103,7 +109,10 @@ pub fn render_plan(plan: &Plan) -> String {
         let _ = writeln!(out, "warning: {}", w.message);
     }
     if plan.changes.is_empty() {
-        let _ = writeln!(out, "No changes. The monitoring chain matches the configuration.");
+        let _ = writeln!(
+            out,
+            "No changes. The monitoring chain matches the configuration."
+        );
     } else {
         let count = |a| plan.changes.iter().filter(|c| c.action == a).count();
         let _ = writeln!(

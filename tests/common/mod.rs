@@ -48,7 +48,8 @@ pub struct Emulator {
     /// `http://127.0.0.1:<port>`, to be used as the SDK `endpoint_url`.
     pub endpoint: String,
     pub port: u16,
-    /// Where the server's stdout/stderr go; shown when something fails.
+    /// Where the server's stdout/stderr go; shown when start-up fails. Removed
+    /// when the server stops.
     pub log_file: PathBuf,
     child: Mutex<Option<Child>>,
 }
@@ -118,6 +119,8 @@ impl Emulator {
             .args(["--port", "0", "--port-file"])
             .arg(&port_file)
             .args(["--parent-pid", &std::process::id().to_string()])
+            .arg("--cleanup-file")
+            .arg(&log_file)
             .current_dir(repo_root())
             .env_remove("MOTO_ACCOUNT_ID")
             .stdin(Stdio::null())

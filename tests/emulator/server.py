@@ -7,7 +7,8 @@ the wire (see README.md next to this file), keeps a log of every AWS request
 and maps credentials onto moto accounts.
 
 Usage:
-    server.py --port 0 --port-file /tmp/x.port [--parent-pid PID] [--verbose] [--plain-moto]
+    server.py --port 0 --port-file /tmp/x.port [--parent-pid PID] [--cleanup-file F]
+              [--verbose] [--plain-moto]
 """
 
 from __future__ import annotations
@@ -594,6 +595,19 @@ class HarnessMiddleware:
 # --------------------------------------------------------------------------
 
 
+CLEANUP_FILES: list[str] = []
+
+
+def exit_now(code: int = 0) -> None:
+    """Leave at once (no thread joins), removing the --cleanup-file paths."""
+    for path in CLEANUP_FILES:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+    os._exit(code)
+
+
 def watch_parent(parent_pid: int) -> None:
     while True:
         time.sleep(0.5)
@@ -606,7 +620,7 @@ def watch_parent(parent_pid: int) -> None:
             except PermissionError:
                 pass
         if gone:
-            os._exit(0)
+            exit_now()
 
 
 def write_port_file(path: str, port: int) -> None:
@@ -625,6 +639,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--port-file", help="write the bound port here once listening")
     parser.add_argument("--parent-pid", type=int, help="exit when this process goes away")
+    parser.add_argument("--cleanup-file", action="append", default=[],
+                        help="remove this file when exiting (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument("--plain-moto", action="store_true",
                         help="skip the behaviour patches in fidelity.py (wire-format fixes stay on)")
@@ -633,11 +649,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
 
+    CLEANUP_FILES.extend(args.cleanup_file)
     if args.parent_pid:
         threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
 
     def _stop(_signum: int, _frame: Any) -> None:
-        os._exit(0)
+        exit_now()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
