@@ -62,7 +62,7 @@ pub enum AwsError {
         "no AWS region configured: pass --region, set AWS_REGION, or set `region` in the profile"
     )]
     NoRegion,
-    #[error("{api} failed: {code}: {message}")]
+    #[error("{api} failed: {code}{}", colon_prefixed(message))]
     Service {
         api: String,
         code: String,
@@ -70,6 +70,14 @@ pub enum AwsError {
     },
     #[error("{0}")]
     Other(String),
+}
+
+fn colon_prefixed(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
 }
 
 impl AwsError {
@@ -412,6 +420,10 @@ mod tests {
              Incorrect S3 bucket policy is detected for bucket: b"
         );
         assert_eq!(e.code(), Some("InsufficientS3BucketPolicyException"));
+        assert_eq!(
+            service("AccessDenied", "").to_string(),
+            "cloudtrail:CreateTrail failed: AccessDenied"
+        );
         assert_eq!(AwsError::NoRegion.code(), None);
         assert!(AwsError::NoRegion.to_string().contains("--region"));
     }
