@@ -108,14 +108,14 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
                     managed: true,
                     adopted: cfg.log_group_name.is_some(),
                 },
-                RoleOrArn::Role(role),
+                RoleOrArn::Role(Box::new(role)),
             )
         }
     };
     let (role, role_arn) = match role {
         RoleOrArn::Role(r) => {
             let arn = r.arn.clone();
-            (Some(r), arn)
+            (Some(*r), arn)
         }
         RoleOrArn::Arn(a) => (None, a),
     };
@@ -255,7 +255,7 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
 }
 
 enum RoleOrArn {
-    Role(RoleSpec),
+    Role(Box<RoleSpec>),
     Arn(String),
 }
 

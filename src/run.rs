@@ -192,9 +192,8 @@ async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Res
         if !human {
             println!("{}", to_json(&report));
         }
-        return Ok(if s.plan.is_empty() {
-            EXIT_OK
-        } else if apply_it {
+        // `plan` exits 2 when there is something to change; an `apply` with nothing to do is 0.
+        return Ok(if s.plan.is_empty() || apply_it {
             EXIT_OK
         } else {
             EXIT_CHANGES

@@ -74,18 +74,6 @@ fn apply(account: &str) -> Out {
     out
 }
 
-fn check(account: &str, extra: &[&str]) -> Out {
-    let mut args = vec![
-        "check",
-        "--email",
-        "security@example.com",
-        "--output",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    tw(account, &args)
-}
-
 async fn sdk(account: &str) -> aws_config::SdkConfig {
     Emulator::shared().sdk_config(account, "us-east-1").await
 }
@@ -351,7 +339,7 @@ async fn fresh_apply_creates_the_whole_chain_as_documented() {
             Some("GreaterThanOrEqualToThreshold")
         );
         assert_eq!(a.treat_missing_data(), Some("notBreaching"));
-        assert_eq!(a.alarm_actions(), [topic_arn.clone()]);
+        assert_eq!(a.alarm_actions(), std::slice::from_ref(&topic_arn));
     }
 }
 
