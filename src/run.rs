@@ -157,7 +157,7 @@ async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Res
     eprintln!("Reading the account...");
     let s = session(cfg).await?;
     let command = if apply_it { "apply" } else { "plan" };
-    let mut report = PlanReport::new(
+    let report = PlanReport::new(
         command,
         &s.target.account_id,
         &s.target.region,
@@ -202,6 +202,19 @@ async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Res
     if !g.yes {
         confirm(g, &s.plan)?;
     }
+    apply_session(g, &s).await
+}
+
+/// Applies a session's plan, already shown and confirmed, and reports the outcome on stdout.
+pub async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<i32, Error> {
+    let human = g.output == OutputFormat::Human;
+    let mut report = PlanReport::new(
+        "apply",
+        &s.target.account_id,
+        &s.target.region,
+        &s.plan,
+        s.aws.requests(),
+    );
     let mut progress = StderrProgress;
     let outcome = apply::apply(&s.plan, &s.aws, &RetryPolicy::default(), &mut progress).await;
     let requests = s.aws.requests();

@@ -600,3 +600,73 @@ async fn check_makes_only_read_requests() {
         .collect();
     assert!(writes.is_empty(), "{writes:?}");
 }
+
+fn policy_actions(for_: &str) -> Vec<String> {
+    let out = tw("000000000002", &["permissions", "--for", for_]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let policy: Value = serde_json::from_str(&out.stdout).unwrap();
+    policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every request `apply` and `check` actually send is allowed by the printed least-privilege
+/// policies; `check`'s policy grants no write.
+#[tokio::test]
+async fn permissions_cover_every_request_the_code_makes() {
+    let apply_policy = policy_actions("apply");
+    let check_policy = policy_actions("check");
+    let account = unique_account();
+    let emu = Emulator::shared();
+    // A fresh apply, a repair after drift, and a check: every write path and read path.
+    apply(&account);
+    let cfg = emu.sdk_config(&account, "us-east-1").await;
+    aws_sdk_cloudtrail::Client::new(&cfg)
+        .stop_logging()
+        .name("trailwarden")
+        .send()
+        .await
+        .unwrap();
+    let after_setup = emu.requests_for_account(&account).len();
+    apply(&account);
+    let after_apply = emu.requests_for_account(&account).len();
+    let (code, _) = check_json(&account, &[]);
+    assert_eq!(code, 0);
+    let all = emu.requests_for_account(&account);
+    let action = |r: &Value| {
+        let service = r["service"].as_str().unwrap_or_default();
+        let op = r["operation"].as_str().unwrap_or_default();
+        trailwarden::aws::iam_action_for(service, op)
+            .unwrap_or_else(|| panic!("no IAM action known for {service} {op}"))
+    };
+    // The SDK's own StopLogging above is not trailwarden's request.
+    for (i, r) in all.iter().enumerate() {
+        if i == after_setup - 1 {
+            continue;
+        }
+        let a = action(r);
+        assert!(
+            apply_policy.iter().any(|p| p == a),
+            "apply policy lacks {a}"
+        );
+    }
+    for r in &all[after_apply..] {
+        let a = action(r);
+        assert!(
+            check_policy.iter().any(|p| p == a),
+            "check policy lacks {a}"
+        );
+    }
+    for a in &check_policy {
+        let op = a.split(':').nth(1).unwrap_or_default();
+        assert!(
+            ["Get", "Describe", "List", "Head", "Lookup"]
+                .iter()
+                .any(|p| op.starts_with(p)),
+            "check policy grants a write: {a}"
+        );
+    }
+}

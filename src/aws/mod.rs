@@ -4,6 +4,7 @@
 //! attempt they make. [`Aws::read`] turns the account into a plain [`crate::model::Actual`];
 //! [`Aws::execute`] performs one [`crate::model::Op`].
 
+pub mod discover;
 mod permissions;
 mod read;
 mod trails;

@@ -1,0 +1,431 @@
+//! Finding the log files: local files and directories, and `s3://bucket/prefix` listings,
+//! pruned by the date in CloudTrail's key layout
+//! (`AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/FILE`).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::aws::{sdk_error, AwsError};
+
+use super::engine::{Counters, FileError, Item};
+use super::time::{civil_from_days, days_from_civil};
+
+/// Days (since the epoch, inclusive) whose CloudTrail folders may hold events of the scanned
+/// time range. A log file is delivered within minutes of its events, so the folder of a day
+/// may hold events of the previous day's last minutes: the range starts a day early and ends a
+/// day late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRange {
+    pub first: i64,
+    pub last: i64,
+}
+
+impl DayRange {
+    pub fn new(since: Option<i64>, until: Option<i64>) -> Option<DayRange> {
+        if since.is_none() && until.is_none() {
+            return None;
+        }
+        Some(DayRange {
+            first: since.map_or(i64::MIN / 4, |s| s.div_euclid(86_400) - 1),
+            last: until.map_or(i64::MAX / 4, |u| (u - 1).div_euclid(86_400) + 1),
+        })
+    }
+}
+
+fn number(s: &str, len: usize) -> Option<u32> {
+    (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// Whether a path or key (or a folder of them) may hold log files of interest: never the
+/// `CloudTrail-Digest` folders (integrity digests, not events); with a day range, only the date
+/// folders that overlap it.
+pub fn keep(path: &str, range: Option<DayRange>) -> bool {
+    let segs: Vec<&str> = path.split(['/', '\\']).collect();
+    if segs.contains(&"CloudTrail-Digest") {
+        return false;
+    }
+    let Some(range) = range else { return true };
+    // The last `CloudTrail/REGION/YYYY` in the path.
+    let Some(k) = (0..segs.len()).rev().find(|&k| {
+        matches!(segs[k], "CloudTrail" | "CloudTrail-Insight")
+            && segs.get(k + 2).and_then(|y| number(y, 4)).is_some()
+    }) else {
+        return true;
+    };
+    let year = i64::from(number(segs[k + 2], 4).unwrap_or(0));
+    let month = segs
+        .get(k + 3)
+        .and_then(|m| number(m, 2))
+        .filter(|m| (1..=12).contains(m));
+    let day = segs
+        .get(k + 4)
+        .and_then(|d| number(d, 2))
+        .filter(|d| (1..=31).contains(d));
+    let (first, last) = match (month, day) {
+        (Some(m), Some(d)) => {
+            let x = days_from_civil(year, m, d);
+            (x, x)
+        }
+        (Some(m), None) => {
+            let x = days_from_civil(year, m, 1);
+            let (ny, nm) = if m == 12 {
+                (year + 1, 1)
+            } else {
+                (year, m + 1)
+            };
+            (x, days_from_civil(ny, nm, 1) - 1)
+        }
+        _ => (
+            days_from_civil(year, 1, 1),
+            days_from_civil(year + 1, 1, 1) - 1,
+        ),
+    };
+    first <= range.last && last >= range.first
+}
+
+/// Whether a file found in a directory or under an S3 prefix looks like a log file.
+pub fn looks_like_log(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if base.starts_with('.') || base.is_empty() {
+        return false;
+    }
+    let base = base.strip_suffix(".gz").unwrap_or(base);
+    name.ends_with(".gz")
+        || base.ends_with(".json")
+        || base.ends_with(".jsonl")
+        || base.ends_with(".ndjson")
+        || base.ends_with(".log")
+}
+
+/// Sends every log file under `path` (a file is sent whatever its name) in name order.
+pub fn walk_local(
+    path: &Path,
+    range: Option<DayRange>,
+    tx: &mpsc::Sender<Item>,
+    counters: &Counters,
+    errors: &Mutex<Vec<FileError>>,
+) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            push_error(errors, &path.display().to_string(), e.to_string());
+            return;
+        }
+    };
+    if !meta.is_dir() {
+        counters.files_queued.fetch_add(1, Ordering::Relaxed);
+        counters
+            .input_bytes_queued
+            .fetch_add(meta.len(), Ordering::Relaxed);
+        let _ = tx.blocking_send(Item::Path(path.to_path_buf()));
+        return;
+    }
+    let mut stack: Vec<PathBuf> = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(r) => r,
+            Err(e) => {
+                push_error(errors, &dir.display().to_string(), e.to_string());
+                continue;
+            }
+        };
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        for entry in entries.flatten() {
+            let p = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let Ok(ft) = entry.file_type() else { continue };
+            let is_dir = ft.is_dir() || (ft.is_symlink() && p.is_dir());
+            let text = p.to_string_lossy();
+            if is_dir {
+                if keep(&format!("{text}/"), range) {
+                    dirs.push(p);
+                }
+            } else if looks_like_log(&text) && keep(&text, range) {
+                files.push(p);
+            }
+        }
+        files.sort();
+        dirs.sort();
+        for f in files {
+            let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+            counters.files_queued.fetch_add(1, Ordering::Relaxed);
+            counters
+                .input_bytes_queued
+                .fetch_add(size, Ordering::Relaxed);
+            if tx.blocking_send(Item::Path(f)).is_err() {
+                return;
+            }
+        }
+        stack.extend(dirs.into_iter().rev());
+    }
+}
+
+fn push_error(errors: &Mutex<Vec<FileError>>, file: &str, message: String) {
+    if let Ok(mut e) = errors.lock() {
+        e.push(FileError {
+            file: file.to_string(),
+            message,
+        });
+    }
+}
+
+/// `s3://bucket/prefix` → (bucket, prefix).
+pub fn parse_s3_url(url: &str) -> Option<(String, String)> {
+    let rest = url.strip_prefix("s3://")?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then(|| (bucket.to_string(), prefix.to_string()))
+}
+
+/// One level of a listing: the folders (common prefixes) and the objects (key, size).
+type Level = (Vec<String>, Vec<(String, u64)>);
+
+async fn list_level(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Level, AwsError> {
+    let mut folders = Vec::new();
+    let mut objects = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .delimiter("/")
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| sdk_error("s3:ListObjectsV2", e))?;
+        for p in out.common_prefixes() {
+            if let Some(p) = p.prefix() {
+                folders.push(p.to_string());
+            }
+        }
+        for o in out.contents() {
+            if let Some(k) = o.key() {
+                objects.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64));
+            }
+        }
+        match out.next_continuation_token() {
+            Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    Ok((folders, objects))
+}
+
+/// An S3 client that reaches `bucket`: the given one, or one for the bucket's own region when
+/// S3 redirects.
+pub async fn client_for_bucket(
+    aws: &crate::aws::Aws,
+    bucket: &str,
+    prefix: &str,
+) -> Result<aws_sdk_s3::Client, AwsError> {
+    let client = aws.s3.clone();
+    let probe = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .max_keys(1)
+        .send()
+        .await
+        .map_err(|e| sdk_error("s3:ListObjectsV2", e));
+    match probe {
+        Ok(_) => Ok(client),
+        Err(e)
+            if matches!(
+                e.code(),
+                Some("PermanentRedirect" | "AuthorizationHeaderMalformed" | "301")
+            ) =>
+        {
+            let loc = client
+                .get_bucket_location()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| sdk_error("s3:GetBucketLocation", e))?;
+            let region = loc
+                .location_constraint()
+                .map(|c| c.as_str().to_string())
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "us-east-1".to_string());
+            Ok(aws.s3_in(&region))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Lists `prefix` folder by folder (`list_parallel` listings at a time, pruning date folders
+/// outside `range`) and downloads the log files (`download_parallel` at a time) into `tx`.
+#[allow(clippy::too_many_arguments)]
+pub async fn produce_s3(
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    prefix: String,
+    range: Option<DayRange>,
+    tx: mpsc::Sender<Item>,
+    counters: Arc<Counters>,
+    errors: Arc<Mutex<Vec<FileError>>>,
+    download_parallel: usize,
+) {
+    let list_permits = Arc::new(Semaphore::new(8));
+    let download_permits = Arc::new(Semaphore::new(download_parallel.max(1)));
+    let mut listings: JoinSet<(String, Result<Level, AwsError>)> = JoinSet::new();
+    let mut downloads: JoinSet<()> = JoinSet::new();
+    let spawn_listing = |listings: &mut JoinSet<_>, p: String| {
+        let client = client.clone();
+        let bucket = bucket.clone();
+        let permits = list_permits.clone();
+        listings.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let r = list_level(&client, &bucket, &p).await;
+            (p, r)
+        });
+    };
+    spawn_listing(&mut listings, prefix);
+    while let Some(joined) = listings.join_next().await {
+        let Ok((p, result)) = joined else { continue };
+        let (folders, objects) = match result {
+            Ok(level) => level,
+            Err(e) => {
+                push_error(&errors, &format!("s3://{bucket}/{p}"), e.to_string());
+                continue;
+            }
+        };
+        for f in folders {
+            if keep(&f, range) {
+                spawn_listing(&mut listings, f);
+            }
+        }
+        for (key, size) in objects {
+            if key.ends_with('/') || !looks_like_log(&key) || !keep(&key, range) {
+                continue;
+            }
+            counters.files_queued.fetch_add(1, Ordering::Relaxed);
+            counters
+                .input_bytes_queued
+                .fetch_add(size, Ordering::Relaxed);
+            let permit = download_permits.clone().acquire_owned().await;
+            let client = client.clone();
+            let bucket = bucket.clone();
+            let tx = tx.clone();
+            let errors = errors.clone();
+            downloads.spawn(async move {
+                let _permit = permit;
+                let name = format!("s3://{bucket}/{key}");
+                match download(&client, &bucket, &key).await {
+                    Ok(data) => {
+                        let _ = tx.send(Item::Bytes { name, data }).await;
+                    }
+                    Err(e) => push_error(&errors, &name, e),
+                }
+            });
+            // Reap finished downloads as we go.
+            while downloads.try_join_next().is_some() {}
+        }
+    }
+    while downloads.join_next().await.is_some() {}
+}
+
+async fn download(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| sdk_error("s3:GetObject", e).to_string())?;
+    let body = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| format!("s3:GetObject: reading the body failed: {e}"))?;
+    Ok(body.into_bytes().to_vec())
+}
+
+/// The date folders (`YYYY/MM/DD`) of a day range, for messages.
+pub fn describe_range(range: DayRange) -> String {
+    let (y1, m1, d1) = civil_from_days(range.first);
+    let (y2, m2, d2) = civil_from_days(range.last);
+    format!("{y1:04}/{m1:02}/{d1:02} to {y2:04}/{m2:02}/{d2:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::time::parse_bound;
+
+    #[test]
+    fn date_folders_are_pruned() {
+        let r = DayRange::new(
+            Some(parse_bound("2024-05-14").unwrap()),
+            Some(parse_bound("2024-05-16").unwrap()),
+        );
+        assert_eq!(describe_range(r.unwrap()), "2024/05/13 to 2024/05/16");
+        let base = "AWSLogs/111122223333/CloudTrail/us-east-1";
+        assert!(keep(&format!("{base}/2024/05/14/x.json.gz"), r));
+        assert!(keep(&format!("{base}/2024/05/13/"), r));
+        assert!(keep(&format!("{base}/2024/05/16/"), r));
+        assert!(!keep(&format!("{base}/2024/05/17/"), r));
+        assert!(!keep(&format!("{base}/2024/05/12/x.json.gz"), r));
+        assert!(keep(&format!("{base}/2024/05/"), r));
+        assert!(!keep(&format!("{base}/2024/04/"), r));
+        assert!(keep(&format!("{base}/2024/"), r));
+        assert!(!keep(&format!("{base}/2023/"), r));
+        assert!(keep(&format!("{base}/"), r));
+        assert!(keep("AWSLogs/111122223333/", r));
+        assert!(keep(
+            "o-abc/AWSLogs/o-abc/111122223333/CloudTrail-Insight/eu-west-1/2024/05/15/",
+            r
+        ));
+        assert!(!keep(
+            "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/",
+            None
+        ));
+        assert!(keep(&format!("{base}/2020/01/01/x.json.gz"), None));
+        // Only the last CloudTrail/REGION/YYYY counts.
+        assert!(!keep(
+            "/data/CloudTrail/x/2024/AWSLogs/1/CloudTrail/us-east-1/2023/01/01/a.json",
+            r
+        ));
+        // until exclusive: until at midnight does not include that day's folder beyond margin.
+        let r = DayRange::new(None, Some(parse_bound("2024-05-16").unwrap())).unwrap();
+        assert_eq!(r.last, days_from_civil(2024, 5, 16));
+    }
+
+    #[test]
+    fn names() {
+        for yes in [
+            "a.json",
+            "a.json.gz",
+            "d/111122223333_CloudTrail_us-east-1_20240514T0000Z_abc.json.gz",
+            "export/000000.gz",
+            "x.jsonl",
+            "x.ndjson.gz",
+            "x.log",
+        ] {
+            assert!(looks_like_log(yes), "{yes}");
+        }
+        for no in ["README.md", "d/.hidden.json", "a.txt", "dir/"] {
+            assert!(!looks_like_log(no), "{no}");
+        }
+        assert_eq!(
+            parse_s3_url("s3://b/AWSLogs/1/"),
+            Some(("b".into(), "AWSLogs/1/".into()))
+        );
+        assert_eq!(parse_s3_url("s3://b"), Some(("b".into(), "".into())));
+        assert_eq!(parse_s3_url("s3:///x"), None);
+        assert_eq!(parse_s3_url("/tmp/x"), None);
+    }
+}

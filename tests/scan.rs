@@ -1,0 +1,635 @@
+//! `trailwarden scan` end to end: generated CloudTrail data with known ground truth, local
+//! files (plain, gzip, JSON lines, CloudWatch Logs exports), corrupt files, time ranges, the
+//! config file, and S3 input against the emulator.
+
+mod common;
+
+use common::{access_key_for, unique_account, Emulator, SECRET_ACCESS_KEY};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const FILTERS: [&str; 3] = [
+    "RootAccountUsage",
+    "ApiActivityWithoutMFA",
+    "ConsoleSignInWithoutMfa",
+];
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// A fresh empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tw-scan-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the generator into `out`; returns its ground truth.
+fn generate(out: &Path, args: &[&str]) -> Value {
+    let truth = out.with_extension("truth.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_gen-cloudtrail"))
+        .arg("--out")
+        .arg(out)
+        .arg("--truth")
+        .arg(&truth)
+        .args(args)
+        .stderr(Stdio::null())
+        .status()
+        .expect("run gen-cloudtrail");
+    assert!(status.success());
+    serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap()
+}
+
+/// Runs `trailwarden` in `cwd` with a clean environment plus `env`.
+fn tw_in(cwd: &Path, args: &[&str], env: &[(&str, String)]) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", cwd)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", cwd.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            cwd.join("no-aws-credentials"),
+        )
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run trailwarden");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn scan(cwd: &Path, args: &[&str]) -> Out {
+    let mut all = vec!["scan", "--output", "json"];
+    all.extend_from_slice(args);
+    tw_in(cwd, &all, &[])
+}
+
+fn filter<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no filter {name} in {report}"))
+}
+
+/// Every aws-docs filter has the truth's matches and breaching periods (threshold 1, one
+/// period: one breaching period per 5-minute period with a match).
+fn assert_truth(report: &Value, truth: &Value) {
+    for name in FILTERS {
+        let f = filter(report, name);
+        let t = &truth["filters"][name];
+        assert_eq!(f["matches"], t["matches"], "{name} matches");
+        assert_eq!(
+            f["breaching_periods"], t["breaching_periods"],
+            "{name} breaching periods"
+        );
+    }
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn counts_match_the_ground_truth_exactly() {
+    let dir = scratch("truth");
+    let data = dir.join("data");
+    let truth = generate(
+        &data,
+        &[
+            "--events",
+            "30000",
+            "--hours",
+            "6",
+            "--root",
+            "7",
+            "--console-nomfa",
+            "11",
+            "--gzip",
+            "--seed",
+            "3",
+        ],
+    );
+    assert_eq!(truth["filters"]["RootAccountUsage"]["matches"], 7);
+    assert_eq!(truth["filters"]["ConsoleSignInWithoutMfa"]["matches"], 11);
+    let out = scan(&dir, &["--preset", "aws-docs", arg(&data)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = out.json();
+    assert_eq!(r["format_version"], "1");
+    assert_eq!(r["events"], truth["events"]);
+    assert_eq!(r["files"], truth["files"]);
+    assert_eq!(r["bytes"], truth["bytes"]);
+    assert_eq!(r["errors"], serde_json::json!([]));
+    assert_truth(&r, &truth);
+    assert_eq!(r["filters"].as_array().unwrap().len(), 3);
+
+    // The alarm intervals cover exactly the truth's periods.
+    for name in FILTERS {
+        let f = filter(&r, name);
+        let periods = truth["filters"][name]["periods"].as_object().unwrap();
+        let covered: u64 = f["alarm_intervals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["periods"].as_u64().unwrap())
+            .sum();
+        assert_eq!(covered, periods.len() as u64, "{name}");
+        for i in f["alarm_intervals"].as_array().unwrap() {
+            let start = i["start"].as_str().unwrap();
+            assert!(periods.contains_key(start), "{name}: {start}");
+        }
+        let in_intervals: u64 = f["alarm_intervals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["matches"].as_u64().unwrap())
+            .sum();
+        assert_eq!(in_intervals, f["matches"].as_u64().unwrap(), "{name}");
+    }
+    // On whom.
+    let root = filter(&r, "RootAccountUsage");
+    assert_eq!(
+        root["top_principals"][0],
+        serde_json::json!({"value": "arn:aws:iam::111122223333:root", "count": 7})
+    );
+    assert_eq!(root["control"], "root-account-usage");
+    assert_eq!(root["alarm"]["period"], 300);
+    let api = filter(&r, "ApiActivityWithoutMFA");
+    assert_eq!(api["top_principals"].as_array().unwrap().len(), 5);
+    assert!(api["top_principals"][0]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:sts::111122223333:assumed-role/"));
+    assert!(!api["top_source_ips"].as_array().unwrap().is_empty());
+    assert!(!api["top_event_names"].as_array().unwrap().is_empty());
+
+    // Human output: a summary table and a table per filter with matches.
+    let out = tw_in(&dir, &["scan", arg(&data)], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("FILTER"), "{}", out.stdout);
+    assert!(out.stdout.contains("BREACHING PERIODS"));
+    assert!(out.stdout.contains("arn:aws:iam::111122223333:root"));
+    for name in FILTERS {
+        assert!(out.stdout.contains(name));
+    }
+    // No progress bar when stderr is not a terminal.
+    assert!(!out.stderr.contains('\r'));
+}
+
+#[test]
+fn gzip_and_plain_files_give_identical_results() {
+    let dir = scratch("gz");
+    let args = ["--events", "8000", "--hours", "3", "--seed", "9"];
+    let plain_truth = generate(&dir.join("plain"), &args);
+    let mut gz_args = args.to_vec();
+    gz_args.push("--gzip");
+    let gz_truth = generate(&dir.join("gz"), &gz_args);
+    assert_eq!(plain_truth["filters"], gz_truth["filters"]);
+    let plain = scan(&dir, &[arg(&dir.join("plain"))]).json();
+    let gz = scan(&dir, &[arg(&dir.join("gz")), "--jobs", "1"]).json();
+    assert_eq!(plain["filters"], gz["filters"]);
+    assert_eq!(plain["events"], gz["events"]);
+    assert_eq!(plain["bytes"], gz["bytes"]);
+    assert!(gz["input_bytes"].as_u64() < plain["input_bytes"].as_u64());
+    assert_truth(&plain, &plain_truth);
+}
+
+#[test]
+fn json_lines_and_cloudwatch_exports_are_read_too() {
+    let dir = scratch("lines");
+    for format in ["lines", "export"] {
+        let data = dir.join(format);
+        let truth = generate(
+            &data,
+            &[
+                "--events", "5000", "--hours", "2", "--format", format, "--gzip",
+            ],
+        );
+        let r = scan(&dir, &[arg(&data)]).json();
+        assert_eq!(r["errors"], serde_json::json!([]), "{format}");
+        assert_eq!(r["events"], truth["events"], "{format}");
+        assert_truth(&r, &truth);
+    }
+}
+
+#[test]
+fn a_corrupt_file_is_reported_and_skipped() {
+    let dir = scratch("corrupt");
+    let data = dir.join("data");
+    let truth = generate(
+        &data,
+        &["--events", "6000", "--hours", "2", "--gzip", "--root", "6"],
+    );
+    // Next to the good files: a truncated copy of one, a plain file cut mid-record, garbage.
+    let mut files: Vec<PathBuf> = walk(&data);
+    files.sort();
+    let sample = std::fs::read(&files[0]).unwrap();
+    let odd = data.join("AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/14");
+    std::fs::write(odd.join("truncated.json.gz"), &sample[..sample.len() / 2]).unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&sample[..]), &mut plain).unwrap();
+    std::fs::write(odd.join("cut.json"), &plain[..plain.len() * 2 / 3]).unwrap();
+    std::fs::write(odd.join("garbage.json"), b"\x00\x9f not a log file").unwrap();
+    let mut bad_record = plain.clone();
+    let at = bad_record.len() / 2;
+    bad_record[at..at + 4].copy_from_slice(b"}}]]");
+    std::fs::write(odd.join("bad-record.json"), &bad_record).unwrap();
+
+    let out = scan(&dir, &[arg(&data)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = out.json();
+    let errors = r["errors"].as_array().unwrap();
+    let named: Vec<&str> = errors
+        .iter()
+        .map(|e| {
+            Path::new(e["file"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        named,
+        vec![
+            "bad-record.json",
+            "cut.json",
+            "garbage.json",
+            "truncated.json.gz"
+        ],
+        "{errors:?}"
+    );
+    for e in errors {
+        assert!(!e["message"].as_str().unwrap().is_empty());
+    }
+    // The scan went on: every good file counted, nothing of the bad ones.
+    assert_eq!(r["files"], truth["files"]);
+    assert_eq!(r["events"], truth["events"]);
+    assert_truth(&r, &truth);
+    assert!(out.stderr.contains("truncated.json.gz"), "{}", out.stderr);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn matches_prints_the_matching_events_as_json_lines() {
+    let dir = scratch("matches");
+    let data = dir.join("data");
+    let truth = generate(
+        &data,
+        &[
+            "--events",
+            "4000",
+            "--hours",
+            "2",
+            "--root",
+            "4",
+            "--console-nomfa",
+            "6",
+        ],
+    );
+    let out = tw_in(
+        &dir,
+        &["scan", "--matches", "ConsoleSignInWithoutMfa", arg(&data)],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len() as u64, 6);
+    assert_eq!(
+        truth["filters"]["ConsoleSignInWithoutMfa"]["matches"],
+        lines.len()
+    );
+    for ev in &lines {
+        assert_eq!(ev["eventName"], "ConsoleLogin");
+        assert_eq!(ev["additionalEventData"]["MFAUsed"], "No");
+    }
+    // By control id too.
+    let out = tw_in(
+        &dir,
+        &["scan", "--matches", "root-account-usage", arg(&data)],
+        &[],
+    );
+    assert_eq!(out.stdout.lines().count(), 4);
+    // An unknown filter is an input error that names the filters.
+    let out = tw_in(&dir, &["scan", "--matches", "Nope", arg(&data)], &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("RootAccountUsage"), "{}", out.stderr);
+}
+
+#[test]
+fn since_and_until_select_a_time_range() {
+    let dir = scratch("range");
+    let data = dir.join("data");
+    let truth = generate(
+        &data,
+        &[
+            "--events",
+            "6000",
+            "--hours",
+            "4",
+            "--root",
+            "9",
+            "--console-nomfa",
+            "9",
+            "--start",
+            "2024-05-14T22:00:00Z",
+        ],
+    );
+    let (since, until) = ("2024-05-14T23:10:00Z", "2024-05-15T01:05:00Z");
+    let r = scan(&dir, &["--since", since, "--until", until, arg(&data)]).json();
+    assert_eq!(r["since"], since);
+    assert_eq!(r["until"], until);
+    for name in FILTERS {
+        let periods = truth["filters"][name]["periods"].as_object().unwrap();
+        let inside: Vec<u64> = periods
+            .iter()
+            .filter(|(k, _)| k.as_str() >= since && k.as_str() < until)
+            .map(|(_, v)| v.as_u64().unwrap())
+            .collect();
+        let f = filter(&r, name);
+        assert_eq!(f["matches"], inside.iter().sum::<u64>(), "{name}");
+        assert_eq!(f["breaching_periods"], inside.len(), "{name}");
+    }
+    assert!(r["events"].as_u64().unwrap() < truth["events"].as_u64().unwrap());
+    assert!(r["first_event"].as_str().unwrap() >= since);
+    assert!(r["last_event"].as_str().unwrap() < until);
+    // A date alone is midnight UTC; --since must be before --until.
+    let out = scan(
+        &dir,
+        &["--since", "2024-05-16", "--until", "2024-05-15", arg(&data)],
+    );
+    assert_eq!(out.code, 1);
+    let out = scan(&dir, &["--since", "last tuesday", arg(&data)]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("--since"), "{}", out.stderr);
+}
+
+#[test]
+fn the_config_file_chooses_presets_and_alarm_settings() {
+    let dir = scratch("config");
+    let data = dir.join("data");
+    let truth = generate(&data, &["--events", "9000", "--hours", "2"]);
+    std::fs::write(
+        dir.join("trailwarden.toml"),
+        r#"presets = ["aws-docs"]
+[controls.root-account-usage]
+disabled = true
+[controls.ApiActivityWithoutMFA]
+threshold = 40
+"#,
+    )
+    .unwrap();
+    // No email needed to scan.
+    let r = scan(&dir, &[arg(&data)]).json();
+    let names: Vec<&str> = r["filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["ApiActivityWithoutMFA", "ConsoleSignInWithoutMfa"]
+    );
+    let api = filter(&r, "ApiActivityWithoutMFA");
+    assert_eq!(api["alarm"]["threshold"], 40.0);
+    let expected = truth["filters"]["ApiActivityWithoutMFA"]["periods"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|v| v.as_u64().unwrap() >= 40)
+        .count();
+    assert_eq!(api["breaching_periods"], expected);
+    assert_eq!(
+        api["matches"],
+        truth["filters"]["ApiActivityWithoutMFA"]["matches"]
+    );
+    // --preset replaces the file's presets; the cis preset has more filters.
+    let r = scan(&dir, &["--preset", "cis", arg(&data)]).json();
+    assert!(r["filters"].as_array().unwrap().len() > 3);
+    assert_eq!(r["presets"], serde_json::json!(["cis"]));
+}
+
+#[test]
+fn bad_inputs_are_errors() {
+    let dir = scratch("bad");
+    let out = scan(&dir, &["/nonexistent/trailwarden-logs"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("/nonexistent/trailwarden-logs"),
+        "{}",
+        out.stderr
+    );
+    let out = scan(&dir, &["s3://"]);
+    assert_eq!(out.code, 1);
+    let out = scan(&dir, &["--jobs", "0", arg(&dir)]);
+    assert_eq!(out.code, 1);
+    // An empty directory is an empty scan.
+    let r = scan(&dir, &[arg(&dir)]).json();
+    assert_eq!(r["events"], 0);
+    assert_eq!(r["files"], 0);
+}
+
+fn emulator_env(account: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", access_key_for(account)),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ENDPOINT_URL", Emulator::shared().endpoint.clone()),
+    ]
+}
+
+async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, root: &Path) -> usize {
+    let files = walk(root);
+    for f in &files {
+        let key = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .replace('\\', "/");
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(std::fs::read(f).unwrap().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    files.len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_input_with_date_pruning_against_the_emulator() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let cfg = emu.sdk_config(&account, "us-east-1").await;
+    let s3 = common::s3_client(&cfg);
+    let bucket = format!("tw-scan-{account}");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+
+    let dir = scratch("s3");
+    // Three days apart: only the first is in the scanned range.
+    let wanted = generate(
+        &dir.join("a"),
+        &[
+            "--events",
+            "3000",
+            "--hours",
+            "2",
+            "--regions",
+            "us-east-1",
+            "--gzip",
+            "--start",
+            "2024-05-14T08:00:00Z",
+            "--root",
+            "3",
+        ],
+    );
+    generate(
+        &dir.join("b"),
+        &[
+            "--events",
+            "500",
+            "--hours",
+            "1",
+            "--regions",
+            "us-east-1",
+            "--gzip",
+            "--start",
+            "2024-05-20T10:00:00Z",
+            "--seed",
+            "2",
+        ],
+    );
+    generate(
+        &dir.join("c"),
+        &[
+            "--events",
+            "500",
+            "--hours",
+            "1",
+            "--regions",
+            "eu-west-1",
+            "--gzip",
+            "--start",
+            "2024-04-02T10:00:00Z",
+            "--seed",
+            "3",
+        ],
+    );
+    let wanted_files = upload(&s3, &bucket, &dir.join("a")).await;
+    let other_files =
+        upload(&s3, &bucket, &dir.join("b")).await + upload(&s3, &bucket, &dir.join("c")).await;
+    // A digest file is not a log file.
+    s3.put_object()
+        .bucket(&bucket)
+        .key("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/14/digest.json.gz")
+        .body(b"{}".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+
+    let env = emulator_env(&account);
+    let cwd = scratch("s3-cwd");
+    let url = format!("s3://{bucket}/AWSLogs/");
+    let before = emu.requests_for_account(&account).len();
+    let out = tokio::task::spawn_blocking({
+        let (cwd, url, env) = (cwd.clone(), url.clone(), env.clone());
+        move || {
+            tw_in(
+                &cwd,
+                &[
+                    "scan",
+                    "--output",
+                    "json",
+                    "--since",
+                    "2024-05-14",
+                    "--until",
+                    "2024-05-15",
+                    &url,
+                ],
+                &env,
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let r = out.json();
+    assert_eq!(r["errors"], serde_json::json!([]));
+    assert_eq!(r["files"], wanted_files);
+    assert_eq!(r["events"], wanted["events"]);
+    assert_truth(&r, &wanted);
+    // Only the files of the date folders in range were downloaded.
+    let requests: Vec<Value> = emu.requests_for_account(&account)[before..].to_vec();
+    let gets = requests
+        .iter()
+        .filter(|q| q["operation"] == "GetObject")
+        .count();
+    assert_eq!(gets, wanted_files, "{requests:?}");
+    assert!(requests.iter().all(|q| q["method"] == "GET"));
+
+    // Without a range: everything under the prefix.
+    let out = tokio::task::spawn_blocking({
+        let (cwd, env) = (cwd.clone(), env.clone());
+        let url = format!("s3://{bucket}");
+        move || tw_in(&cwd, &["scan", "--output", "json", &url], &env)
+    })
+    .await
+    .unwrap();
+    let r = out.json();
+    assert_eq!(r["files"], wanted_files + other_files, "{}", out.stderr);
+
+    // A bucket that does not exist is an error before anything is scanned.
+    let out = tokio::task::spawn_blocking({
+        let (cwd, env) = (cwd.clone(), env.clone());
+        let url = format!("s3://{bucket}-missing/");
+        move || tw_in(&cwd, &["scan", "--output", "json", &url], &env)
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("NoSuchBucket"), "{}", out.stderr);
+}
