@@ -620,3 +620,124 @@ async fn apply_without_yes_and_without_a_terminal_refuses() {
         .write_requests_for_account(&account)
         .is_empty());
 }
+
+#[tokio::test]
+async fn cis_apply_reads_back_15_filters_15_alarms_and_the_subscription() {
+    let account = unique_account();
+    let out = tw(
+        &account,
+        &[
+            "apply",
+            "--preset",
+            "cis",
+            "--email",
+            "security@example.com",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let cfg = sdk(&account).await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&cfg);
+    let filters = logs
+        .describe_metric_filters()
+        .log_group_name("trailwarden-cloudtrail")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filters.metric_filters().len(), 15);
+    let cw = aws_sdk_cloudwatch::Client::new(&cfg);
+    let alarms = cw.describe_alarms().send().await.unwrap();
+    assert_eq!(alarms.metric_alarms().len(), 15);
+    // Every alarm watches a metric one of the filters emits (the chain is linked).
+    for a in alarms.metric_alarms() {
+        assert!(
+            filters.metric_filters().iter().any(|f| {
+                let t = &f.metric_transformations()[0];
+                Some(t.metric_name()) == a.metric_name()
+                    && Some(t.metric_namespace()) == a.namespace()
+            }),
+            "alarm {:?} watches no filter's metric",
+            a.alarm_name()
+        );
+    }
+    let sns = aws_sdk_sns::Client::new(&cfg);
+    let subs = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(format!(
+            "arn:aws:sns:us-east-1:{account}:trailwarden-alarms"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subs.subscriptions().len(), 1);
+    let again = tw(
+        &account,
+        &["plan", "--preset", "cis", "--email", "security@example.com"],
+    );
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+#[tokio::test]
+async fn combined_presets_provision_shared_filters_once_and_overrides_apply() {
+    let account = unique_account();
+    let dir = std::env::temp_dir().join(format!("tw-compose-{account}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("trailwarden.toml");
+    std::fs::write(
+        &config,
+        r#"presets = ["cis", "aws-docs"]
+emails = ["security@example.com"]
+
+[topics.critical]
+emails = ["pager@example.com"]
+
+[controls.root-account-usage]
+topic = "critical"
+threshold = 2
+period = 600
+
+[controls.vpc-changes]
+disabled = true
+"#,
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let out = tw(&account, &["apply", "--config", config, "--yes"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let cfg = sdk(&account).await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&cfg);
+    let filters = logs
+        .describe_metric_filters()
+        .log_group_name("trailwarden-cloudtrail")
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = filters
+        .metric_filters()
+        .iter()
+        .filter_map(|f| f.filter_name())
+        .collect();
+    // 15 CIS + 3 aws-docs - RootAccountUsage shared - VPC disabled.
+    assert_eq!(names.len(), 16, "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| **n == "RootAccountUsage").count(),
+        1
+    );
+    let cw = aws_sdk_cloudwatch::Client::new(&cfg);
+    let root = cw
+        .describe_alarms()
+        .alarm_names("RootAccountUsageAlarm")
+        .send()
+        .await
+        .unwrap();
+    let root = &root.metric_alarms()[0];
+    assert_eq!((root.threshold(), root.period()), (Some(2.0), Some(600)));
+    assert_eq!(
+        root.alarm_actions(),
+        [format!(
+            "arn:aws:sns:us-east-1:{account}:trailwarden-alarms-critical"
+        )]
+    );
+    let check = tw(&account, &["check", "--config", config]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+}

@@ -282,17 +282,9 @@ fn load_depth(
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
     let mut controls: Vec<ResolvedControl> = Vec::new();
     if let Some(base) = base {
-        for c in base.controls {
-            if file.remove.contains(&c.control.id) {
-                continue;
-            }
-            controls.push(c);
-        }
         for id in &file.remove {
-            if !controls.iter().any(|c| &c.control.id == id)
-                && !file.controls.iter().any(|c| &c.id == id)
-            {
-                // Removing an id the base does not have is almost certainly a typo.
+            // Removing an id the base does not have is almost certainly a typo.
+            if !base.controls.iter().any(|c| &c.control.id == id) {
                 let span = source.find(&format!("\"{id}\""));
                 diags.push(source.error_at(
                     "preset-remove-unknown",
@@ -301,6 +293,11 @@ fn load_depth(
                 ));
             }
         }
+        controls.extend(
+            base.controls
+                .into_iter()
+                .filter(|c| !file.remove.contains(&c.control.id)),
+        );
     } else if !file.remove.is_empty() {
         diags.push(Diagnostic::error(
             "preset-remove-without-extends",
