@@ -21,7 +21,7 @@ const FRESH_ACCOUNT_PROMPTS: &[&str] = &[
     "Email addresses for the alarms (comma-separated)",
     "S3 bucket for the log files (an existing one is adopted)",
     "Keep the events in CloudWatch Logs for",
-    "Encrypt the log files with a KMS key of yours (default: S3-managed keys)",
+    "Encrypt the log files with your own KMS key instead of S3-managed keys",
     "Apply these changes now (22 requests)",
 ];
 
@@ -33,7 +33,7 @@ const RERUN_PROMPTS: &[&str] = &[
     "Email addresses for the alarms (comma-separated)",
     "S3 bucket for the log files (an existing one is adopted)",
     "Keep the events in CloudWatch Logs for",
-    "Encrypt the log files with a KMS key of yours (default: S3-managed keys)",
+    "Encrypt the log files with your own KMS key instead of S3-managed keys",
 ];
 
 /// The prompts in an account that already has a multi-region trail and an SNS topic.
@@ -340,10 +340,13 @@ fn ctrl_c_at_a_prompt_writes_nothing() {
         p.exp_string(question).unwrap();
         std::thread::sleep(Duration::from_millis(150));
         p.send(ENTER).unwrap();
+        p.flush().unwrap();
     }
     p.exp_string("? Email addresses for the alarms").unwrap();
     std::thread::sleep(Duration::from_millis(150));
     p.send("half-typed@exa").unwrap();
+    p.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(150));
     p.send_control('c').unwrap();
     p.exp_string("init cancelled: nothing was written.")
         .unwrap();

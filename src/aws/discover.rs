@@ -44,7 +44,7 @@ impl Aws {
     /// Every trail visible from this region, with status and tags (see `read_trails`).
     pub async fn list_trails(&self) -> Result<Vec<TrailState>, AwsError> {
         // No trail is wanted yet: an empty ARN asks for no early status read.
-        self.read_trails("").await
+        self.read_trails("", true).await
     }
 
     /// Every SNS topic of the region, sorted by name (SNS ListTopics, all pages).

@@ -86,7 +86,7 @@ impl Aws {
             self.read_bucket(desired.bucket.as_ref()),
             self.read_role(desired.role.as_ref()),
             self.read_log_group(&desired.log_group),
-            self.read_trails(&desired.trail.arn),
+            self.read_trails(&desired.trail.arn, false),
             self.read_topics(&desired.topics),
             self.read_filters(&desired.log_group.name),
             self.read_alarms(&desired.alarms),

@@ -57,8 +57,14 @@ impl Aws {
     }
 
     /// Every trail visible from this region. The desired trail's status and tags are asked for
-    /// together with DescribeTrails, so the usual case takes one round trip.
-    pub(super) async fn read_trails(&self, desired_arn: &str) -> Result<Vec<TrailState>, AwsError> {
+    /// together with DescribeTrails, so the usual case takes one round trip. The other trails'
+    /// status and tags (a second round) are read only when `others` is set: planning needs just
+    /// their settings, and a check stays at two sequential rounds in all.
+    pub(super) async fn read_trails(
+        &self,
+        desired_arn: &str,
+        others: bool,
+    ) -> Result<Vec<TrailState>, AwsError> {
         let speculate = arn_region(desired_arn) == Some(self.region.as_str());
         let desired_arns = [desired_arn.to_string()];
         let (described, early_status, early_tags) = tokio::join!(
@@ -127,6 +133,9 @@ impl Aws {
             }
         }
         let answered = |t: &TrailState| speculate && t.arn == desired_arn && is_home(t);
+        if !others {
+            return Ok(trails);
+        }
 
         // Status: home-region trails must answer; another region's trail may not.
         let status_of: Vec<(usize, bool)> = trails

@@ -263,7 +263,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
     if adopted.is_none() {
         let previous_key = previous.and_then(|f| f.trail.kms_key_id.clone());
         if ui::confirm(
-            "Encrypt the log files with a KMS key of yours (default: S3-managed keys)",
+            "Encrypt the log files with your own KMS key instead of S3-managed keys",
             previous_key.is_some(),
         )? {
             kms_key_id = Some(ui::input(

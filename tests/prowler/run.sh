@@ -8,8 +8,11 @@
 #   bash tests/prowler/run.sh --control           # cis must pass AND aws-docs must fail some checks
 #   bash tests/prowler/run.sh --out DIR           # keep Prowler's OCSF/CSV output and the logs in DIR
 #
-# Environment: PROWLER_REGIONS (default "us-east-1 eu-west-1": the trail's home region plus one
-# more, so that Prowler's multi-region check looks at a region the trail must cover from afar).
+# Environment: PROWLER_REGIONS (default "us-east-1", the trail's home region). Prowler's
+# multi-region check also passes for a logging single-region trail when it scans only that
+# trail's region, so report.py additionally wants Prowler's own "is multiregion" verdict (taken
+# from IsMultiRegionTrail); scanning more regions adds nothing to that and, on the emulator,
+# makes Prowler log TrailNotFoundException for event/insight selectors read from a non-home region.
 # The first run builds .venv-prowler/ (tests/prowler/ensure-venv.sh; minutes, about 2.3 GB).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,7 +26,7 @@ while [[ $# -gt 0 ]]; do
         --preset) presets+=("$2"); shift 2 ;;
         --control) control=1; shift ;;
         --out) out="$2"; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -32,7 +35,7 @@ if [[ $control == 1 ]]; then
 elif [[ ${#presets[@]} == 0 ]]; then
     presets=(cis)
 fi
-regions="${PROWLER_REGIONS:-us-east-1 eu-west-1}"
+regions="${PROWLER_REGIONS:-us-east-1}"
 
 t0=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }'; }
