@@ -22,7 +22,7 @@ const FRESH_ACCOUNT_PROMPTS: &[&str] = &[
     "S3 bucket for the log files (an existing one is adopted)",
     "Keep the events in CloudWatch Logs for",
     "Encrypt the log files with your own KMS key instead of S3-managed keys",
-    "Apply these changes now (22 requests)",
+    "Apply these changes now",
 ];
 
 /// The prompts of a second run over the file the first one wrote, the chain applied.
@@ -44,7 +44,7 @@ const EXISTING_TRAIL_PROMPTS: &[&str] = &[
     "Email addresses for the alarms (comma-separated)",
     "SNS topic for the alarms",
     "Keep the events in CloudWatch Logs for",
-    "Apply these changes now (17 requests)",
+    "Apply these changes now",
     // No question after the apply: the emulator confirms subscriptions at once.
 ];
 
@@ -289,7 +289,8 @@ async fn an_existing_trail_is_reused_and_applied_from_init() {
                         "Email addresses for the alarms (comma-separated)",
                         "security@example.com\r",
                     ),
-                    ("Apply these changes now (17 requests)", "y"),
+                    ("SNS topic for the alarms", "\x1b[B\r"),
+                    ("Apply these changes now", "y"),
                 ],
             )
         }
@@ -300,7 +301,7 @@ async fn an_existing_trail_is_reused_and_applied_from_init() {
     assert_eq!(t.code, 0, "{}", t.output);
     for shown in [
         "legacy: multi-region (home us-east-1), logging, no CloudWatch Logs delivery",
-        "A second multi-region trail records every management event again",
+        "A second multi-region trail records every",
         "Trail: Reuse `legacy`",
         "SNS topics: security-alerts",
         "Wrote conf/monitoring.toml",
@@ -418,5 +419,34 @@ fn without_credentials_init_says_how_to_provide_them() {
         WaitStatus::Exited(_, code) => assert_eq!(code, 1),
         other => panic!("{other:?}"),
     }
+    assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
+}
+
+#[test]
+fn without_a_region_init_asks_for_one() {
+    let account = unique_account();
+    let dir = scratch(&account, "region");
+    let mut cmd = command(Some(&account), &dir, &["init"]);
+    cmd.env_remove("AWS_REGION");
+    let p = spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(60_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .unwrap();
+    // Ctrl-C at the presets: the region was taken, nothing is written.
+    let t = drive(
+        p,
+        &[("Region to set up", "eu-west-1\r"), ("Presets", "\x03")],
+    );
+    assert_eq!(t.prompts, ["Region to set up", "Presets"], "{}", t.output);
+    assert!(
+        t.output
+            .contains("Region       eu-west-1 (from your answer"),
+        "{}",
+        t.output
+    );
+    assert_eq!(t.code, 130, "{}", t.output);
     assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
 }

@@ -19,6 +19,7 @@ pub const READ_ACTIONS: &[&str] = &[
     "cloudtrail:ListTags",
     "sns:GetTopicAttributes",
     "sns:ListSubscriptionsByTopic",
+    "sns:ListTopics",
     "sns:ListTagsForResource",
     "cloudwatch:DescribeAlarms",
 ];
@@ -111,6 +112,8 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         "ListSubscriptionsByTopic",
         "sns:ListSubscriptionsByTopic",
     ),
+    // `init` lists topics to offer reusing one.
+    ("sns", "ListTopics", "sns:ListTopics"),
     ("sns", "ListTagsForResource", "sns:ListTagsForResource"),
     ("sns", "CreateTopic", "sns:CreateTopic"),
     ("sns", "SetTopicAttributes", "sns:SetTopicAttributes"),

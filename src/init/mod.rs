@@ -67,7 +67,15 @@ struct Existing {
 
 impl Existing {
     fn read(path: &Path) -> Option<Existing> {
-        let text = std::fs::read_to_string(path).ok()?;
+        if !path.exists() {
+            return None;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Some(Existing {
+                file: None,
+                problems: 1,
+            });
+        };
         let name = path.display().to_string();
         Some(
             match config::from_str(&name, &text, &Overrides::default()) {
@@ -141,6 +149,15 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
     say("CloudWatch Logs delivery, metric filters, alarms and email notifications.");
     say("Enter accepts the [default]; Ctrl-C stops without writing anything.");
 
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(Halt::Error(Error::Input(format!(
+                "cannot write {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            ))));
+        }
+    }
     let existing = Existing::read(path);
     if let Some(e) = &existing {
         heading(&format!("{} exists", path.display()));
@@ -216,8 +233,8 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
         .map(|g| survey::log_group_name(g).to_string());
 
     // Presets and controls.
-    let presets = ask_presets(previous)?;
-    let disabled = ask_controls(&presets, previous)?;
+    let presets = ask_presets(path, previous)?;
+    let disabled = ask_controls(path, &presets, previous)?;
 
     // Notifications.
     heading("Notifications");
@@ -325,13 +342,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
     let apply_now = if g.yes {
         true
     } else {
-        match ui::confirm(
-            &format!(
-                "Apply these changes now ({} requests)",
-                s.plan.ops().count()
-            ),
-            false,
-        ) {
+        match ui::confirm("Apply these changes now", false) {
             Ok(yes) => yes,
             Err(Halt::Cancelled) => {
                 ui::restore_terminal();
@@ -352,7 +363,12 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
         ));
         return Ok(EXIT_OK);
     }
-    let code = run::apply_session(g, &s).await?;
+    // The outcome as `apply` reports it to a person, whatever --output says.
+    let human = GlobalArgs {
+        output: crate::cli::OutputFormat::Human,
+        ..g.clone()
+    };
+    let code = run::apply_session(&human, &s).await?;
     let _ = std::io::stdout().flush();
     await_confirmation(
         &s.aws,
@@ -374,10 +390,8 @@ async fn connect(g: &GlobalArgs, previous: Option<&FileConfig>) -> Result<(Aws, 
         (None, Some(r)) => (Some(r), "the existing configuration".to_string()),
         (None, None) => (None, String::new()),
     };
-    let endpoint_url = g
-        .endpoint_url
-        .clone()
-        .or_else(|| previous.and_then(|f| f.endpoint_url.clone()));
+    // An `endpoint_url` of the existing file is not written again (an emulator's): flags only.
+    let endpoint_url = g.endpoint_url.clone();
     let profile = g
         .profile
         .clone()
@@ -476,8 +490,21 @@ fn show_discovery(found: &Discovery) {
     }
 }
 
+/// The chosen presets as a configuration at `path` reads them (preset files are relative to it).
+fn probe(path: &Path, presets: &[String]) -> Result<Config, crate::diag::Diagnostics> {
+    let list: Vec<String> = presets
+        .iter()
+        .map(|p| toml::Value::String(p.clone()).to_string())
+        .collect();
+    let text = format!(
+        "emails = [\"probe@example.com\"]\npresets = [{}]\n",
+        list.join(", ")
+    );
+    config::from_str(&path.display().to_string(), &text, &Overrides::default())
+}
+
 /// Presets to combine; at least one, and a combination that validates.
-fn ask_presets(previous: Option<&FileConfig>) -> Result<Vec<String>, Halt> {
+fn ask_presets(path: &Path, previous: Option<&FileConfig>) -> Result<Vec<String>, Halt> {
     heading("Presets");
     let mut names: Vec<String> = preset::builtin_names()
         .iter()
@@ -499,7 +526,14 @@ fn ask_presets(previous: Option<&FileConfig>) -> Result<Vec<String>, Halt> {
     let mut items = Vec::new();
     for name in &names {
         let mut d = crate::diag::Diagnostics::default();
-        items.push(match preset::load(name, &mut d) {
+        let spec = match path.parent() {
+            // Preset files are relative to the configuration file.
+            Some(dir) if name.ends_with(".toml") && Path::new(name).is_relative() => {
+                dir.join(name).display().to_string()
+            }
+            _ => name.clone(),
+        };
+        items.push(match preset::load(&spec, &mut d) {
             Some(p) => fit(
                 &format!("{name}  {} controls: {}", p.controls.len(), p.title),
                 76,
@@ -516,15 +550,7 @@ fn ask_presets(previous: Option<&FileConfig>) -> Result<Vec<String>, Halt> {
         }
         let chosen: Vec<String> = picked.iter().map(|i| names[*i].clone()).collect();
         // Combined presets may disagree on a filter: check before going on.
-        let probe = format!(
-            "emails = [\"probe@example.com\"]\npresets = [{}]\n",
-            chosen
-                .iter()
-                .map(|p| format!("{p:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        match config::from_str("presets", &probe, &Overrides::default()) {
+        match probe(path, &chosen) {
             Ok(_) => return Ok(chosen),
             Err(d) => {
                 say("  These presets cannot be combined:");
@@ -538,17 +564,12 @@ fn ask_presets(previous: Option<&FileConfig>) -> Result<Vec<String>, Halt> {
 }
 
 /// The controls of the chosen presets, each described; returns the ids left out.
-fn ask_controls(presets: &[String], previous: Option<&FileConfig>) -> Result<Vec<String>, Halt> {
-    let probe = format!(
-        "emails = [\"probe@example.com\"]\npresets = [{}]\n",
-        presets
-            .iter()
-            .map(|p| format!("{p:?}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let cfg: Config = config::from_str("presets", &probe, &Overrides::default())
-        .map_err(|d| Halt::Error(Error::Config(d)))?;
+fn ask_controls(
+    path: &Path,
+    presets: &[String],
+    previous: Option<&FileConfig>,
+) -> Result<Vec<String>, Halt> {
+    let cfg = probe(path, presets).map_err(|d| Halt::Error(Error::Config(d)))?;
     heading("Controls");
     say("Each control is a metric filter on the trail's log group and an alarm on its count.");
     let mut ids: Vec<String> = Vec::new();
@@ -726,12 +747,15 @@ async fn await_confirmation(aws: &Aws, topic_arns: &[String]) -> Result<(), Halt
         ui::ctrl_c::pressed,
         |frame, pending, elapsed| {
             let _ = term.clear_line();
-            let _ = term.write_str(&format!(
-                "{frame} Waiting for {} to confirm ({}; Ctrl-C stops waiting, at most {})",
-                pending.join(", "),
+            let line = format!(
+                "{frame} {} Waiting for {} to confirm (Ctrl-C stops waiting, at most {})",
                 wait::clock(elapsed),
+                pending.join(", "),
                 wait::clock(pace.at_most)
-            ));
+            );
+            // One terminal line, or clearing it would leave the wrapped rest behind.
+            let width = usize::from(term.size().1).max(20) - 1;
+            let _ = term.write_str(&fit(&line, width));
         },
     )
     .await;

@@ -239,13 +239,19 @@ pub fn confirm(prompt: &str, default: bool) -> Result<bool, Halt> {
     )
 }
 
+/// Items cut to the terminal's width: a wrapped item breaks the redrawing of the list.
+fn fitted(items: &[String]) -> Vec<String> {
+    let width = usize::from(term().size().1).clamp(40, 200) - 6;
+    items.iter().map(|i| super::fit(i, width)).collect()
+}
+
 /// One of `items`.
 pub fn select(prompt: &str, items: &[String], default: usize) -> Result<usize, Halt> {
     let _guard = ctrl_c::catch();
     unless_interrupted(
         dialoguer::Select::with_theme(&Look)
             .with_prompt(prompt)
-            .items(items)
+            .items(fitted(items))
             .default(default.min(items.len().saturating_sub(1)))
             .max_length(12)
             .interact_on(&term())
@@ -259,7 +265,7 @@ pub fn multi_select(prompt: &str, items: &[String], checked: &[bool]) -> Result<
     unless_interrupted(
         dialoguer::MultiSelect::with_theme(&Look)
             .with_prompt(prompt)
-            .items(items)
+            .items(fitted(items))
             .defaults(checked)
             .max_length(16)
             .interact_on(&term())
