@@ -42,6 +42,16 @@ pub enum Severity {
     High,
 }
 
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
 /// One field that differs: what trailwarden wants and what the account has.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldDiff {

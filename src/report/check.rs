@@ -92,8 +92,8 @@ impl CheckReport {
             }
             let _ = writeln!(
                 out,
-                "    [{:?}] {} ({}): expected {}, actual {}",
-                d.severity,
+                "    [{}] {} ({}): expected {}, actual {}",
+                d.severity.as_str(),
                 d.field,
                 d.kind,
                 short(&d.expected),
