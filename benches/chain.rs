@@ -5,43 +5,15 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{access_key_for, unique_account, Emulator, SECRET_ACCESS_KEY};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use common::{unique_account, Emulator};
+use std::time::Duration;
 
 fn run(account: &str, args: &[&str]) -> (Duration, serde_json::Value) {
-    let emu = Emulator::shared();
-    let dir = std::env::temp_dir();
-    let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_trailwarden"))
-        .args(args)
-        .args(["--output", "json"])
-        .current_dir(&dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", access_key_for(account))
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", &emu.endpoint)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("trailwarden-no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("trailwarden-no-aws-credentials"),
-        )
-        .stdin(Stdio::null())
-        .output()
-        .expect("run trailwarden");
-    let elapsed = start.elapsed();
-    assert!(
-        out.status.code() == Some(0),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        elapsed,
-        serde_json::from_slice(&out.stdout).expect("JSON on stdout"),
-    )
+    let mut args = args.to_vec();
+    args.extend(["--output", "json"]);
+    let out = common::trailwarden(account, &args);
+    assert!(out.code == 0, "{args:?} failed: {}", out.stderr);
+    (out.elapsed, out.json())
 }
 
 struct Sample {

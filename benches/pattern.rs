@@ -20,7 +20,16 @@ fn records(n: usize) -> Vec<String> {
         seed ^= seed << 17;
         seed
     };
-    let names = ["DescribeInstances", "GetObject", "PutObject", "AssumeRole", "ListBuckets", "Decrypt", "GetParameter", "CreateLogStream"];
+    let names = [
+        "DescribeInstances",
+        "GetObject",
+        "PutObject",
+        "AssumeRole",
+        "ListBuckets",
+        "Decrypt",
+        "GetParameter",
+        "CreateLogStream",
+    ];
     (0..n)
         .map(|i| {
             let r = next() % 100;
@@ -37,13 +46,26 @@ fn records(n: usize) -> Vec<String> {
 }
 
 fn main() {
-    let n: usize = std::env::var("BENCH_EVENTS").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    let n: usize = std::env::var("BENCH_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200_000);
     let raw = records(n);
     let bytes: usize = raw.iter().map(|r| r.len()).sum();
-    let patterns: Vec<Pattern> = PATTERNS.iter().map(|p| Pattern::parse(p).unwrap()).collect();
+    let patterns: Vec<Pattern> = PATTERNS
+        .iter()
+        .map(|p| Pattern::parse(p).unwrap())
+        .collect();
     let prefilters: Vec<_> = patterns.iter().map(|p| p.prefilter()).collect();
-    let parsed: Vec<serde_json::Value> = raw.iter().map(|r| serde_json::from_str(r).unwrap()).collect();
-    println!("{n} synthetic CloudTrail records, {:.1} MB, mean {} bytes\n", bytes as f64 / 1e6, bytes / n);
+    let parsed: Vec<serde_json::Value> = raw
+        .iter()
+        .map(|r| serde_json::from_str(r).unwrap())
+        .collect();
+    println!(
+        "{n} synthetic CloudTrail records, {:.1} MB, mean {} bytes\n",
+        bytes as f64 / 1e6,
+        bytes / n
+    );
     println!("| measurement | events/s | MB/s | matches |");
     println!("|---|---|---|---|");
 
@@ -57,7 +79,11 @@ fn main() {
         }
     }
     let t = start.elapsed().as_secs_f64();
-    println!("| evaluate 3 patterns, parsed records | {:.2e} | {:.0} | {matches} |", n as f64 / t, bytes as f64 / 1e6 / t);
+    println!(
+        "| evaluate 3 patterns, parsed records | {:.2e} | {:.0} | {matches} |",
+        n as f64 / t,
+        bytes as f64 / 1e6 / t
+    );
     let expected = matches;
 
     // 2. From raw text: prefilter on bytes, parse only the records some pattern may match.
@@ -65,7 +91,10 @@ fn main() {
     let mut matches = 0usize;
     let mut parsed_count = 0usize;
     for r in &raw {
-        let may: Vec<bool> = prefilters.iter().map(|f| f.may_match(r.as_bytes())).collect();
+        let may: Vec<bool> = prefilters
+            .iter()
+            .map(|f| f.may_match(r.as_bytes()))
+            .collect();
         if !may.iter().any(|m| *m) {
             continue;
         }
@@ -92,5 +121,9 @@ fn main() {
     }
     let t = start.elapsed().as_secs_f64();
     assert_eq!(matches, expected);
-    println!("| parse + evaluate, raw records (no prefilter) | {:.2e} | {:.0} | {matches} |", n as f64 / t, bytes as f64 / 1e6 / t);
+    println!(
+        "| parse + evaluate, raw records (no prefilter) | {:.2e} | {:.0} | {matches} |",
+        n as f64 / t,
+        bytes as f64 / 1e6 / t
+    );
 }

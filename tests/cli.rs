@@ -2,59 +2,14 @@
 
 mod common;
 
-use common::{access_key_for, unique_account, Emulator, SECRET_ACCESS_KEY};
+use common::{unique_account, Emulator};
 use serde_json::Value;
-use std::process::{Command, Stdio};
 
-pub struct Out {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+fn tw(account: &str, args: &[&str]) -> common::Run {
+    common::trailwarden(account, args)
 }
 
-impl Out {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-/// Runs the binary as `account` against the shared emulator, with nothing from the caller's
-/// AWS environment.
-pub fn tw(account: &str, args: &[&str]) -> Out {
-    let emu = Emulator::shared();
-    let dir = std::env::temp_dir();
-    let out = Command::new(env!("CARGO_BIN_EXE_trailwarden"))
-        .args(args)
-        .current_dir(&dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &dir)
-        .env("AWS_ACCESS_KEY_ID", access_key_for(account))
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", &emu.endpoint)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("trailwarden-no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("trailwarden-no-aws-credentials"),
-        )
-        .stdin(Stdio::null())
-        .output()
-        .expect("run trailwarden");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn apply(account: &str) -> Out {
+fn apply(account: &str) -> common::Run {
     let out = tw(
         account,
         &[

@@ -338,3 +338,55 @@ pub fn s3_client(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
+
+/// What one run of the `trailwarden` binary printed, and its exit code.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs the `trailwarden` binary as `account` against the shared emulator, with nothing from
+/// the caller's AWS environment (no profile files, no instance metadata) and no stdin.
+pub fn trailwarden(account: &str, args: &[&str]) -> Run {
+    let emu = Emulator::shared();
+    let dir = std::env::temp_dir();
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_trailwarden"))
+        .args(args)
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &dir)
+        .env("AWS_ACCESS_KEY_ID", access_key_for(account))
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        .env("AWS_REGION", DEFAULT_REGION)
+        .env("AWS_ENDPOINT_URL", &emu.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", dir.join("trailwarden-no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("trailwarden-no-aws-credentials"),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .expect("run trailwarden");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
