@@ -1,0 +1,177 @@
+//! Planning metric filters and alarms.
+
+use serde_json::{json, Value};
+
+use super::*;
+
+impl Planner<'_> {
+    pub(super) fn filters(&mut self) {
+        for spec in &self.d.filters {
+            let address = format!("metric_filter.{}", spec.name);
+            let actual = self.a.filters.iter().find(|f| f.name == spec.name);
+            let op = Op::PutMetricFilter {
+                filter: spec.clone(),
+            };
+            let Some(actual) = actual else {
+                self.push(
+                    address,
+                    "metric_filter",
+                    Action::Create,
+                    vec![missing("metric_filter")],
+                    vec![op],
+                );
+                continue;
+            };
+            let mut diffs = Vec::new();
+            if actual.pattern != spec.pattern {
+                diffs.push(diff(
+                    "pattern",
+                    "metric_filter.pattern",
+                    json!(spec.pattern),
+                    json!(actual.pattern),
+                    Severity::High,
+                ));
+            }
+            let mt = actual.metric_transformations.first();
+            let fields: [(&str, &str, &String, Option<&String>); 3] = [
+                (
+                    "metric_name",
+                    "metric_filter.metric-name",
+                    &spec.metric_name,
+                    mt.map(|m| &m.metric_name),
+                ),
+                (
+                    "namespace",
+                    "metric_filter.namespace",
+                    &spec.namespace,
+                    mt.map(|m| &m.namespace),
+                ),
+                (
+                    "metric_value",
+                    "metric_filter.value",
+                    &spec.metric_value,
+                    mt.map(|m| &m.metric_value),
+                ),
+            ];
+            for (field, kind, want, have) in fields {
+                if Some(want) != have {
+                    diffs.push(diff(field, kind, json!(want), json!(have), Severity::High));
+                }
+            }
+            let ops = if diffs.is_empty() { vec![] } else { vec![op] };
+            self.push(address, "metric_filter", Action::Update, diffs, ops);
+        }
+    }
+
+    pub(super) fn alarms(&mut self) {
+        for spec in &self.d.alarms {
+            let address = format!("alarm.{}", spec.name);
+            let op = Op::PutMetricAlarm {
+                alarm: spec.clone(),
+            };
+            let Some(a) = self.a.alarms.get(&spec.name) else {
+                self.push(
+                    address,
+                    "alarm",
+                    Action::Create,
+                    vec![missing("alarm")],
+                    vec![op],
+                );
+                continue;
+            };
+            let mut diffs = Vec::new();
+            let mut cmp = |field: &str, kind: &str, want: Value, have: Value, sev: Severity| {
+                if want != have {
+                    diffs.push(diff(field, kind, want, have, sev));
+                }
+            };
+            // An alarm on a metric no filter emits never fires: the chain is broken.
+            cmp(
+                "metric_name",
+                "alarm.metric-mismatch",
+                json!(spec.metric_name),
+                json!(a.metric_name),
+                Severity::High,
+            );
+            cmp(
+                "namespace",
+                "alarm.metric-mismatch",
+                json!(spec.namespace),
+                json!(a.namespace),
+                Severity::High,
+            );
+            cmp(
+                "statistic",
+                "alarm.statistic",
+                json!(spec.statistic),
+                json!(a.statistic),
+                Severity::Medium,
+            );
+            cmp(
+                "period",
+                "alarm.period",
+                json!(spec.period),
+                json!(a.period),
+                Severity::Medium,
+            );
+            cmp(
+                "evaluation_periods",
+                "alarm.evaluation-periods",
+                json!(spec.evaluation_periods),
+                json!(a.evaluation_periods),
+                Severity::Medium,
+            );
+            cmp(
+                "datapoints_to_alarm",
+                "alarm.datapoints-to-alarm",
+                json!(spec.datapoints_to_alarm),
+                json!(a.datapoints_to_alarm.or(a.evaluation_periods)),
+                Severity::Medium,
+            );
+            cmp(
+                "threshold",
+                "alarm.threshold",
+                json!(spec.threshold),
+                json!(a.threshold),
+                Severity::Medium,
+            );
+            cmp(
+                "comparison",
+                "alarm.comparison",
+                json!(spec.comparison),
+                json!(a.comparison),
+                Severity::Medium,
+            );
+            cmp(
+                "treat_missing_data",
+                "alarm.treat-missing-data",
+                json!(spec.treat_missing_data),
+                json!(a
+                    .treat_missing_data
+                    .clone()
+                    .unwrap_or_else(|| "missing".into())),
+                Severity::Low,
+            );
+            cmp(
+                "actions_enabled",
+                "alarm.actions-disabled",
+                json!(true),
+                json!(a.actions_enabled),
+                Severity::High,
+            );
+            let mut want_actions = spec.actions.clone();
+            want_actions.sort();
+            let mut have_actions = a.alarm_actions.clone();
+            have_actions.sort();
+            cmp(
+                "alarm_actions",
+                "alarm.actions",
+                json!(want_actions),
+                json!(have_actions),
+                Severity::High,
+            );
+            let ops = if diffs.is_empty() { vec![] } else { vec![op] };
+            self.push(address, "alarm", Action::Update, diffs, ops);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Planning SNS topics, their policy and encryption, and email subscriptions.
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::desired;
+
+impl Planner<'_> {
+    pub(super) fn topics(&mut self) {
+        for spec in &self.d.topics {
+            let address = format!("sns_topic.{}", spec.name);
+            let ours: Vec<Value> = spec.policy["Statement"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            match self.a.topics.get(&spec.name) {
+                None => {
+                    let mut statements = vec![default_topic_statement(&self.d.target, &spec.arn)];
+                    statements.extend(ours.clone());
+                    let mut ops = vec![
+                        Op::CreateTopic {
+                            topic: spec.name.clone(),
+                            tags: spec.tags.clone(),
+                        },
+                        Op::SetTopicAttribute {
+                            topic_arn: spec.arn.clone(),
+                            name: "Policy".into(),
+                            value: desired::policy_doc(statements).to_string(),
+                        },
+                    ];
+                    if let Some(k) = &spec.kms_key_id {
+                        ops.push(Op::SetTopicAttribute {
+                            topic_arn: spec.arn.clone(),
+                            name: "KmsMasterKeyId".into(),
+                            value: k.clone(),
+                        });
+                    }
+                    self.push(
+                        address,
+                        "sns_topic",
+                        Action::Create,
+                        vec![missing("topic")],
+                        ops,
+                    );
+                    for email in &spec.emails {
+                        self.push(
+                            format!("sns_subscription.{}/{}", spec.name, email),
+                            "sns_subscription",
+                            Action::Create,
+                            vec![missing("subscription")],
+                            vec![Op::Subscribe {
+                                topic_arn: spec.arn.clone(),
+                                email: email.clone(),
+                            }],
+                        );
+                    }
+                }
+                Some(actual) => {
+                    if !spec.adopted && !is_managed(&actual.tags) {
+                        self.conflict(
+                            "foreign-topic",
+                            &address,
+                            format!(
+                                "SNS topic `{}` exists but was not created by trailwarden; name it in the config (`[topics.{}] name = \"{}\"`) to adopt it, or choose another name",
+                                spec.name, spec.key, spec.name
+                            ),
+                        );
+                        continue;
+                    }
+                    let mut diffs = Vec::new();
+                    let mut ops = Vec::new();
+                    let mut policy_changed = false;
+                    for stmt in &ours {
+                        let sid = stmt["Sid"].as_str().unwrap_or_default();
+                        let have = actual
+                            .policy
+                            .as_ref()
+                            .and_then(|p| statement_by_sid(p, sid));
+                        if have.map(normalize) != Some(normalize(stmt)) {
+                            policy_changed = true;
+                            diffs.push(diff(
+                                &format!("policy.Statement[{sid}]"),
+                                "topic.policy",
+                                stmt.clone(),
+                                have.cloned().unwrap_or(Value::Null),
+                                Severity::High,
+                            ));
+                        }
+                    }
+                    if policy_changed {
+                        ops.push(Op::SetTopicAttribute {
+                            topic_arn: actual.arn.clone(),
+                            name: "Policy".into(),
+                            value: merge_statements(actual.policy.as_ref(), &ours).to_string(),
+                        });
+                    }
+                    let aws_managed = actual
+                        .kms_key_id
+                        .as_deref()
+                        .is_some_and(|k| k == "alias/aws/sns" || k.ends_with(":alias/aws/sns"));
+                    let kms_wrong = match (&spec.kms_key_id, &actual.kms_key_id) {
+                        (Some(want), Some(have)) => !same_key(have, want),
+                        (Some(_), None) => true,
+                        _ => false,
+                    };
+                    if aws_managed || kms_wrong {
+                        diffs.push(diff(
+                            "kms_master_key_id",
+                            if aws_managed {
+                                "topic.aws-managed-key"
+                            } else {
+                                "topic.kms-key"
+                            },
+                            json!(spec.kms_key_id),
+                            json!(actual.kms_key_id),
+                            Severity::High,
+                        ));
+                        // The AWS-managed key cannot be used by CloudWatch: notifications are
+                        // dropped. Use the configured customer key, or turn SSE off.
+                        ops.push(Op::SetTopicAttribute {
+                            topic_arn: actual.arn.clone(),
+                            name: "KmsMasterKeyId".into(),
+                            value: spec.kms_key_id.clone().unwrap_or_default(),
+                        });
+                    }
+                    self.push(address, "sns_topic", Action::Update, diffs, ops);
+                    for email in &spec.emails {
+                        let sub = actual.subscriptions.iter().find(|s| {
+                            s.protocol == "email" && s.endpoint.eq_ignore_ascii_case(email)
+                        });
+                        let sub_address = format!("sns_subscription.{}/{}", spec.name, email);
+                        match sub {
+                            None => self.push(
+                                sub_address,
+                                "sns_subscription",
+                                Action::Create,
+                                vec![missing("subscription")],
+                                vec![Op::Subscribe {
+                                    topic_arn: actual.arn.clone(),
+                                    email: email.clone(),
+                                }],
+                            ),
+                            Some(s) if s.pending() => self.warn(
+                                "subscription-pending",
+                                Some(&sub_address),
+                                format!(
+                                    "{email} has not confirmed the subscription to `{}` yet: nobody is notified until the link in AWS's email is clicked",
+                                    spec.name
+                                ),
+                            ),
+                            Some(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Planning the bucket, the role and the log group.
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::desired;
+
+impl Planner<'_> {
+    pub(super) fn bucket(&mut self) {
+        let Some(spec) = &self.d.bucket else { return };
+        let address = format!("s3_bucket.{}", spec.name);
+        let wanted_policy = desired::policy_doc(spec.statements.clone());
+        let Some(actual) = &self.a.bucket else {
+            let mut ops = vec![Op::CreateBucket {
+                bucket: spec.name.clone(),
+                region: self.d.target.region.clone(),
+            }];
+            if !spec.adopted {
+                ops.push(Op::PutBucketTagging {
+                    bucket: spec.name.clone(),
+                    tags: spec.tags.clone(),
+                });
+            }
+            ops.extend([
+                Op::PutPublicAccessBlock {
+                    bucket: spec.name.clone(),
+                },
+                Op::PutBucketEncryption {
+                    bucket: spec.name.clone(),
+                    kms_key_id: spec.kms_key_id.clone(),
+                },
+                Op::PutBucketVersioning {
+                    bucket: spec.name.clone(),
+                },
+                Op::PutBucketPolicy {
+                    bucket: spec.name.clone(),
+                    policy: wanted_policy,
+                },
+            ]);
+            self.push(
+                address,
+                "s3_bucket",
+                Action::Create,
+                vec![missing("bucket")],
+                ops,
+            );
+            return;
+        };
+        let mut diffs = Vec::new();
+        let mut ops = Vec::new();
+        // Default-named buckets carry the account id and region in their name, so one that
+        // exists is this tool's own (possibly from an apply cut short before tagging).
+        if !spec.adopted && !is_managed(&actual.tags) {
+            let mut tags = actual.tags.clone();
+            tags.extend(spec.tags.clone());
+            diffs.push(diff(
+                "tags",
+                "bucket.tags",
+                json!(spec.tags),
+                json!(actual.tags),
+                Severity::Low,
+            ));
+            ops.push(Op::PutBucketTagging {
+                bucket: spec.name.clone(),
+                tags,
+            });
+        }
+        let mut policy_changed = false;
+        for stmt in &spec.statements {
+            let sid = stmt["Sid"].as_str().unwrap_or_default();
+            let have = actual
+                .policy
+                .as_ref()
+                .and_then(|p| statement_by_sid(p, sid));
+            if have.map(normalize) != Some(normalize(stmt)) {
+                policy_changed = true;
+                let kind = if sid == desired::BUCKET_SID_TLS {
+                    "bucket.policy-tls-deny"
+                } else {
+                    "bucket.policy-cloudtrail"
+                };
+                diffs.push(diff(
+                    &format!("policy.Statement[{sid}]"),
+                    kind,
+                    stmt.clone(),
+                    have.cloned().unwrap_or(Value::Null),
+                    Severity::High,
+                ));
+            }
+        }
+        if policy_changed {
+            ops.push(Op::PutBucketPolicy {
+                bucket: spec.name.clone(),
+                policy: merge_statements(actual.policy.as_ref(), &spec.statements),
+            });
+        }
+        if actual.public_access_block != Some([true; 4]) {
+            diffs.push(diff(
+                "public_access_block",
+                "bucket.public-access-block",
+                json!([true, true, true, true]),
+                json!(actual.public_access_block),
+                Severity::High,
+            ));
+            ops.push(Op::PutPublicAccessBlock {
+                bucket: spec.name.clone(),
+            });
+        }
+        let enc_ok = match (&actual.encryption, &spec.kms_key_id) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(e), Some(k)) => {
+                e.algorithm.starts_with("aws:kms")
+                    && e.kms_key_id
+                        .as_deref()
+                        .is_some_and(|have| same_key(have, k))
+            }
+        };
+        if !enc_ok {
+            diffs.push(diff(
+                "encryption",
+                "bucket.encryption",
+                match &spec.kms_key_id {
+                    Some(k) => json!({"algorithm": "aws:kms", "kms_key_id": k}),
+                    None => json!({"algorithm": "AES256 or aws:kms"}),
+                },
+                json!(actual.encryption),
+                Severity::Medium,
+            ));
+            ops.push(Op::PutBucketEncryption {
+                bucket: spec.name.clone(),
+                kms_key_id: spec.kms_key_id.clone(),
+            });
+        }
+        if actual.versioning.as_deref() != Some("Enabled") {
+            diffs.push(diff(
+                "versioning",
+                "bucket.versioning",
+                json!("Enabled"),
+                json!(actual.versioning),
+                Severity::Medium,
+            ));
+            ops.push(Op::PutBucketVersioning {
+                bucket: spec.name.clone(),
+            });
+        }
+        self.push(address, "s3_bucket", Action::Update, diffs, ops);
+    }
+
+    pub(super) fn role(&mut self) {
+        let Some(spec) = &self.d.role else { return };
+        let address = format!("iam_role.{}", spec.name);
+        let Some(actual) = &self.a.role else {
+            self.push(
+                address,
+                "iam_role",
+                Action::Create,
+                vec![missing("role")],
+                vec![
+                    Op::CreateRole {
+                        role: spec.name.clone(),
+                        trust_policy: spec.trust_policy.clone(),
+                        tags: spec.tags.clone(),
+                    },
+                    Op::PutRolePolicy {
+                        role: spec.name.clone(),
+                        policy_name: spec.policy_name.clone(),
+                        policy: spec.policy.clone(),
+                    },
+                ],
+            );
+            return;
+        };
+        if !spec.adopted && !is_managed(&actual.tags) {
+            self.conflict(
+                "foreign-role",
+                &address,
+                format!(
+                    "IAM role `{}` exists but was not created by trailwarden; name it in the config (`[role] name = \"{}\"`) to adopt it, or choose another name",
+                    spec.name, spec.name
+                ),
+            );
+            return;
+        }
+        let mut diffs = Vec::new();
+        let mut ops = Vec::new();
+        if normalize(&actual.trust_policy) != normalize(&spec.trust_policy) {
+            diffs.push(diff(
+                "trust_policy",
+                "role.trust",
+                spec.trust_policy.clone(),
+                actual.trust_policy.clone(),
+                Severity::High,
+            ));
+            ops.push(Op::UpdateAssumeRolePolicy {
+                role: spec.name.clone(),
+                trust_policy: spec.trust_policy.clone(),
+            });
+        }
+        if actual.policy.as_ref().map(normalize) != Some(normalize(&spec.policy)) {
+            diffs.push(diff(
+                &format!("policy[{}]", spec.policy_name),
+                "role.policy",
+                spec.policy.clone(),
+                actual.policy.clone().unwrap_or(Value::Null),
+                Severity::High,
+            ));
+            ops.push(Op::PutRolePolicy {
+                role: spec.name.clone(),
+                policy_name: spec.policy_name.clone(),
+                policy: spec.policy.clone(),
+            });
+        }
+        self.push(address, "iam_role", Action::Update, diffs, ops);
+    }
+
+    pub(super) fn log_group(&mut self) {
+        let spec = &self.d.log_group;
+        let address = format!("log_group.{}", spec.name);
+        let Some(actual) = &self.a.log_group else {
+            let mut ops = vec![Op::CreateLogGroup {
+                log_group: spec.name.clone(),
+                tags: spec.tags.clone(),
+            }];
+            if let Some(days) = spec.retention_days {
+                ops.push(Op::PutRetentionPolicy {
+                    log_group: spec.name.clone(),
+                    days,
+                });
+            }
+            self.push(
+                address,
+                "log_group",
+                Action::Create,
+                vec![missing("log_group")],
+                ops,
+            );
+            return;
+        };
+        if spec.managed && !spec.adopted && !is_managed(&actual.tags) {
+            self.conflict(
+                "foreign-log-group",
+                &address,
+                format!(
+                    "log group `{}` exists but was not created by trailwarden; name it in the config (`[log_group] name = \"{}\"`) to adopt it, or choose another name",
+                    spec.name, spec.name
+                ),
+            );
+            return;
+        }
+        let mut diffs = Vec::new();
+        let mut ops = Vec::new();
+        if let Some(days) = spec.retention_days {
+            if actual.retention_days != Some(days) {
+                diffs.push(diff(
+                    "retention_days",
+                    "log_group.retention",
+                    json!(days),
+                    json!(actual.retention_days),
+                    Severity::Medium,
+                ));
+                ops.push(Op::PutRetentionPolicy {
+                    log_group: spec.name.clone(),
+                    days,
+                });
+            }
+        }
+        self.push(address, "log_group", Action::Update, diffs, ops);
+    }
+}

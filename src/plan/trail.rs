@@ -1,0 +1,218 @@
+//! Planning the trail: creation, settings, logging, adoption and existing trails.
+
+use serde_json::{json, Value};
+
+use super::*;
+
+impl Planner<'_> {
+    pub(super) fn trail(&mut self) {
+        let spec = &self.d.trail;
+        let region = &self.d.target.region;
+        let address = format!("trail.{}", spec.name);
+        let actual = self.a.trails.iter().find(|t| {
+            (t.name == spec.name || t.arn == spec.arn)
+                && t.home_region.as_deref().is_none_or(|r| r == region)
+        });
+        let others: Vec<&TrailState> = self
+            .a
+            .trails
+            .iter()
+            .filter(|t| t.name != spec.name && t.arn != spec.arn && t.multi_region)
+            .collect();
+        let Some(actual) = actual else {
+            if spec.adopted {
+                self.conflict(
+                    "adopted-trail-missing",
+                    &address,
+                    format!(
+                        "trail `{}` named for adoption does not exist in {region}",
+                        spec.name
+                    ),
+                );
+                return;
+            }
+            if let Some(other) = others.first() {
+                self.warn(
+                    "existing-multi-region-trail",
+                    Some(&address),
+                    format!(
+                        "the account already has multi-region trail `{}`{}; a second trail records management events again and is billed — reuse it with `--adopt-trail {}` (or `[trail] name = \"{}\"` and `adopt = true`)",
+                        other.name,
+                        if other.organization_trail { " (an organization trail)" } else { "" },
+                        other.name,
+                        other.name
+                    ),
+                );
+            }
+            self.push(
+                address,
+                "trail",
+                Action::Create,
+                vec![missing("trail")],
+                vec![
+                    Op::CreateTrail {
+                        trail: spec.clone(),
+                    },
+                    Op::StartLogging {
+                        trail: spec.name.clone(),
+                    },
+                ],
+            );
+            return;
+        };
+        if !spec.adopted && !is_managed(&actual.tags) {
+            self.conflict(
+                "foreign-trail",
+                &address,
+                format!(
+                    "trail `{}` exists but was not created by trailwarden; adopt it with `--adopt-trail {}` or choose another name",
+                    spec.name, spec.name
+                ),
+            );
+            return;
+        }
+        let mut diffs = Vec::new();
+        let mut update = false;
+        let check = |field: &str,
+                     kind: &str,
+                     want: Value,
+                     have: Value,
+                     sev: Severity,
+                     diffs: &mut Vec<FieldDiff>| {
+            if want != have {
+                diffs.push(diff(field, kind, want, have, sev));
+                true
+            } else {
+                false
+            }
+        };
+        update |= check(
+            "multi_region",
+            "trail.multi-region",
+            json!(true),
+            json!(actual.multi_region),
+            Severity::High,
+            &mut diffs,
+        );
+        update |= check(
+            "include_global_service_events",
+            "trail.global-events",
+            json!(true),
+            json!(actual.include_global_events),
+            Severity::High,
+            &mut diffs,
+        );
+        update |= check(
+            "log_file_validation",
+            "trail.log-file-validation",
+            json!(true),
+            json!(actual.log_file_validation),
+            Severity::Medium,
+            &mut diffs,
+        );
+        // `...:log-group:NAME:*` and `...:log-group:NAME` name the same group.
+        let have_group = actual
+            .cw_log_group_arn
+            .as_deref()
+            .map(|a| a.trim_end_matches(":*"));
+        if have_group != Some(spec.cw_log_group_arn.trim_end_matches(":*")) {
+            diffs.push(diff(
+                "cloudwatch_logs_log_group_arn",
+                if have_group.is_none() {
+                    "trail.no-cloudwatch-logs"
+                } else {
+                    "trail.log-group"
+                },
+                json!(spec.cw_log_group_arn),
+                json!(actual.cw_log_group_arn),
+                Severity::High,
+            ));
+            update = true;
+        }
+        update |= check(
+            "cloudwatch_logs_role_arn",
+            "trail.role",
+            json!(spec.cw_role_arn),
+            json!(actual.cw_role_arn),
+            Severity::High,
+            &mut diffs,
+        );
+        if !spec.adopted {
+            update |= check(
+                "s3_bucket_name",
+                "trail.bucket",
+                json!(spec.s3_bucket),
+                json!(actual.s3_bucket),
+                Severity::High,
+                &mut diffs,
+            );
+            update |= check(
+                "s3_key_prefix",
+                "trail.bucket-prefix",
+                json!(spec.s3_prefix),
+                json!(actual.s3_prefix.clone().filter(|p| !p.is_empty())),
+                Severity::Medium,
+                &mut diffs,
+            );
+        }
+        if let Some(k) = &spec.kms_key_id {
+            if !actual
+                .kms_key_id
+                .as_deref()
+                .is_some_and(|have| same_key(have, k))
+            {
+                diffs.push(diff(
+                    "kms_key_id",
+                    "trail.kms-key",
+                    json!(k),
+                    json!(actual.kms_key_id),
+                    Severity::Medium,
+                ));
+                update = true;
+            }
+        }
+        if let Some(t) = &spec.sns_topic {
+            let name = t.rsplit(':').next().unwrap_or(t);
+            let have = actual
+                .sns_topic_arn
+                .as_deref()
+                .map(|a| a.rsplit(':').next().unwrap_or(a));
+            if have != Some(name) {
+                diffs.push(diff(
+                    "sns_topic",
+                    "trail.sns-topic",
+                    json!(t),
+                    json!(actual.sns_topic_arn),
+                    Severity::Low,
+                ));
+                update = true;
+            }
+        }
+        let mut ops = Vec::new();
+        if update {
+            ops.push(Op::UpdateTrail {
+                trail: spec.clone(),
+            });
+        }
+        if actual.is_logging == Some(false) {
+            diffs.push(diff(
+                "is_logging",
+                "trail.not-logging",
+                json!(true),
+                json!(false),
+                Severity::High,
+            ));
+            ops.push(Op::StartLogging {
+                trail: spec.name.clone(),
+            });
+        }
+        if actual.organization_trail && spec.adopted {
+            self.warn(
+                "organization-trail",
+                Some(&address),
+                format!("trail `{}` is an organization trail; its settings are managed from the management account", spec.name),
+            );
+        }
+        self.push(address, "trail", Action::Update, diffs, ops);
+    }
+}
