@@ -1,0 +1,193 @@
+use super::*;
+
+fn errors(text: &str) -> Vec<String> {
+    match from_str("cfg.toml", text, &Overrides::default()) {
+        Ok(_) => vec![],
+        Err(d) => d.errors().map(|e| e.to_string()).collect(),
+    }
+}
+
+#[test]
+fn a_minimal_config_is_valid_with_defaults() {
+    let c = from_str(
+        "c.toml",
+        "emails = [\"sec@example.com\"]\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(c.presets[0].name, "aws-docs");
+    assert_eq!(c.retention_days, 365);
+    assert_eq!(c.controls.len(), 3);
+    assert_eq!(c.emails(), vec!["sec@example.com".to_string()]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_line() {
+    let text = "region = \"mars-1\"\nemails = [\"not-an-email\"]\nretention = 3\n[bucket]\nname = \"Bad_Bucket\"\n[log_group]\nretention_days = 42\n[controls.root-account-usage]\nthreshold = \"lots\"\n[controls.nope]\ndisabled = true\n";
+    let e = errors(text);
+    let has = |needle: &str| e.iter().any(|x| x.contains(needle));
+    assert!(has("cfg.toml:1:1: unknown region `mars-1`"), "{e:#?}");
+    assert!(
+        has("cfg.toml:2:") && has("`not-an-email` is not a valid email address"),
+        "{e:#?}"
+    );
+    assert!(has("cfg.toml:3:1: unknown key `retention`"), "{e:#?}");
+    assert!(
+        has("cfg.toml:5:") && has("invalid bucket name `Bad_Bucket`"),
+        "{e:#?}"
+    );
+    assert!(has("retention of 42 days"), "{e:#?}");
+    assert!(has("cfg.toml:8:1: `controls.root-account-usage`"), "{e:#?}");
+    assert!(has("[controls.nope] matches no control"), "{e:#?}");
+    assert!(e.len() >= 7, "{e:#?}");
+}
+
+#[test]
+fn syntax_errors_point_at_the_line() {
+    let e = errors("emails = [\"a@example.com\"\nregion = 1\n");
+    assert_eq!(e.len(), 1);
+    assert!(e[0].contains("cfg.toml:"), "{e:?}");
+}
+
+#[test]
+fn flags_override_the_file_and_are_validated_too() {
+    let ov = Overrides {
+        emails: vec!["x@".into()],
+        region: Some("eu-west-1".into()),
+        ..Default::default()
+    };
+    let d = from_str(
+        "c.toml",
+        "region = \"us-east-1\"\nemails = [\"a@example.com\"]\n",
+        &ov,
+    )
+    .unwrap_err();
+    let msgs: Vec<String> = d.errors().map(|e| e.to_string()).collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("command line: `x@` is not a valid email")),
+        "{msgs:?}"
+    );
+    let ok = Overrides {
+        region: Some("eu-west-1".into()),
+        ..Default::default()
+    };
+    let c = from_str(
+        "c.toml",
+        "region = \"us-east-1\"\nemails = [\"a@example.com\"]\n",
+        &ok,
+    )
+    .unwrap();
+    assert_eq!(c.region.as_deref(), Some("eu-west-1"));
+}
+
+#[test]
+fn missing_email_is_an_error() {
+    assert!(errors("")
+        .iter()
+        .any(|e| e.contains("no notification email")));
+}
+
+#[test]
+fn overrides_tune_alarms_topics_and_patterns() {
+    let text = r#"
+emails = ["a@example.com"]
+[topics.critical]
+emails = ["oncall@example.com"]
+[controls.root-account-usage]
+topic = "critical"
+threshold = 3
+period = 600
+evaluation_periods = 2
+datapoints_to_alarm = 1
+[controls.ApiActivityWithoutMFA]
+disabled = true
+[controls.console-signin-without-mfa]
+exclusions = ['$.userIdentity.type = "IAMUser"']
+"#;
+    let c = from_str("c.toml", text, &Overrides::default()).unwrap();
+    assert_eq!(c.controls.len(), 2);
+    let root = &c.controls[0];
+    assert_eq!(
+        (
+            root.alarm.threshold,
+            root.alarm.period,
+            root.alarm.evaluation_periods,
+            root.alarm.datapoints_to_alarm
+        ),
+        (3.0, 600, 2, 1)
+    );
+    assert_eq!(root.topic_key, "critical");
+    let console = &c.controls[1];
+    assert_eq!(
+        console.pattern,
+        r#"{ ($.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed = "No") && ($.userIdentity.type = "IAMUser") }"#
+    );
+    assert!(console.pattern_modified);
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.code == "exclusions-break-exact-match"));
+}
+
+#[test]
+fn invalid_overrides_are_errors() {
+    let e = errors("emails = [\"a@example.com\"]\n[controls.root-account-usage]\nperiod = 45\ntopic = \"pager\"\nexclusions = ['$.a = (']\n");
+    assert!(
+        e.iter().any(|x| x.contains("period 45 s is not valid")),
+        "{e:#?}"
+    );
+    assert!(
+        e.iter().any(|x| x.contains("no [topics.pager] table")),
+        "{e:#?}"
+    );
+    assert!(e.iter().any(|x| x.contains("exclusion")), "{e:#?}");
+}
+
+#[test]
+fn unknown_preset_is_an_error() {
+    let e = errors("emails = [\"a@example.com\"]\npreset = \"nist\"\n");
+    assert!(
+        e.iter().any(|x| x.contains("unknown preset `nist`")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn bucket_names_follow_s3_rules() {
+    for ok in ["abc", "my.logs-1", "a".repeat(63).as_str()] {
+        assert!(check_bucket_name(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "ab",
+        "Abc",
+        "a_b",
+        "-ab",
+        "ab-",
+        "a..b",
+        "192.168.1.1",
+        "xn--abc",
+        "a".repeat(64).as_str(),
+    ] {
+        assert!(check_bucket_name(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn emails_are_checked() {
+    for ok in ["a@example.com", "first.last+tag@sub.example.org"] {
+        assert!(valid_email(ok), "{ok}");
+    }
+    for bad in [
+        "",
+        "a",
+        "a@",
+        "@example.com",
+        "a@example",
+        "a b@example.com",
+        "a@exa_mple.com",
+        "a@.example.com",
+    ] {
+        assert!(!valid_email(bad), "{bad}");
+    }
+}
