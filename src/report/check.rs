@@ -249,3 +249,68 @@ fn gh(s: &str) -> String {
         .replace('\n', "%0A")
         .replace("::", "%3A%3A")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Change, FieldDiff};
+
+    fn plan() -> Plan {
+        Plan {
+            changes: vec![Change {
+                address: "alarm.RootAccountUsageAlarm".into(),
+                resource: "alarm",
+                action: Action::Update,
+                diffs: vec![FieldDiff {
+                    field: "threshold".into(),
+                    kind: "alarm.threshold".into(),
+                    expected: serde_json::json!(1.0),
+                    actual: serde_json::json!(5.0),
+                    severity: Severity::Medium,
+                }],
+                ops: vec![],
+            }],
+            warnings: vec![Finding {
+                code: "subscription-pending",
+                address: Some("sns_subscription.t/a@example.com".into()),
+                message: "a@example.com has not confirmed".into(),
+            }],
+            conflicts: vec![],
+        }
+    }
+
+    #[test]
+    fn pending_subscriptions_are_warnings_unless_strict() {
+        let lax = CheckReport::new("111122223333", "us-east-1", &plan(), false, 19);
+        assert_eq!(lax.drift.len(), 1);
+        assert_eq!(lax.warnings.len(), 1);
+        let strict = CheckReport::new("111122223333", "us-east-1", &plan(), true, 19);
+        assert_eq!(strict.drift.len(), 2);
+        assert!(strict.warnings.is_empty());
+        assert_eq!(strict.drift[1].kind, "subscription.pending");
+        let json = serde_json::to_value(&strict).unwrap();
+        for key in ["format_version", "in_sync", "drift", "warnings", "requests"] {
+            assert!(json.get(key).is_some(), "{key}");
+        }
+        assert_eq!(json["drift"][0]["severity"], "medium");
+    }
+
+    #[test]
+    fn only_pending_subscriptions_is_in_sync_unless_strict() {
+        let mut p = plan();
+        p.changes.clear();
+        assert!(CheckReport::new("1", "r", &p, false, 1).in_sync);
+        assert!(!CheckReport::new("1", "r", &p, true, 1).in_sync);
+    }
+
+    #[test]
+    fn junit_and_github_escape_and_count() {
+        let r = CheckReport::new("111122223333", "us-east-1", &plan(), true, 19);
+        let x = r.junit();
+        assert!(x.contains(r#"tests="2" failures="2""#), "{x}");
+        assert!(x.contains("alarm.RootAccountUsageAlarm"));
+        let g = r.github();
+        assert_eq!(g.lines().filter(|l| l.starts_with("::error")).count(), 2, "{g}");
+        assert!(g.ends_with("trailwarden: drift found\n"));
+    }
+}
