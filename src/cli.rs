@@ -114,6 +114,10 @@ pub enum Command {
     },
     /// Backtest presets over CloudTrail log files (local paths or s3://bucket/prefix)
     Scan(ScanArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff)
+    Manpage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

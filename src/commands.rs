@@ -259,3 +259,20 @@ pub fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<i32, Error> 
     println!("{}", to_json(&policy));
     Ok(EXIT_OK)
 }
+
+/// Completion scripts and the man page come from the clap definition, so they never drift
+/// from the real flags.
+pub fn completions(shell: clap_complete::Shell) -> Result<i32, Error> {
+    use clap::CommandFactory;
+    let mut cmd = crate::cli::Cli::command();
+    clap_complete::generate(shell, &mut cmd, "trailwarden", &mut std::io::stdout());
+    Ok(EXIT_OK)
+}
+
+pub fn manpage() -> Result<i32, Error> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(crate::cli::Cli::command())
+        .render(&mut std::io::stdout())
+        .map_err(|e| Error::Failed(format!("cannot write the man page: {e}")))?;
+    Ok(EXIT_OK)
+}

@@ -22,6 +22,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Presets(cmd) => crate::commands::presets(cmd, &cli.global),
         Command::Pattern(cmd) => crate::commands::pattern(cmd, &cli.global),
         Command::Permissions { for_ } => crate::commands::permissions(*for_, &cli.global),
+        Command::Completions { shell } => crate::commands::completions(*shell),
+        Command::Manpage => crate::commands::manpage(),
         _ => runtime().and_then(|rt| rt.block_on(run_async(&cli))),
     };
     match result {

@@ -263,3 +263,17 @@ event = '{"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"No"}}'
     assert_eq!(test.code, 1, "{}", test.stdout);
     assert!(test.stdout.contains("example-mismatch"), "{}", test.stdout);
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    let bash = tw(&["completions", "bash"], "");
+    assert_eq!(bash.code, 0);
+    assert!(
+        bash.stdout.contains("--adopt-trail") && bash.stdout.contains("permissions"),
+        "{}",
+        &bash.stdout[..200.min(bash.stdout.len())]
+    );
+    let man = tw(&["manpage"], "");
+    assert_eq!(man.code, 0);
+    assert!(man.stdout.contains(".TH trailwarden 1"));
+}

@@ -310,7 +310,11 @@ mod tests {
         assert!(x.contains(r#"tests="2" failures="2""#), "{x}");
         assert!(x.contains("alarm.RootAccountUsageAlarm"));
         let g = r.github();
-        assert_eq!(g.lines().filter(|l| l.starts_with("::error")).count(), 2, "{g}");
+        assert_eq!(
+            g.lines().filter(|l| l.starts_with("::error")).count(),
+            2,
+            "{g}"
+        );
         assert!(g.ends_with("trailwarden: drift found\n"));
     }
 }
