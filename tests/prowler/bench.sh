@@ -9,11 +9,11 @@
 #   - trailwarden check --preset cis       on A (in sync: reads the whole chain, changes nothing)
 #   - trailwarden check --preset aws-docs  on B
 #   - Prowler, the 15 CIS monitoring checks          on A, region us-east-1
-#   - Prowler, the same + 4 CloudTrail checks (19)    on A, region us-east-1 (what run.sh asks,
-#     minus its second region)
+#   - Prowler, the same + 4 CloudTrail checks (19)    on A, region us-east-1 (what run.sh runs)
 # Requests are counted from the emulator's request log (one line per AWS call) for one run of
 # each, and compared with the "requests" figure of `trailwarden check --output json`.
-# Environment: TRAILWARDEN_BIN (default target/debug/trailwarden, built here).
+# Environment: TRAILWARDEN_BIN (default target/release/trailwarden, built here, like the other
+# figures in docs/benchmarks.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -26,7 +26,7 @@ while [[ $# -gt 0 ]]; do
         --runs) runs="$2"; shift 2 ;;
         --prowler-runs) prowler_runs="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -35,8 +35,8 @@ prowler_python="$(bash tests/prowler/ensure-venv.sh)"
 prowler="$(dirname "$prowler_python")/prowler"
 emulator_python="$(bash tests/emulator/ensure-venv.sh)"
 if [[ -z "${TRAILWARDEN_BIN:-}" ]]; then
-    cargo build --locked --quiet
-    TRAILWARDEN_BIN="$root/target/debug/trailwarden"
+    cargo build --release --locked --quiet
+    TRAILWARDEN_BIN="$root/target/release/trailwarden"
 fi
 tw="$TRAILWARDEN_BIN"
 
@@ -97,7 +97,7 @@ for pair in "cis $a" "aws-docs $b"; do
     echo "  (trailwarden check --preset $preset --output json reports \"requests\": $reported)"
 done
 
-echo "== wall time ($(nproc) cores; $(uname -sr))"
+echo "== wall time ($(nproc) cores; $(uname -sr); $tw; load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
 if command -v hyperfine >/dev/null 2>&1; then
     hyperfine --version
     hyperfine --style basic --warmup 2 --runs "$runs" \
@@ -107,6 +107,7 @@ if command -v hyperfine >/dev/null 2>&1; then
         --export-markdown "$work/prowler.md" --export-json "$work/prowler.json" \
         -n "${names[2]}" "${commands[2]}" -n "${names[3]}" "${commands[3]}"
     cat "$work/trailwarden.md" "$work/prowler.md"
+    echo "(load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 else
     echo "(hyperfine not installed: plain loop, after one warm-up run each)"
     for i in "${!commands[@]}"; do
