@@ -256,7 +256,9 @@ mod tests {
             let value: Value = serde_json::from_str(ev).unwrap();
             let expected = c.pattern.matches(&Event::from_json(ev, &value));
             let mut proj = vec![Span::NONE; trie.slots()];
-            walk_record(ev.as_bytes(), 0, &trie, &mut proj).unwrap();
+            let mut idx = crate::scan::index::Index::default();
+            idx.build(ev.as_bytes(), 0, ev.len());
+            walk_record(ev.as_bytes(), &idx, 0, &trie, &mut proj).unwrap();
             let got = match &c.eval {
                 Eval::Fast(e) => e.eval(ev.as_bytes(), &proj),
                 Eval::Full => expected,

@@ -20,6 +20,7 @@ use crate::pattern::Event;
 use super::compile::{Compiled, ControlSpec, Eval};
 use super::stats::ControlStats;
 use super::time::parse_timestamp;
+use super::index::Index;
 use super::walk::{
     is_compact, is_ws, skip_string, skip_ws, string_content, walk_record, Span, Trie, WalkError,
     WalkResult,
@@ -331,6 +332,7 @@ struct FileAcc {
 
 struct Worker {
     buffer: Buffer,
+    index: Index,
     proj: Vec<Span>,
     file: FileAcc,
     totals: Totals,
@@ -342,6 +344,7 @@ impl Worker {
     fn new(e: &Engine) -> Worker {
         let n = e.controls.len();
         Worker {
+            index: Index::default(),
             buffer: Buffer {
                 initial: if e.settings.buffer == 0 {
                     CHUNK
@@ -507,6 +510,8 @@ impl Worker {
     fn consume(&mut self, e: &Engine, mode: &mut Mode) -> WalkResult<()> {
         let end = self.buffer.end;
         let eof = self.buffer.eof;
+        self.index.build(&self.buffer.buf, self.buffer.start, end);
+        let idx = &self.index;
         loop {
             let b = &self.buffer.buf[..end];
             let mut i = self.buffer.start;
@@ -533,7 +538,7 @@ impl Worker {
                         }
                     };
                     let header = if b[j] == b'{' {
-                        records_header(b, j)?
+                        records_header(b, idx, j)?
                     } else {
                         None
                     };
@@ -554,7 +559,7 @@ impl Worker {
                     let j = skip_ws(b, i)?;
                     match b[j] {
                         b'{' => {
-                            let rec_end = walk_record(b, j, &e.trie, &mut self.proj)?;
+                            let rec_end = walk_record(b, idx, j, &e.trie, &mut self.proj)?;
                             tally(e, b, &self.proj, &mut self.file, j, rec_end);
                             self.buffer.start = rec_end;
                             *mode = Mode::AfterItem;
@@ -630,7 +635,7 @@ impl Worker {
                             return Err(WalkError::Corrupt(j, "expected a JSON object"));
                         }
                     }
-                    let rec_end = walk_record(b, j, &e.trie, &mut self.proj)?;
+                    let rec_end = walk_record(b, idx, j, &e.trie, &mut self.proj)?;
                     // The rest of the line must be blank.
                     let mut k = rec_end;
                     while k < end && matches!(b[k], b' ' | b'\t' | b'\r') {
@@ -721,12 +726,12 @@ fn at_or_incomplete(b: &[u8], i: usize) -> WalkResult<u8> {
 
 /// Recognizes `{ "Records" : [` at `b[i] == '{'`; returns the index after `[`, or `None` when
 /// the first member is not a `Records` array.
-fn records_header(b: &[u8], i: usize) -> WalkResult<Option<usize>> {
+fn records_header(b: &[u8], idx: &Index, i: usize) -> WalkResult<Option<usize>> {
     let j = skip_ws(b, i + 1)?;
     if b[j] != b'"' {
         return Ok(None);
     }
-    let k = skip_string(b, j + 1)?;
+    let k = skip_string(idx, j + 1)?;
     if &b[j..k] != b"\"Records\"" {
         return Ok(None);
     }

@@ -11,6 +11,7 @@
 
 pub mod compile;
 pub mod engine;
+pub mod index;
 pub mod input;
 pub mod progress;
 pub mod report;

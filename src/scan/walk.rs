@@ -2,15 +2,16 @@
 //!
 //! [`walk_record`] finds where a JSON object ends and, on the way, records the byte ranges of
 //! the values at the key paths registered in a [`Trie`] (the fields the filter patterns and the
-//! report need). Everything else is skipped: strings by jumping from quote to quote with
-//! `memchr`, nested objects and arrays by counting brackets. Nothing is allocated per record.
+//! report need). Everything else is skipped with the buffer's structural [`Index`]: a string by
+//! jumping to its closing quote, a nested object or array from bracket to bracket. Nothing is
+//! allocated per record.
 //!
 //! Checked: the structure of every record (balanced and correctly paired brackets, terminated
 //! strings, nesting up to 128 levels) and the grammar of every object on a registered path
 //! (keys, colons, commas, scalar tokens). Not checked in skipped values: commas, colons and
 //! UTF-8; a value the patterns actually use is fully decoded when it is used.
 
-use memchr::memchr2;
+use super::index::Index;
 
 /// Why a walk stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,22 +171,6 @@ pub fn decode_string(content: &[u8]) -> Option<String> {
 
 const MAX_DEPTH: u32 = 128;
 
-/// Byte classes for the skipping loops.
-const C_OTHER: u8 = 0;
-const C_QUOTE: u8 = 1;
-const C_OPEN: u8 = 2;
-const C_CLOSE: u8 = 3;
-
-static CLASS: [u8; 256] = {
-    let mut t = [C_OTHER; 256];
-    t[b'"' as usize] = C_QUOTE;
-    t[b'{' as usize] = C_OPEN;
-    t[b'[' as usize] = C_OPEN;
-    t[b'}' as usize] = C_CLOSE;
-    t[b']' as usize] = C_CLOSE;
-    t
-};
-
 #[inline]
 fn at(b: &[u8], i: usize) -> WalkResult<u8> {
     b.get(i).copied().ok_or(WalkError::Incomplete)
@@ -210,52 +195,36 @@ pub fn skip_ws(b: &[u8], mut i: usize) -> WalkResult<usize> {
 
 /// `i` is just after an opening quote; returns the index just after the closing quote.
 #[inline]
-pub fn skip_string(b: &[u8], mut i: usize) -> WalkResult<usize> {
-    loop {
-        match memchr2(b'"', b'\\', b.get(i..).ok_or(WalkError::Incomplete)?) {
-            Some(p) => {
-                i += p;
-                if b[i] == b'"' {
-                    return Ok(i + 1);
-                }
-                i += 2;
-            }
-            None => return Err(WalkError::Incomplete),
-        }
-    }
+pub fn skip_string(idx: &Index, i: usize) -> WalkResult<usize> {
+    idx.next_quote(i).map(|p| p + 1)
 }
 
 /// `i` is at `{` or `[`; returns the index just after the matching bracket.
-fn skip_container(b: &[u8], mut i: usize, depth: u32) -> WalkResult<usize> {
+fn skip_container(b: &[u8], idx: &Index, mut i: usize, depth: u32) -> WalkResult<usize> {
     // One bit per open level: 1 for an array. `depth` counts the levels above this container.
     let mut stack: u128 = 0;
     let mut level: u32 = 0;
     let limit = MAX_DEPTH.saturating_sub(depth);
     loop {
-        let c = at(b, i)?;
-        match CLASS[c as usize] {
-            C_QUOTE => i = skip_string(b, i + 1)?,
-            C_OPEN => {
-                if level >= limit {
-                    return Err(WalkError::Corrupt(i, "nested more than 128 levels deep"));
-                }
-                stack = (stack << 1) | u128::from(c == b'[');
-                level += 1;
-                i += 1;
+        i = idx.next_bracket(i)?;
+        let c = b[i];
+        if c == b'{' || c == b'[' {
+            if level >= limit {
+                return Err(WalkError::Corrupt(i, "nested more than 128 levels deep"));
             }
-            C_CLOSE => {
-                if level == 0 || (stack & 1 == 1) != (c == b']') {
-                    return Err(WalkError::Corrupt(i, "mismatched bracket"));
-                }
-                stack >>= 1;
-                level -= 1;
-                i += 1;
-                if level == 0 {
-                    return Ok(i);
-                }
+            stack = (stack << 1) | u128::from(c == b'[');
+            level += 1;
+        } else {
+            if level == 0 || (stack & 1 == 1) != (c == b']') {
+                return Err(WalkError::Corrupt(i, "mismatched bracket"));
             }
-            _ => i += 1,
+            stack >>= 1;
+            level -= 1;
+            if level == 0 {
+                return Ok(i + 1);
+            }
         }
+        i += 1;
     }
 }
 
@@ -287,10 +256,10 @@ fn skip_scalar(b: &[u8], mut i: usize) -> WalkResult<usize> {
 
 /// Skips any JSON value starting at `i` (no leading whitespace); returns its end.
 #[inline]
-pub fn skip_value(b: &[u8], i: usize, depth: u32) -> WalkResult<usize> {
+pub fn skip_value(b: &[u8], idx: &Index, i: usize, depth: u32) -> WalkResult<usize> {
     match at(b, i)? {
-        b'"' => skip_string(b, i + 1),
-        b'{' | b'[' => skip_container(b, i, depth),
+        b'"' => skip_string(idx, i + 1),
+        b'{' | b'[' => skip_container(b, idx, i, depth),
         b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => skip_scalar(b, i),
         _ => Err(WalkError::Corrupt(i, "expected a value")),
     }
@@ -298,17 +267,24 @@ pub fn skip_value(b: &[u8], i: usize, depth: u32) -> WalkResult<usize> {
 
 /// Walks the JSON object starting at `b[i] == '{'`, records registered values in `out`
 /// (`trie.slots()` long; every slot is reset first) and returns the index just after the
-/// object.
-pub fn walk_record(b: &[u8], i: usize, trie: &Trie, out: &mut [Span]) -> WalkResult<usize> {
+/// object. `idx` indexes `b` from a point outside strings at or before `i`.
+pub fn walk_record(
+    b: &[u8],
+    idx: &Index,
+    i: usize,
+    trie: &Trie,
+    out: &mut [Span],
+) -> WalkResult<usize> {
     out.fill(Span::NONE);
     if at(b, i)? != b'{' {
         return Err(WalkError::Corrupt(i, "expected '{'"));
     }
-    walk_object(b, i + 1, 0, trie, out, 1)
+    walk_object(b, idx, i + 1, 0, trie, out, 1)
 }
 
 fn walk_object(
     b: &[u8],
+    idx: &Index,
     i: usize,
     node: usize,
     trie: &Trie,
@@ -326,7 +302,7 @@ fn walk_object(
         if b[i] != b'"' {
             return Err(WalkError::Corrupt(i, "expected a member name"));
         }
-        let key_end = skip_string(b, i + 1)?;
+        let key_end = skip_string(idx, i + 1)?;
         let child = trie.child(node, &b[i + 1..key_end - 1]);
         i = skip_ws(b, key_end)?;
         if b[i] != b':' {
@@ -335,16 +311,16 @@ fn walk_object(
         i = skip_ws(b, i + 1)?;
         let start = i;
         match child {
-            None => i = skip_value(b, i, depth)?,
+            None => i = skip_value(b, idx, i, depth)?,
             Some(c) => {
                 let n = &trie.nodes[c];
                 for &s in &n.subtree_slots {
                     out[s as usize] = Span::NONE;
                 }
                 i = if b[i] == b'{' && !n.children.is_empty() {
-                    walk_object(b, i + 1, c, trie, out, depth + 1)?
+                    walk_object(b, idx, i + 1, c, trie, out, depth + 1)?
                 } else {
-                    skip_value(b, i, depth)?
+                    skip_value(b, idx, i, depth)?
                 };
                 if n.slot != NO_SLOT {
                     out[n.slot as usize] = Span { start, end: i };
@@ -416,7 +392,9 @@ mod tests {
 
     fn project(t: &Trie, rec: &str) -> WalkResult<(usize, Vec<Option<String>>)> {
         let mut out = vec![Span::NONE; t.slots()];
-        let end = walk_record(rec.as_bytes(), 0, t, &mut out)?;
+        let mut idx = Index::default();
+        idx.build(rec.as_bytes(), 0, rec.len());
+        let end = walk_record(rec.as_bytes(), &idx, 0, t, &mut out)?;
         Ok((
             end,
             out.iter()
