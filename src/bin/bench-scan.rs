@@ -43,6 +43,15 @@ struct Args {
     /// Also time jq (aws-docs only) on the plain files
     #[arg(long)]
     jq: bool,
+    /// Read buffer per worker in KiB (0: the default)
+    #[arg(long, default_value_t = 0)]
+    buffer_kib: usize,
+    /// Read files with read(2), not memory-mapped
+    #[arg(long)]
+    no_mmap: bool,
+    /// Time the scan of the plain files only (for profiling)
+    #[arg(long)]
+    plain_only: bool,
 }
 
 /// Average size of a generated record, to turn `--gb` into an event count.
@@ -242,10 +251,21 @@ fn run(args: &Args) -> Result<(), String> {
         specs(&args.preset)?,
         Settings {
             jobs: args.jobs,
+            buffer: args.buffer_kib << 10,
+            no_mmap: args.no_mmap,
             ..Settings::default()
         },
     )?;
     let (o_plain, t_plain) = best(args.runs, || scan(&engine, &plain));
+    if args.plain_only {
+        println!(
+            "plain: {:.2} s wall, {:.2} s CPU, {:.2} GB/s per CPU second",
+            t_plain.wall,
+            t_plain.cpu,
+            gbps(o_plain.totals.bytes, t_plain.cpu)
+        );
+        return Ok(());
+    }
     let (o_gz, t_gz) = best(args.runs, || scan(&engine, &gz));
     if !o_plain.errors.is_empty() || !o_gz.errors.is_empty() {
         return Err(format!("errors: {:?} {:?}", o_plain.errors, o_gz.errors));
@@ -257,20 +277,23 @@ fn run(args: &Args) -> Result<(), String> {
     // Decompression alone, same thread count.
     let (_, t_inflate) = best(args.runs, || {
         let queue = Mutex::new(gz.clone());
-        timed(|| std::thread::scope(|s| {
-            for _ in 0..args.jobs.max(1) {
-                s.spawn(|| {
-                    let mut buf = vec![0u8; 1 << 20];
-                    while let Some(p) = queue.lock().ok().and_then(|mut q| q.pop()) {
-                        let Ok(f) = std::fs::File::open(&p) else {
-                            continue;
-                        };
-                        let mut d = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
-                        while matches!(d.read(&mut buf), Ok(n) if n > 0) {}
-                    }
-                });
-            }
-        }))
+        timed(|| {
+            std::thread::scope(|s| {
+                for _ in 0..args.jobs.max(1) {
+                    s.spawn(|| {
+                        let mut buf = vec![0u8; 1 << 20];
+                        while let Some(p) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                            let Ok(f) = std::fs::File::open(&p) else {
+                                continue;
+                            };
+                            let mut d =
+                                flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
+                            while matches!(d.read(&mut buf), Ok(n) if n > 0) {}
+                        }
+                    });
+                }
+            })
+        })
     });
     let bytes = o_plain.totals.bytes;
     let gz_bytes = o_gz.totals.input_bytes;
@@ -298,7 +321,10 @@ fn run(args: &Args) -> Result<(), String> {
         t_plain,
     );
     row(
-        format!("scan, `.json.gz` ({:.2} GB compressed)", gz_bytes as f64 / 1e9),
+        format!(
+            "scan, `.json.gz` ({:.2} GB compressed)",
+            gz_bytes as f64 / 1e9
+        ),
         t_gz,
     );
     row("gzip decompression alone".to_string(), t_inflate);
@@ -328,7 +354,10 @@ fn run(args: &Args) -> Result<(), String> {
         } else {
             "jq evaluates the aws-docs filters only".to_string()
         };
-        row(format!("jq, one process, same filters, plain files ({agree})"), t_jq);
+        row(
+            format!("jq, one process, same filters, plain files ({agree})"),
+            t_jq,
+        );
         println!();
         println!(
             "scan vs jq on the plain files: {:.0}x less wall time, {:.0}x less CPU time ({} job(s) for scan; jq is single-threaded)",

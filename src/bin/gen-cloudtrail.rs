@@ -321,6 +321,24 @@ struct Gen {
 }
 
 impl Gen {
+    /// One of the few addresses `who` calls from (an instance, a NAT gateway, an office), now
+    /// and then an unexpected one.
+    fn ip_of(&mut self, who: &str, public: bool) -> String {
+        if self.rng.chance(20) {
+            return self.ip(public);
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in who.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        h = h.wrapping_add(self.rng.below(3));
+        if public {
+            format!("203.0.{}.{}", (h >> 8) % 256, 1 + h % 254)
+        } else {
+            format!("10.0.{}.{}", (h >> 8) % 64, 1 + h % 254)
+        }
+    }
+
     fn ip(&mut self, public: bool) -> String {
         if public {
             format!(
@@ -423,7 +441,7 @@ impl Gen {
                 }
                 source_ip = match invoked {
                     Some(svc) => svc.to_string(),
-                    None => self.ip(who != Who::Workload),
+                    None => self.ip_of(&session, who != Who::Workload),
                 };
                 agent = match invoked {
                     Some(svc) => svc.to_string(),
@@ -441,7 +459,7 @@ impl Gen {
                         .s("accessKeyId", &format!("AKIA{}", self.rng.upper(16)))
                         .s("userName", &user);
                 });
-                source_ip = self.ip(true);
+                source_ip = self.ip_of(&user, true);
                 agent = self.rng.pick(&AGENTS[..4]).to_string();
             }
             Who::Service => {

@@ -15,7 +15,8 @@ use crate::pattern::ast::{Ast, CmpOp, Expr, Operand, Step, StrMatch, Test};
 use crate::pattern::{Event, Pattern, Prefilter};
 use crate::preset::Alarm;
 
-use super::walk::{string_content, Span, Trie};
+use super::index::Index;
+use super::walk::{Span, Trie};
 
 /// One control to backtest: a filter and its alarm.
 #[derive(Debug, Clone)]
@@ -54,9 +55,15 @@ pub struct FCond {
     /// key path.
     slot: usize,
     /// The test, when the selector is a plain key path.
-    direct: Option<Test>,
-    /// `{ condition }` and the slot's key path, to evaluate the condition with the pattern
-    /// engine on a value holding only that path.
+    direct: Option<Direct>,
+    /// To evaluate the condition with the pattern engine.
+    engine: Box<SubEngine>,
+}
+
+/// `{ condition }` and the key path of its slot, to evaluate the condition with the pattern
+/// engine on a value holding only that path.
+#[derive(Debug)]
+struct SubEngine {
     sub: Pattern,
     path: Vec<String>,
 }
@@ -136,85 +143,168 @@ fn compile_expr(e: &Expr, trie: &mut Trie) -> Result<Option<FExpr>, String> {
             let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
             Some(FExpr::Cond(FCond {
                 slot: trie.add(&refs),
-                direct: plain.then(|| c.test.clone()),
-                sub,
-                path: keys,
+                direct: plain.then(|| Direct::new(&c.test)),
+                engine: Box::new(SubEngine { sub, path: keys }),
             }))
         }
     })
 }
 
-impl FExpr {
-    /// Whether the record (whose projected values are `proj`, offsets into `buf`) matches.
-    pub fn eval(&self, buf: &[u8], proj: &[Span]) -> bool {
+/// A condition's test, prepared for raw values.
+#[derive(Debug)]
+enum Direct {
+    NotExists,
+    IsNull,
+    IsTrue,
+    IsFalse,
+    /// `=` (or `!=` when `negate`) against strings, and booleans (which equal only `*`).
+    Eq {
+        negate: bool,
+        text: TextTest,
+        equals_bool: bool,
+    },
+    /// `<`, `>`, `<=`, `>=`: only numbers can match.
+    Relational,
+}
+
+/// How `=` tests a string.
+#[derive(Debug)]
+enum TextTest {
+    Any,
+    /// Exact text: compared byte for byte with the JSON string when it has no escape.
+    Exact(Box<[u8]>),
+    Other(Box<Operand>),
+}
+
+impl Direct {
+    fn new(t: &Test) -> Direct {
+        match t {
+            Test::NotExists => Direct::NotExists,
+            Test::IsNull => Direct::IsNull,
+            Test::IsTrue => Direct::IsTrue,
+            Test::IsFalse => Direct::IsFalse,
+            Test::Cmp(op @ (CmpOp::Eq | CmpOp::Ne), operand) => {
+                let (text, equals_bool) = match operand {
+                    Operand::Lit(l) => match &l.matcher {
+                        StrMatch::Any => (TextTest::Any, true),
+                        StrMatch::Exact(e) => (TextTest::Exact(e.as_bytes().into()), false),
+                        StrMatch::Glob { .. } => {
+                            (TextTest::Other(Box::new(operand.clone())), false)
+                        }
+                    },
+                    Operand::Regex(_) => (TextTest::Other(Box::new(operand.clone())), false),
+                };
+                Direct::Eq {
+                    negate: *op == CmpOp::Ne,
+                    text,
+                    equals_bool,
+                }
+            }
+            Test::Cmp(..) => Direct::Relational,
+        }
+    }
+}
+
+impl TextTest {
+    /// `content`: the bytes between the quotes; `escaped`: they hold a backslash.
+    #[inline]
+    fn test(&self, content: &[u8], escaped: bool) -> bool {
+        if escaped {
+            return match super::walk::decode_string(content) {
+                Some(s) => self.test_str(&s),
+                None => false,
+            };
+        }
         match self {
-            FExpr::And(items) => items.iter().all(|e| e.eval(buf, proj)),
-            FExpr::Or(items) => items.iter().any(|e| e.eval(buf, proj)),
-            FExpr::Cond(c) => c.eval(proj[c.slot].get(buf)),
+            TextTest::Any => true,
+            TextTest::Exact(e) => **e == *content,
+            TextTest::Other(_) => match std::str::from_utf8(content) {
+                Ok(s) => self.test_str(s),
+                Err(_) => self.test_str(&String::from_utf8_lossy(content)),
+            },
+        }
+    }
+
+    fn test_str(&self, s: &str) -> bool {
+        match self {
+            TextTest::Any => true,
+            TextTest::Exact(e) => **e == *s.as_bytes(),
+            TextTest::Other(op) => operand_eq_str(op, s),
+        }
+    }
+}
+
+impl FExpr {
+    /// Whether the record (whose projected values are `proj`, offsets into `buf`, which `idx`
+    /// indexes) matches.
+    pub fn eval(&self, buf: &[u8], idx: &Index, proj: &[Span]) -> bool {
+        match self {
+            FExpr::And(items) => items.iter().all(|e| e.eval(buf, idx, proj)),
+            FExpr::Or(items) => items.iter().any(|e| e.eval(buf, idx, proj)),
+            FExpr::Cond(c) => c.eval(buf, idx, proj[c.slot]),
         }
     }
 }
 
 impl FCond {
-    fn eval(&self, value: Option<&[u8]>) -> bool {
+    #[inline]
+    fn eval(&self, buf: &[u8], idx: &Index, span: Span) -> bool {
+        let value = span.get(buf);
         let Some(test) = &self.direct else {
             return match value {
-                Some(v) => self.engine(v),
+                Some(v) => self.by_engine(v),
                 // No leading key: nothing below it exists either.
-                None => self.engine_absent(),
+                None => self.by_engine_absent(),
             };
         };
         let Some(v) = value else {
-            return matches!(test, Test::NotExists);
+            return matches!(test, Direct::NotExists);
         };
         match test {
-            Test::NotExists => false,
-            Test::IsNull => v == b"null",
-            Test::IsTrue => v == b"true",
-            Test::IsFalse => v == b"false",
-            Test::Cmp(op, operand) => match v[0] {
+            Direct::NotExists => false,
+            Direct::IsNull => v == b"null",
+            Direct::IsTrue => v == b"true",
+            Direct::IsFalse => v == b"false",
+            Direct::Relational => match v[0] {
+                b'"' | b'{' | b'[' | b'n' | b't' | b'f' => false,
+                _ => self.by_engine(v),
+            },
+            Direct::Eq {
+                negate,
+                text,
+                equals_bool,
+            } => match v[0] {
                 b'"' => {
-                    let Some(content) = string_content(v) else {
-                        return self.engine(v);
-                    };
-                    let text = String::from_utf8_lossy(&content);
-                    match op {
-                        CmpOp::Eq => operand_eq_str(operand, &text),
-                        CmpOp::Ne => !operand_eq_str(operand, &text),
-                        // A string is not a number, whatever its text.
-                        _ => false,
+                    if v.len() < 2 {
+                        return false;
                     }
+                    let escaped = idx.has_backslash(span.start + 1, span.end - 1);
+                    text.test(&v[1..v.len() - 1], escaped) != *negate
                 }
+                // Objects, arrays and null never compare.
                 b'{' | b'[' | b'n' => false,
-                b't' | b'f' => {
-                    let any = matches!(operand, Operand::Lit(l) if l.matcher == StrMatch::Any);
-                    match op {
-                        CmpOp::Eq => any,
-                        CmpOp::Ne => !any,
-                        _ => false,
-                    }
-                }
-                _ => self.engine(v),
+                b't' | b'f' => *equals_bool != *negate,
+                _ => self.by_engine(v),
             },
         }
     }
 
     /// The pattern engine on `{path: value}`.
-    fn engine(&self, v: &[u8]) -> bool {
+    fn by_engine(&self, v: &[u8]) -> bool {
         let Ok(mut value) = serde_json::from_slice::<Value>(v) else {
             return false;
         };
-        for key in self.path.iter().rev() {
+        for key in self.engine.path.iter().rev() {
             let mut m = Map::new();
             m.insert(key.clone(), value);
             value = Value::Object(m);
         }
-        self.sub.matches(&Event::from_json("", &value))
+        self.engine.sub.matches(&Event::from_json("", &value))
     }
 
-    fn engine_absent(&self) -> bool {
+    fn by_engine_absent(&self) -> bool {
         let empty = Value::Object(Map::new());
-        self.sub.matches(&Event::from_json("", &empty))
+        self.engine.sub.matches(&Event::from_json("", &empty))
     }
 }
 
@@ -256,11 +346,11 @@ mod tests {
             let value: Value = serde_json::from_str(ev).unwrap();
             let expected = c.pattern.matches(&Event::from_json(ev, &value));
             let mut proj = vec![Span::NONE; trie.slots()];
-            let mut idx = crate::scan::index::Index::default();
+            let mut idx = Index::default();
             idx.build(ev.as_bytes(), 0, ev.len());
             walk_record(ev.as_bytes(), &idx, 0, &trie, &mut proj).unwrap();
             let got = match &c.eval {
-                Eval::Fast(e) => e.eval(ev.as_bytes(), &proj),
+                Eval::Fast(e) => e.eval(ev.as_bytes(), &idx, &proj),
                 Eval::Full => expected,
                 other => panic!("{pattern}: {other:?}"),
             };

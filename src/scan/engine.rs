@@ -18,9 +18,9 @@ use serde_json::Value;
 use crate::pattern::Event;
 
 use super::compile::{Compiled, ControlSpec, Eval};
+use super::index::Index;
 use super::stats::ControlStats;
 use super::time::parse_timestamp;
-use super::index::Index;
 use super::walk::{
     is_compact, is_ws, skip_string, skip_ws, string_content, walk_record, Span, Trie, WalkError,
     WalkResult,
@@ -44,7 +44,13 @@ pub struct Settings {
     pub print_matches: Option<usize>,
     /// Initial read buffer size (0: [`CHUNK`]).
     pub buffer: usize,
+    /// Read local files with read(2) only, never memory-mapped (and stream in-memory files
+    /// through the read buffer too).
+    pub no_mmap: bool,
 }
+
+/// Local files at least this large are memory-mapped (Linux), unless `no_mmap`.
+pub const MMAP_MIN: u64 = 256 << 10;
 
 /// A file to scan.
 #[derive(Debug)]
@@ -241,54 +247,59 @@ impl Engine {
     }
 }
 
-/// The bounded read buffer of a file.
+/// The part of a file in memory: `start..end` of the worker's buffer, or of the mapped file.
 struct Buffer {
     initial: usize,
-    buf: Vec<u8>,
     start: usize,
     end: usize,
     eof: bool,
-    /// File offset of `buf[0]`.
+    /// File offset of byte 0 of the buffer.
     base: u64,
 }
 
+/// One file's bytes: read into the worker's buffer, or memory-mapped.
+enum Input<'a> {
+    Read(Box<dyn Read + 'a>),
+    Mapped(&'a [u8]),
+}
+
 impl Buffer {
-    fn reset(&mut self) {
+    fn reset(&mut self, buf: &mut Vec<u8>) {
         self.start = 0;
         self.end = 0;
         self.eof = false;
         self.base = 0;
-        if self.buf.len() > self.initial {
-            self.buf.truncate(self.initial);
-            self.buf.shrink_to(self.initial);
+        if buf.len() > self.initial {
+            buf.truncate(self.initial);
+            buf.shrink_to(self.initial);
         }
-        if self.buf.len() < self.initial {
-            self.buf.resize(self.initial, 0);
+        if buf.len() < self.initial {
+            buf.resize(self.initial, 0);
         }
     }
 
     /// Keeps the unconsumed bytes and reads more after them; grows the buffer when the unconsumed
     /// bytes fill it. Returns the number of bytes read.
-    fn fill(&mut self, r: &mut dyn Read) -> std::io::Result<usize> {
+    fn fill(&mut self, buf: &mut Vec<u8>, r: &mut dyn Read) -> std::io::Result<usize> {
         if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
+            buf.copy_within(self.start..self.end, 0);
             self.base += self.start as u64;
             self.end -= self.start;
             self.start = 0;
         }
-        if self.end == self.buf.len() {
-            if self.buf.len() >= MAX_RECORD {
+        if self.end == buf.len() {
+            if buf.len() >= MAX_RECORD {
                 return Err(std::io::Error::other(format!(
                     "a record larger than {} MiB",
                     MAX_RECORD >> 20
                 )));
             }
-            let n = (self.buf.len() * 2).min(MAX_RECORD);
-            self.buf.resize(n, 0);
+            let n = (buf.len() * 2).min(MAX_RECORD);
+            buf.resize(n, 0);
         }
         let before = self.end;
-        while self.end < self.buf.len() {
-            match r.read(&mut self.buf[self.end..]) {
+        while self.end < buf.len() {
+            match r.read(&mut buf[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
                     break;
@@ -299,6 +310,23 @@ impl Buffer {
             }
         }
         Ok(self.end - before)
+    }
+
+    /// Over a mapped file of `len` bytes: moves the end forward by a buffer's worth (more when
+    /// a single record is larger).
+    fn fill_mapped(&mut self, len: usize) -> std::io::Result<usize> {
+        let pending = self.end - self.start;
+        if pending >= MAX_RECORD {
+            return Err(std::io::Error::other(format!(
+                "a record larger than {} MiB",
+                MAX_RECORD >> 20
+            )));
+        }
+        let end = (self.end + self.initial.max(pending)).min(len);
+        let n = end - self.end;
+        self.end = end;
+        self.eof = end == len;
+        Ok(n)
     }
 }
 
@@ -332,6 +360,8 @@ struct FileAcc {
 
 struct Worker {
     buffer: Buffer,
+    /// The read buffer (taken out while a file is scanned).
+    buf: Vec<u8>,
     index: Index,
     proj: Vec<Span>,
     file: FileAcc,
@@ -351,12 +381,12 @@ impl Worker {
                 } else {
                     e.settings.buffer
                 },
-                buf: Vec::new(),
                 start: 0,
                 end: 0,
                 eof: false,
                 base: 0,
             },
+            buf: Vec::new(),
             proj: vec![Span::NONE; e.trie.slots()],
             file: FileAcc {
                 totals: Totals::default(),
@@ -390,13 +420,25 @@ impl Worker {
             Item::Path(p) => match std::fs::File::open(&p) {
                 Ok(f) => {
                     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-                    self.stream(e, f, size, counters, out)
+                    let mapping = if e.settings.no_mmap || size < MMAP_MIN {
+                        None
+                    } else {
+                        mapping::Mapping::new(&f, size)
+                    };
+                    match &mapping {
+                        Some(m) => self.stream(e, m.bytes(), size, counters, out),
+                        None => self.stream(e, Input::Read(Box::new(f)), size, counters, out),
+                    }
                 }
                 Err(err) => Err(err.to_string()),
             },
             Item::Bytes { data, .. } => {
                 let size = data.len() as u64;
-                self.stream(e, &data[..], size, counters, out)
+                if e.settings.no_mmap {
+                    self.stream(e, Input::Read(Box::new(&data[..])), size, counters, out)
+                } else {
+                    self.stream(e, &data[..], size, counters, out)
+                }
             }
         };
         counters.files_done.fetch_add(1, Ordering::Relaxed);
@@ -440,32 +482,60 @@ impl Worker {
         acc.printed_early = 0;
     }
 
-    fn stream(
+    fn stream<'a>(
         &mut self,
         e: &Engine,
-        input: impl Read,
+        input: impl Into<Input<'a>>,
         input_size: u64,
         counters: &Counters,
         out: &Mutex<Box<dyn Write + Send>>,
     ) -> Result<(), String> {
-        let mut reader = BufReader::with_capacity(64 << 10, input);
-        let gzip = reader
-            .fill_buf()
-            .map_err(|err| err.to_string())?
-            .starts_with(&[0x1f, 0x8b]);
-        let mut reader: Box<dyn Read> = if gzip {
-            Box::new(MultiGzDecoder::new(reader))
-        } else {
-            Box::new(reader)
+        let mut buf = std::mem::take(&mut self.buf);
+        let r = self.stream_in(e, input.into(), &mut buf, input_size, counters, out);
+        self.buf = buf;
+        r
+    }
+
+    fn stream_in(
+        &mut self,
+        e: &Engine,
+        input: Input<'_>,
+        buf: &mut Vec<u8>,
+        input_size: u64,
+        counters: &Counters,
+        out: &Mutex<Box<dyn Write + Send>>,
+    ) -> Result<(), String> {
+        let (mut input, gzip) = match input {
+            Input::Mapped(m) if m.starts_with(&[0x1f, 0x8b]) => {
+                (Input::Read(Box::new(MultiGzDecoder::new(m))), true)
+            }
+            Input::Mapped(m) => (Input::Mapped(m), false),
+            Input::Read(r) => {
+                let mut reader = BufReader::with_capacity(64 << 10, r);
+                let gzip = reader
+                    .fill_buf()
+                    .map_err(|err| err.to_string())?
+                    .starts_with(&[0x1f, 0x8b]);
+                let r: Box<dyn Read> = if gzip {
+                    Box::new(MultiGzDecoder::new(reader))
+                } else {
+                    Box::new(reader)
+                };
+                (Input::Read(r), gzip)
+            }
         };
-        self.buffer.reset();
+        self.buffer.reset(buf);
         self.file.totals.input_bytes = input_size;
         counters
             .input_bytes_done
             .fetch_add(input_size, Ordering::Relaxed);
         let mut mode = Mode::Detect;
         loop {
-            let n = self.buffer.fill(&mut reader).map_err(|err| {
+            let filled = match &mut input {
+                Input::Read(r) => self.buffer.fill(buf, r),
+                Input::Mapped(m) => self.buffer.fill_mapped(m.len()),
+            };
+            let n = filled.map_err(|err| {
                 if gzip {
                     format!("cannot decompress: {err}")
                 } else {
@@ -475,7 +545,11 @@ impl Worker {
             self.file.totals.bytes += n as u64;
             counters.bytes_done.fetch_add(n as u64, Ordering::Relaxed);
             let events_before = self.file.totals.events;
-            let r = self.consume(e, &mut mode);
+            let data: &[u8] = match &input {
+                Input::Read(_) => buf,
+                Input::Mapped(m) => m,
+            };
+            let r = self.consume(e, &mut mode, data);
             counters
                 .events
                 .fetch_add(self.file.totals.events - events_before, Ordering::Relaxed);
@@ -507,13 +581,13 @@ impl Worker {
     }
 
     /// Consumes records from the buffer; `Ok` when the file is complete.
-    fn consume(&mut self, e: &Engine, mode: &mut Mode) -> WalkResult<()> {
+    fn consume(&mut self, e: &Engine, mode: &mut Mode, data: &[u8]) -> WalkResult<()> {
         let end = self.buffer.end;
         let eof = self.buffer.eof;
-        self.index.build(&self.buffer.buf, self.buffer.start, end);
+        self.index.build(data, self.buffer.start, end);
         let idx = &self.index;
         loop {
-            let b = &self.buffer.buf[..end];
+            let b = &data[..end];
             let mut i = self.buffer.start;
             match *mode {
                 Mode::Detect => {
@@ -560,7 +634,7 @@ impl Worker {
                     match b[j] {
                         b'{' => {
                             let rec_end = walk_record(b, idx, j, &e.trie, &mut self.proj)?;
-                            tally(e, b, &self.proj, &mut self.file, j, rec_end);
+                            tally(e, b, idx, &self.proj, &mut self.file, j, rec_end);
                             self.buffer.start = rec_end;
                             *mode = Mode::AfterItem;
                         }
@@ -650,7 +724,7 @@ impl Worker {
                     if k == end && !eof {
                         return Err(WalkError::Incomplete);
                     }
-                    tally(e, b, &self.proj, &mut self.file, j, rec_end);
+                    tally(e, b, idx, &self.proj, &mut self.file, j, rec_end);
                     self.buffer.start = k;
                 }
                 Mode::Done => return Ok(()),
@@ -660,7 +734,15 @@ impl Worker {
 }
 
 /// Tallies the record `buf[start..end]`, whose projection is `proj`.
-fn tally(e: &Engine, buf: &[u8], proj: &[Span], acc: &mut FileAcc, start: usize, end: usize) {
+fn tally(
+    e: &Engine,
+    buf: &[u8],
+    idx: &Index,
+    proj: &[Span],
+    acc: &mut FileAcc,
+    start: usize,
+    end: usize,
+) {
     let rec = &buf[start..end];
     let f = &e.fields;
     let time = proj[f.time]
@@ -689,7 +771,7 @@ fn tally(e: &Engine, buf: &[u8], proj: &[Span], acc: &mut FileAcc, start: usize,
     for (ci, c) in e.controls.iter().enumerate() {
         let hit = match &c.eval {
             Eval::All => true,
-            Eval::Fast(x) => x.eval(buf, proj),
+            Eval::Fast(x) => x.eval(buf, idx, proj),
             Eval::Text => {
                 c.prefilter.may_match(rec)
                     && match text.get_or_insert_with(|| record_text(rec)) {
@@ -708,7 +790,7 @@ fn tally(e: &Engine, buf: &[u8], proj: &[Span], acc: &mut FileAcc, start: usize,
         if !hit {
             continue;
         }
-        let fl = fields.get_or_insert_with(|| report_fields(buf, proj, f));
+        let fl = fields.get_or_insert_with(|| report_fields(buf, idx, proj, f));
         acc.stats[ci].record(time, e.periods[ci], &[&fl[0], &fl[1], &fl[2]]);
         if s.print_matches == Some(ci) {
             // A record that is not valid JSON text is counted but not printed.
@@ -717,6 +799,12 @@ fn tally(e: &Engine, buf: &[u8], proj: &[Span], acc: &mut FileAcc, start: usize,
                 acc.lines.push(b'\n');
             }
         }
+    }
+}
+
+impl<'a> From<&'a [u8]> for Input<'a> {
+    fn from(bytes: &'a [u8]) -> Input<'a> {
+        Input::Mapped(bytes)
     }
 }
 
@@ -758,8 +846,16 @@ fn record_text(rec: &[u8]) -> Option<Cow<'_, str>> {
 }
 
 /// Principal, source IP and event name of a matching record.
-fn report_fields<'a>(buf: &'a [u8], proj: &[Span], f: &Fields) -> [Cow<'a, [u8]>; 3] {
-    let text = |slot: usize| proj[slot].get(buf).and_then(string_content);
+fn report_fields<'a>(buf: &'a [u8], idx: &Index, proj: &[Span], f: &Fields) -> [Cow<'a, [u8]>; 3] {
+    let text = |slot: usize| -> Option<Cow<'a, [u8]>> {
+        let span = proj[slot];
+        let v = span.get(buf)?;
+        if v.len() >= 2 && v[0] == b'"' && !idx.has_backslash(span.start + 1, span.end - 1) {
+            Some(Cow::Borrowed(&v[1..v.len() - 1]))
+        } else {
+            string_content(v)
+        }
+    };
     let principal = text(f.arn)
         .filter(|s| !s.is_empty())
         .or_else(|| text(f.principal_id).filter(|s| !s.is_empty()))
@@ -770,4 +866,84 @@ fn report_fields<'a>(buf: &'a [u8], proj: &[Span], f: &Fields) -> [Cow<'a, [u8]>
     let ip = text(f.source_ip).unwrap_or(Cow::Borrowed(b"-"));
     let name = text(f.event_name).unwrap_or(Cow::Borrowed(b"-"));
     [principal, ip, name]
+}
+
+/// Memory-mapped files (Linux): scanning them saves the copy `read` makes. A file truncated by
+/// another process while it is mapped would stop the scan with SIGBUS; `--no-mmap` avoids this.
+#[cfg(target_os = "linux")]
+mod mapping {
+    use std::ffi::{c_int, c_void};
+    use std::os::fd::AsRawFd;
+
+    extern "C" {
+        fn mmap(
+            addr: *mut c_void,
+            len: usize,
+            prot: c_int,
+            flags: c_int,
+            fd: c_int,
+            offset: i64,
+        ) -> *mut c_void;
+        fn munmap(addr: *mut c_void, len: usize) -> c_int;
+    }
+
+    const PROT_READ: c_int = 1;
+    const MAP_PRIVATE: c_int = 2;
+
+    pub struct Mapping {
+        ptr: *mut c_void,
+        len: usize,
+    }
+
+    impl Mapping {
+        /// Maps the first `len` bytes of `file` read-only; `None` when the system refuses.
+        pub fn new(file: &std::fs::File, len: u64) -> Option<Mapping> {
+            let len = usize::try_from(len).ok().filter(|l| *l > 0)?;
+            // SAFETY: a fresh read-only private mapping of an open file; the result is checked.
+            let ptr = unsafe {
+                mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    PROT_READ,
+                    MAP_PRIVATE,
+                    file.as_raw_fd(),
+                    0,
+                )
+            };
+            if ptr.is_null() || ptr as isize == -1 {
+                return None;
+            }
+            Some(Mapping { ptr, len })
+        }
+
+        pub fn bytes(&self) -> &[u8] {
+            // SAFETY: `ptr` maps `len` readable bytes until `self` is dropped.
+            unsafe { std::slice::from_raw_parts(self.ptr as *const u8, self.len) }
+        }
+    }
+
+    impl Drop for Mapping {
+        fn drop(&mut self) {
+            // SAFETY: unmaps exactly what `new` mapped, once.
+            unsafe {
+                munmap(self.ptr, self.len);
+            }
+        }
+    }
+}
+
+/// Elsewhere files are always read.
+#[cfg(not(target_os = "linux"))]
+mod mapping {
+    pub struct Mapping;
+
+    impl Mapping {
+        pub fn new(_file: &std::fs::File, _len: u64) -> Option<Mapping> {
+            None
+        }
+
+        pub fn bytes(&self) -> &[u8] {
+            &[]
+        }
+    }
 }

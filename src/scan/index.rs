@@ -17,8 +17,19 @@ pub struct Index {
     base: usize,
     /// Buffer offset just past the indexed bytes.
     end: usize,
+    /// Words in use (the vectors only grow, and are not cleared).
+    words: usize,
     quotes: Vec<u64>,
     brackets: Vec<u64>,
+    backslashes: Vec<u64>,
+}
+
+/// A position in the quote bitmap: the word and its bits not yet taken. Taking the next quote
+/// clears the lowest bit, a short dependency chain compared with locating a byte offset.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    w: usize,
+    word: u64,
 }
 
 /// Class masks of 64 bytes: quotes, backslashes, opening and closing brackets.
@@ -52,10 +63,41 @@ fn masks(block: &[u8; 64]) -> Masks {
             let l = _mm_or_si128(v, lower);
             let shift = 16 * k;
             m.quote |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) as u16 as u64) << shift;
-            m.backslash |=
-                (_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash)) as u16 as u64) << shift;
+            m.backslash |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash)) as u16 as u64) << shift;
             m.open |= (_mm_movemask_epi8(_mm_cmpeq_epi8(l, open)) as u16 as u64) << shift;
             m.close |= (_mm_movemask_epi8(_mm_cmpeq_epi8(l, close)) as u16 as u64) << shift;
+        }
+        m
+    }
+}
+
+/// The same with AVX2, 32 bytes per instruction.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn masks_avx2(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::*;
+    // SAFETY (caller): AVX2 is available; each load reads 32 bytes inside `block`.
+    unsafe {
+        let quote = _mm256_set1_epi8(b'"' as i8);
+        let backslash = _mm256_set1_epi8(b'\\' as i8);
+        let lower = _mm256_set1_epi8(0x20);
+        let open = _mm256_set1_epi8(b'{' as i8);
+        let close = _mm256_set1_epi8(b'}' as i8);
+        let mut m = Masks {
+            quote: 0,
+            backslash: 0,
+            open: 0,
+            close: 0,
+        };
+        for k in 0..2 {
+            let v = _mm256_loadu_si256(block.as_ptr().add(32 * k) as *const __m256i);
+            let l = _mm256_or_si256(v, lower);
+            let shift = 32 * k;
+            m.quote |= (_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote)) as u32 as u64) << shift;
+            m.backslash |=
+                (_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, backslash)) as u32 as u64) << shift;
+            m.open |= (_mm256_movemask_epi8(_mm256_cmpeq_epi8(l, open)) as u32 as u64) << shift;
+            m.close |= (_mm256_movemask_epi8(_mm256_cmpeq_epi8(l, close)) as u32 as u64) << shift;
         }
         m
     }
@@ -115,21 +157,43 @@ fn escaped(backslash: u64, carry: &mut bool) -> u64 {
     out
 }
 
-impl Index {
-    /// Indexes `b[start..end]`; `start` must be outside any string.
-    pub fn build(&mut self, b: &[u8], start: usize, end: usize) {
-        self.base = start;
-        self.end = end;
-        let words = (end - start).div_ceil(64);
-        self.quotes.clear();
-        self.brackets.clear();
-        self.quotes.reserve(words);
-        self.brackets.reserve(words);
+/// The indexing loop, expanded in each instruction-set variant so that everything inlines:
+/// `block => expr` computes the [`Masks`] of the 64-byte `block`.
+macro_rules! build_loop {
+    ($self:ident, $b:ident, $start:ident, $end:ident, $block:ident => $masks:expr) => {{
+        $self.base = $start;
+        $self.end = $end;
+        let words = ($end - $start).div_ceil(64);
+        $self.words = words;
+        if $self.quotes.len() < words {
+            $self.quotes.resize(words, 0);
+            $self.brackets.resize(words, 0);
+            $self.backslashes.resize(words, 0);
+        }
         let mut in_string = 0u64;
         let mut carry = false;
-        let mut blocks = b[start..end].chunks_exact(64);
-        let mut step = |block: &[u8; 64]| {
-            let m = masks(block);
+        let bytes = &$b[$start..$end];
+        let full = bytes.len() / 64;
+        let mut last = [0u8; 64];
+        for w in 0..words {
+            #[cfg(target_arch = "x86_64")]
+            if let Some(ahead) = bytes.get(w * 64 + 4096) {
+                // SAFETY: a prefetch hint on an address inside `bytes`.
+                #[allow(unused_unsafe)]
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        ahead as *const u8 as *const i8,
+                    )
+                };
+            }
+            let $block: &[u8; 64] = if w < full {
+                bytes[w * 64..w * 64 + 64].try_into().expect("64 bytes")
+            } else {
+                let rest = &bytes[w * 64..];
+                last[..rest.len()].copy_from_slice(rest);
+                &last
+            };
+            let m: Masks = $masks;
             let esc = if m.backslash == 0 && !carry {
                 0
             } else {
@@ -138,18 +202,76 @@ impl Index {
             let q = m.quote & !esc;
             let inside = prefix_xor(q) ^ in_string;
             in_string = ((inside >> 63) & 1).wrapping_neg();
-            self.quotes.push(q);
-            self.brackets.push((m.open | m.close) & !inside);
-        };
-        for block in &mut blocks {
-            step(block.try_into().expect("64 bytes"));
+            $self.quotes[w] = q;
+            $self.brackets[w] = (m.open | m.close) & !inside;
+            $self.backslashes[w] = m.backslash;
         }
-        let rest = blocks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 64];
-            last[..rest.len()].copy_from_slice(rest);
-            step(&last);
+    }};
+}
+
+impl Index {
+    /// Indexes `b[start..end]`; `start` must be outside any string.
+    pub fn build(&mut self, b: &[u8], start: usize, end: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 was just detected.
+                unsafe { self.build_avx2(b, start, end) };
+                return;
+            }
         }
+        self.build_portable(b, start, end);
+    }
+
+    fn build_portable(&mut self, b: &[u8], start: usize, end: usize) {
+        build_loop!(self, b, start, end, block => masks(block));
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn build_avx2(&mut self, b: &[u8], start: usize, end: usize) {
+        // SAFETY: this function only runs where AVX2 is available.
+        build_loop!(self, b, start, end, block => unsafe { masks_avx2(block) });
+    }
+
+    /// Whether `b[from..to]` (indexed bytes) holds a backslash.
+    #[inline(always)]
+    pub fn has_backslash(&self, from: usize, to: usize) -> bool {
+        if from >= to {
+            return false;
+        }
+        if from < self.base || to > self.end {
+            return true;
+        }
+        let (a, z) = (from - self.base, to - self.base);
+        let len = z - a;
+        let (w, shift) = (a >> 6, a & 63);
+        if len <= 64 {
+            // At most two words.
+            let lo = self.backslashes[w] >> shift;
+            let hi = if shift != 0 && w + 1 < self.words {
+                self.backslashes[w + 1] << (64 - shift)
+            } else {
+                0
+            };
+            let mask = if len == 64 {
+                u64::MAX
+            } else {
+                (1u64 << len) - 1
+            };
+            return (lo | hi) & mask != 0;
+        }
+        let wz = (z - 1) >> 6;
+        (w..=wz).any(|i| {
+            let mut word = self.backslashes[i];
+            if i == w {
+                word &= !0u64 << shift;
+            }
+            if i == wz {
+                word &= u64::MAX >> (63 - ((z - 1) & 63));
+            }
+            word != 0
+        })
     }
 
     #[inline(always)]
@@ -165,11 +287,43 @@ impl Index {
                 return Ok(self.base + (w << 6) + word.trailing_zeros() as usize);
             }
             w += 1;
-            match bits.get(w) {
-                Some(&x) => word = x,
-                None => return Err(WalkError::Incomplete),
+            if w >= self.words {
+                return Err(WalkError::Incomplete);
             }
+            word = bits[w];
         }
+    }
+
+    /// A cursor over the string quotes at or after `from`.
+    #[inline(always)]
+    pub fn quote_cursor(&self, from: usize) -> Cursor {
+        if from < self.base || from >= self.end {
+            return Cursor {
+                w: self.words,
+                word: 0,
+            };
+        }
+        let rel = from - self.base;
+        Cursor {
+            w: rel >> 6,
+            word: self.quotes[rel >> 6] & (!0u64 << (rel & 63)),
+        }
+    }
+
+    /// The cursor's next string quote (and moves past it).
+    #[inline(always)]
+    pub fn take_quote(&self, c: &mut Cursor) -> WalkResult<usize> {
+        while c.word == 0 {
+            c.w += 1;
+            if c.w >= self.words {
+                c.w = self.words;
+                return Err(WalkError::Incomplete);
+            }
+            c.word = self.quotes[c.w];
+        }
+        let p = self.base + (c.w << 6) + c.word.trailing_zeros() as usize;
+        c.word &= c.word - 1;
+        Ok(p)
     }
 
     /// The first string quote at or after `from`.
@@ -252,14 +406,38 @@ mod tests {
         }
         for s in &samples {
             let b = s.as_bytes();
-            for start in [0usize] {
-                let mut idx = Index::default();
-                idx.build(b, start, b.len());
-                let (q, br) = reference(b);
-                assert_eq!(all(&idx, Index::next_quote, 0), q, "{s}");
-                assert_eq!(all(&idx, Index::next_bracket, 0), br, "{s}");
-            }
+            let (q, br) = reference(b);
+            // The detected instruction set, and the SSE2 or portable one.
+            let mut idx = Index::default();
+            idx.build(b, 0, b.len());
+            assert_eq!(all(&idx, Index::next_quote, 0), q, "{s}");
+            assert_eq!(all(&idx, Index::next_bracket, 0), br, "{s}");
+            let mut idx = Index::default();
+            idx.build_portable(b, 0, b.len());
+            assert_eq!(all(&idx, Index::next_quote, 0), q, "{s}");
+            assert_eq!(all(&idx, Index::next_bracket, 0), br, "{s}");
         }
+    }
+
+    #[test]
+    fn cursor_takes_quotes_in_order() {
+        let text = format!("{{\"a\":\"{}\",\"b\":[\"c\"]}}", "x".repeat(100));
+        let b = text.as_bytes();
+        let mut idx = Index::default();
+        idx.build(b, 0, b.len());
+        let (q, _) = reference(b);
+        for from in [0usize, 1, 2, 5, 100] {
+            let mut c = idx.quote_cursor(from);
+            let mut got = Vec::new();
+            while let Ok(p) = idx.take_quote(&mut c) {
+                got.push(p);
+            }
+            let want: Vec<usize> = q.iter().copied().filter(|p| *p >= from).collect();
+            assert_eq!(got, want, "from {from}");
+            assert_eq!(idx.take_quote(&mut c), Err(WalkError::Incomplete));
+        }
+        let mut c = idx.quote_cursor(b.len());
+        assert_eq!(idx.take_quote(&mut c), Err(WalkError::Incomplete));
     }
 
     #[test]
@@ -279,5 +457,23 @@ mod tests {
         // Past the last quote: incomplete.
         assert_eq!(idx.next_quote(12), Ok(12));
         assert_eq!(idx.next_quote(13), Err(WalkError::Incomplete));
+        let text = format!("{}\\{}", "a".repeat(70), "b".repeat(70));
+        let b = text.as_bytes();
+        idx.build(b, 0, b.len());
+        assert!(idx.has_backslash(70, 71));
+        assert!(idx.has_backslash(0, 100));
+        assert!(!idx.has_backslash(0, 70));
+        assert!(!idx.has_backslash(71, b.len()));
+        assert!(!idx.has_backslash(5, 5));
+        // Against a byte-by-byte check, for every short range around the backslash.
+        for from in 0..b.len() {
+            for to in from..(from + 140).min(b.len() + 1) {
+                assert_eq!(
+                    idx.has_backslash(from, to),
+                    b[from..to].contains(&b'\\'),
+                    "{from}..{to}"
+                );
+            }
+        }
     }
 }

@@ -156,6 +156,7 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
             until,
             print_matches,
             buffer: 0,
+            no_mmap: a.no_mmap,
         },
     )
     .map_err(Error::Input)?;

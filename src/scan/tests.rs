@@ -33,11 +33,17 @@ fn spec(pattern: &str) -> ControlSpec {
 }
 
 fn engine(specs: Vec<ControlSpec>, buffer: usize) -> Engine {
+    engine_with(specs, buffer, false)
+}
+
+/// `read`: through the read buffer rather than as mapped memory.
+fn engine_with(specs: Vec<ControlSpec>, buffer: usize, read: bool) -> Engine {
     Engine::new(
         specs,
         Settings {
             jobs: 1,
             buffer,
+            no_mmap: read,
             ..Settings::default()
         },
     )
@@ -121,80 +127,97 @@ fn every_layout_gives_the_same_counts() {
         ("export", exported.into_bytes()),
     ];
     // Tiny buffers make every record cross a buffer boundary.
-    for buffer in [0, 7, 64, 333] {
-        let e = engine(specs("aws-docs"), buffer);
-        for (name, data) in &inputs {
-            let o = e.scan_bytes(name, data);
-            assert!(o.errors.is_empty(), "{name} ({buffer}): {:?}", o.errors);
-            assert_eq!(o.totals.events, 5, "{name} ({buffer})");
-            assert_eq!(matches(&o), vec![2, 2, 2], "{name} ({buffer})");
+    for read in [false, true] {
+        for buffer in [0, 7, 64, 333] {
+            let e = engine_with(specs("aws-docs"), buffer, read);
+            for (name, data) in &inputs {
+                let o = e.scan_bytes(name, data);
+                let what = format!("{name} (buffer {buffer}, read {read})");
+                assert!(o.errors.is_empty(), "{what}: {:?}", o.errors);
+                assert_eq!(o.totals.events, 5, "{what}");
+                assert_eq!(o.totals.bytes, data_len(name, data), "{what}");
+                assert_eq!(matches(&o), vec![2, 2, 2], "{what}");
+            }
         }
+    }
+}
+
+/// Uncompressed size.
+fn data_len(name: &str, data: &[u8]) -> u64 {
+    if name.ends_with(".gz") {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(data), &mut out).unwrap();
+        out.len() as u64
+    } else {
+        data.len() as u64
     }
 }
 
 #[test]
 fn corrupt_and_truncated_files_are_errors() {
-    let e = engine(specs("aws-docs"), 64);
-    let doc = cloudtrail(&[ROOT, ROLE, USER]);
-    let gz = gzip(doc.as_bytes());
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        (
-            "half",
-            doc.as_bytes()[..doc.len() / 2].to_vec(),
-            "truncated",
-        ),
-        (
-            "no-close",
-            doc.as_bytes()[..doc.len() - 1].to_vec(),
-            "truncated",
-        ),
-        ("half.gz", gz[..gz.len() / 2].to_vec(), "decompress"),
-        ("garbage", b"\x00\x01binary".to_vec(), "neither"),
-        ("empty", Vec::new(), "empty"),
-        (
-            "bad-record",
-            doc.replacen("\"eventTime\":", "\"eventTime\" ", 1)
-                .into_bytes(),
-            "not valid JSON",
-        ),
-        (
-            "trailing",
-            format!("{doc}{{\"x\":1}}").into_bytes(),
-            "unexpected data",
-        ),
-        (
-            "lines-bad",
-            format!("{ROOT}\n{{\"a\":\n").into_bytes(),
-            "truncated",
-        ),
-        (
-            "lines-junk",
-            format!("{ROOT} x\n").into_bytes(),
-            "line break",
-        ),
-        (
-            "gz-garbage",
-            [&gz[..10], &[0xffu8; 40][..]].concat(),
-            "decompress",
-        ),
-    ];
-    for (name, data, want) in cases {
-        let o = e.scan_bytes(name, &data);
-        assert_eq!(o.errors.len(), 1, "{name}: {:?}", o.errors);
-        assert!(
-            o.errors[0].message.contains(want),
-            "{name}: {}",
-            o.errors[0].message
-        );
-        assert_eq!(o.errors[0].file, name);
-        // Nothing of a failed file counts.
-        assert_eq!(o.totals.events, 0, "{name}");
-        assert_eq!(matches(&o), vec![0, 0, 0], "{name}");
+    for read in [false, true] {
+        let e = engine_with(specs("aws-docs"), 64, read);
+        let doc = cloudtrail(&[ROOT, ROLE, USER]);
+        let gz = gzip(doc.as_bytes());
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            (
+                "half",
+                doc.as_bytes()[..doc.len() / 2].to_vec(),
+                "truncated",
+            ),
+            (
+                "no-close",
+                doc.as_bytes()[..doc.len() - 1].to_vec(),
+                "truncated",
+            ),
+            ("half.gz", gz[..gz.len() / 2].to_vec(), "decompress"),
+            ("garbage", b"\x00\x01binary".to_vec(), "neither"),
+            ("empty", Vec::new(), "empty"),
+            (
+                "bad-record",
+                doc.replacen("\"eventTime\":", "\"eventTime\" ", 1)
+                    .into_bytes(),
+                "not valid JSON",
+            ),
+            (
+                "trailing",
+                format!("{doc}{{\"x\":1}}").into_bytes(),
+                "unexpected data",
+            ),
+            (
+                "lines-bad",
+                format!("{ROOT}\n{{\"a\":\n").into_bytes(),
+                "truncated",
+            ),
+            (
+                "lines-junk",
+                format!("{ROOT} x\n").into_bytes(),
+                "line break",
+            ),
+            (
+                "gz-garbage",
+                [&gz[..10], &[0xffu8; 40][..]].concat(),
+                "decompress",
+            ),
+        ];
+        for (name, data, want) in cases {
+            let o = e.scan_bytes(name, &data);
+            assert_eq!(o.errors.len(), 1, "{name}: {:?}", o.errors);
+            assert!(
+                o.errors[0].message.contains(want),
+                "{name}: {}",
+                o.errors[0].message
+            );
+            assert_eq!(o.errors[0].file, name);
+            // Nothing of a failed file counts.
+            assert_eq!(o.totals.events, 0, "{name}");
+            assert_eq!(matches(&o), vec![0, 0, 0], "{name}");
+        }
+        // Whitespace only: no events, no error.
+        let o = e.scan_bytes("blank", b"  \n");
+        assert!(o.errors.is_empty());
+        assert_eq!(o.totals.files, 1);
     }
-    // Whitespace only: no events, no error.
-    let o = e.scan_bytes("blank", b"  \n");
-    assert!(o.errors.is_empty());
-    assert_eq!(o.totals.files, 1);
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //! (keys, colons, commas, scalar tokens). Not checked in skipped values: commas, colons and
 //! UTF-8; a value the patterns actually use is fully decoded when it is used.
 
-use super::index::Index;
+use super::index::{Cursor, Index};
 
 /// Why a walk stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,8 @@ const NO_SLOT: u32 = u32::MAX;
 struct Node {
     /// Member name (decoded) → child node.
     children: Vec<(Box<[u8]>, u32)>,
+    /// Bit n set when a child's name is n bytes long (bit 63: 63 bytes or longer).
+    lengths: u64,
     /// The slot receiving this node's whole value.
     slot: u32,
     /// Every slot at or below this node, cleared when the member is seen again (the last
@@ -105,6 +107,7 @@ impl Trie {
                         slot: NO_SLOT,
                         ..Node::default()
                     });
+                    self.nodes[node].lengths |= 1u64 << name.len().min(63);
                     self.nodes[node]
                         .children
                         .push((name.as_bytes().to_vec().into_boxed_slice(), id as u32));
@@ -141,23 +144,50 @@ impl Trie {
         }
     }
 
-    fn child(&self, node: usize, key: &[u8]) -> Option<usize> {
-        let children = &self.nodes[node].children;
-        if children.is_empty() {
-            return None;
+    /// The child named `key` (raw bytes between the quotes); `escaped` tells whether they
+    /// hold a backslash, and is only asked when no name matches the raw bytes.
+    #[inline]
+    fn child(&self, node: usize, key: &[u8], escaped: impl FnOnce() -> bool) -> Option<usize> {
+        let n = &self.nodes[node];
+        if n.lengths & (1u64 << key.len().min(63)) != 0 {
+            for (k, c) in &n.children {
+                if same_bytes(k, key) {
+                    return Some(*c as usize);
+                }
+            }
         }
-        if memchr::memchr(b'\\', key).is_some() {
+        // A name spelled with escapes (`"\u0065ventName"`) is compared decoded.
+        if escaped() {
             let decoded = decode_string(key)?;
-            return children
+            return n
+                .children
                 .iter()
                 .find(|(k, _)| &k[..] == decoded.as_bytes())
                 .map(|(_, c)| *c as usize);
         }
-        children
-            .iter()
-            .find(|(k, _)| k.len() == key.len() && &k[..] == key)
-            .map(|(_, c)| *c as usize)
+        None
     }
+}
+
+/// Byte equality for short slices, 8 bytes at a time, without a call to `memcmp`.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        if u64::from_ne_bytes(x.try_into().expect("8 bytes"))
+            != u64::from_ne_bytes(y.try_into().expect("8 bytes"))
+        {
+            return false;
+        }
+    }
+    ca.remainder()
+        .iter()
+        .zip(cb.remainder())
+        .all(|(x, y)| x == y)
 }
 
 /// Decodes the content of a JSON string (the bytes between the quotes).
@@ -194,7 +224,7 @@ pub fn skip_ws(b: &[u8], mut i: usize) -> WalkResult<usize> {
 }
 
 /// `i` is just after an opening quote; returns the index just after the closing quote.
-#[inline]
+#[inline(always)]
 pub fn skip_string(idx: &Index, i: usize) -> WalkResult<usize> {
     idx.next_quote(i).map(|p| p + 1)
 }
@@ -229,6 +259,7 @@ fn skip_container(b: &[u8], idx: &Index, mut i: usize, depth: u32) -> WalkResult
 }
 
 /// `i` is at the first byte of a number, `true`, `false` or `null`; returns its end.
+#[inline]
 fn skip_scalar(b: &[u8], mut i: usize) -> WalkResult<usize> {
     let start = i;
     loop {
@@ -255,7 +286,7 @@ fn skip_scalar(b: &[u8], mut i: usize) -> WalkResult<usize> {
 }
 
 /// Skips any JSON value starting at `i` (no leading whitespace); returns its end.
-#[inline]
+#[inline(always)]
 pub fn skip_value(b: &[u8], idx: &Index, i: usize, depth: u32) -> WalkResult<usize> {
     match at(b, i)? {
         b'"' => skip_string(idx, i + 1),
@@ -279,12 +310,16 @@ pub fn walk_record(
     if at(b, i)? != b'{' {
         return Err(WalkError::Corrupt(i, "expected '{'"));
     }
-    walk_object(b, idx, i + 1, 0, trie, out, 1)
+    let mut quotes = idx.quote_cursor(i);
+    walk_object(b, idx, &mut quotes, i + 1, 0, trie, out, 1)
 }
 
+/// `quotes` yields the string quotes from `i` on; on return it yields those after the object.
+#[allow(clippy::too_many_arguments)]
 fn walk_object(
     b: &[u8],
     idx: &Index,
+    quotes: &mut Cursor,
     i: usize,
     node: usize,
     trie: &Trie,
@@ -298,38 +333,86 @@ fn walk_object(
     if b[i] == b'}' {
         return Ok(i + 1);
     }
+    let node_ref = &trie.nodes[node];
     loop {
-        if b[i] != b'"' {
+        if b[i] != b'"' || idx.take_quote(quotes)? != i {
             return Err(WalkError::Corrupt(i, "expected a member name"));
         }
-        let key_end = skip_string(idx, i + 1)?;
-        let child = trie.child(node, &b[i + 1..key_end - 1]);
-        i = skip_ws(b, key_end)?;
-        if b[i] != b':' {
-            return Err(WalkError::Corrupt(i, "expected ':'"));
-        }
-        i = skip_ws(b, i + 1)?;
-        let start = i;
-        match child {
-            None => i = skip_value(b, idx, i, depth)?,
-            Some(c) => {
-                let n = &trie.nodes[c];
-                for &s in &n.subtree_slots {
-                    out[s as usize] = Span::NONE;
-                }
-                i = if b[i] == b'{' && !n.children.is_empty() {
-                    walk_object(b, idx, i + 1, c, trie, out, depth + 1)?
-                } else {
-                    skip_value(b, idx, i, depth)?
-                };
-                if n.slot != NO_SLOT {
-                    out[n.slot as usize] = Span { start, end: i };
-                }
+        let key_end = idx.take_quote(quotes)? + 1;
+        let child = if node_ref.children.is_empty() {
+            None
+        } else {
+            trie.child(node, &b[i + 1..key_end - 1], || {
+                idx.has_backslash(i + 1, key_end - 1)
+            })
+        };
+        // Compact JSON (what CloudTrail writes) first, whitespace second.
+        i = key_end;
+        if at(b, i)? != b':' {
+            i = skip_ws(b, i)?;
+            if b[i] != b':' {
+                return Err(WalkError::Corrupt(i, "expected ':'"));
             }
         }
-        i = skip_ws(b, i)?;
-        match b[i] {
-            b',' => i = skip_ws(b, i + 1)?,
+        i += 1;
+        let mut c = at(b, i)?;
+        if is_ws(c) {
+            i = skip_ws(b, i)?;
+            c = b[i];
+        }
+        let start = i;
+        let nested = match child {
+            Some(ch) if c == b'{' && !trie.nodes[ch].children.is_empty() => Some(ch),
+            _ => None,
+        };
+        if let Some(ch) = child {
+            for &s in &trie.nodes[ch].subtree_slots {
+                out[s as usize] = Span::NONE;
+            }
+        }
+        i = match c {
+            b'"' => {
+                if idx.take_quote(quotes)? != i {
+                    return Err(WalkError::Corrupt(i, "unexpected quote"));
+                }
+                idx.take_quote(quotes)? + 1
+            }
+            b'{' if nested.is_some() => walk_object(
+                b,
+                idx,
+                quotes,
+                i + 1,
+                nested.unwrap_or(0),
+                trie,
+                out,
+                depth + 1,
+            )?,
+            b'{' | b'[' => {
+                let end = skip_container(b, idx, i, depth)?;
+                *quotes = idx.quote_cursor(end);
+                end
+            }
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => skip_scalar(b, i)?,
+            _ => return Err(WalkError::Corrupt(i, "expected a value")),
+        };
+        if let Some(ch) = child {
+            let slot = trie.nodes[ch].slot;
+            if slot != NO_SLOT {
+                out[slot as usize] = Span { start, end: i };
+            }
+        }
+        let mut c = at(b, i)?;
+        if is_ws(c) {
+            i = skip_ws(b, i)?;
+            c = b[i];
+        }
+        match c {
+            b',' => {
+                i += 1;
+                if at(b, i)? != b'"' {
+                    i = skip_ws(b, i)?;
+                }
+            }
             b'}' => return Ok(i + 1),
             _ => return Err(WalkError::Corrupt(i, "expected ',' or '}'")),
         }
@@ -371,7 +454,7 @@ pub fn string_content(v: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
         return None;
     }
     let inner = &v[1..v.len() - 1];
-    if memchr::memchr(b'\\', inner).is_none() {
+    if !inner.contains(&b'\\') {
         Some(std::borrow::Cow::Borrowed(inner))
     } else {
         decode_string(inner).map(|s| std::borrow::Cow::Owned(s.into_bytes()))
@@ -503,5 +586,16 @@ mod tests {
             Some(&b"plain"[..])
         );
         assert_eq!(string_content(b"12"), None);
+        for (a, b, same) in [
+            (&b""[..], &b""[..], true),
+            (b"eventName", b"eventName", true),
+            (b"eventName", b"eventNamf", false),
+            (b"eventName", b"eventNam", false),
+            (b"sourceIPAddress", b"sourceIPAddress", true),
+            (b"sourceIPAddresX", b"sourceIPAddress", false),
+            (b"Xource", b"source", false),
+        ] {
+            assert_eq!(same_bytes(a, b), same);
+        }
     }
 }
