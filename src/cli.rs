@@ -178,8 +178,4 @@ pub struct ScanArgs {
     /// No progress bar
     #[arg(long)]
     pub quiet: bool,
-    /// Read local files with read(2) instead of memory-mapping them (for files that may be
-    /// truncated while they are scanned)
-    #[arg(long)]
-    pub no_mmap: bool,
 }

@@ -46,9 +46,6 @@ struct Args {
     /// Read buffer per worker in KiB (0: the default)
     #[arg(long, default_value_t = 0)]
     buffer_kib: usize,
-    /// Read files with read(2), not memory-mapped
-    #[arg(long)]
-    no_mmap: bool,
     /// Time the scan of the plain files only (for profiling)
     #[arg(long)]
     plain_only: bool,
@@ -252,7 +249,6 @@ fn run(args: &Args) -> Result<(), String> {
         Settings {
             jobs: args.jobs,
             buffer: args.buffer_kib << 10,
-            no_mmap: args.no_mmap,
             ..Settings::default()
         },
     )?;

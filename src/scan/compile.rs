@@ -15,7 +15,6 @@ use crate::pattern::ast::{Ast, CmpOp, Expr, Operand, Step, StrMatch, Test};
 use crate::pattern::{Event, Pattern, Prefilter};
 use crate::preset::Alarm;
 
-use super::index::Index;
 use super::walk::{Span, Trie};
 
 /// One control to backtest: a filter and its alarm.
@@ -47,6 +46,80 @@ pub enum FExpr {
     And(Vec<FExpr>),
     Or(Vec<FExpr>),
     Cond(FCond),
+    /// An OR of `=` conditions on one field with exact texts (`$.eventName = A || ...`): for
+    /// a string without escapes, one lookup by length then bytes; otherwise the conditions.
+    AnyOf(Box<AnyOf>),
+}
+
+#[derive(Debug)]
+pub struct AnyOf {
+    slot: usize,
+    /// Bit n: some text is n bytes long (bit 63: 63 or more).
+    lengths: u64,
+    texts: Vec<Box<[u8]>>,
+    conds: Vec<FCond>,
+}
+
+/// Groups the exact-text `=` conditions of an OR that read the same field.
+fn any_of(items: Vec<FExpr>) -> FExpr {
+    let exact_slot = |e: &FExpr| match e {
+        FExpr::Cond(FCond {
+            slot,
+            direct:
+                Some(Direct::Eq {
+                    negate: false,
+                    text: TextTest::Exact(_),
+                    ..
+                }),
+            ..
+        }) => Some(*slot),
+        _ => None,
+    };
+    let mut groups: Vec<AnyOf> = Vec::new();
+    let mut rest = Vec::new();
+    for item in items {
+        let Some(slot) = exact_slot(&item) else {
+            rest.push(item);
+            continue;
+        };
+        let FExpr::Cond(cond) = item else {
+            unreachable!("checked above")
+        };
+        let text = match &cond.direct {
+            Some(Direct::Eq {
+                text: TextTest::Exact(t),
+                ..
+            }) => t.clone(),
+            _ => unreachable!("checked above"),
+        };
+        let g = match groups.iter_mut().position(|g| g.slot == slot) {
+            Some(i) => &mut groups[i],
+            None => {
+                groups.push(AnyOf {
+                    slot,
+                    lengths: 0,
+                    texts: Vec::new(),
+                    conds: Vec::new(),
+                });
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        g.lengths |= 1u64 << text.len().min(63);
+        g.texts.push(text);
+        g.conds.push(cond);
+    }
+    for g in groups {
+        if g.conds.len() == 1 {
+            rest.extend(g.conds.into_iter().map(FExpr::Cond));
+        } else {
+            rest.push(FExpr::AnyOf(Box::new(g)));
+        }
+    }
+    if rest.len() == 1 {
+        rest.pop().expect("one item")
+    } else {
+        FExpr::Or(rest)
+    }
 }
 
 #[derive(Debug)]
@@ -120,7 +193,7 @@ fn compile_expr(e: &Expr, trie: &mut Trie) -> Result<Option<FExpr>, String> {
             Some(if matches!(e, Expr::And(_)) {
                 FExpr::And(out)
             } else {
-                FExpr::Or(out)
+                any_of(out)
             })
         }
         Expr::Cond(c) => {
@@ -235,20 +308,30 @@ impl TextTest {
 }
 
 impl FExpr {
-    /// Whether the record (whose projected values are `proj`, offsets into `buf`, which `idx`
-    /// indexes) matches.
-    pub fn eval(&self, buf: &[u8], idx: &Index, proj: &[Span]) -> bool {
+    /// Whether the record (whose projected values are `proj`, offsets into `buf`) matches.
+    pub fn eval(&self, buf: &[u8], proj: &[Span]) -> bool {
         match self {
-            FExpr::And(items) => items.iter().all(|e| e.eval(buf, idx, proj)),
-            FExpr::Or(items) => items.iter().any(|e| e.eval(buf, idx, proj)),
-            FExpr::Cond(c) => c.eval(buf, idx, proj[c.slot]),
+            FExpr::And(items) => items.iter().all(|e| e.eval(buf, proj)),
+            FExpr::Or(items) => items.iter().any(|e| e.eval(buf, proj)),
+            FExpr::Cond(c) => c.eval(buf, proj[c.slot]),
+            FExpr::AnyOf(a) => {
+                let span = proj[a.slot];
+                match span.get(buf) {
+                    Some(v) if v.len() >= 2 && v[0] == b'"' && !span.escaped => {
+                        let t = &v[1..v.len() - 1];
+                        a.lengths & (1u64 << t.len().min(63)) != 0
+                            && a.texts.iter().any(|x| **x == *t)
+                    }
+                    _ => a.conds.iter().any(|c| c.eval(buf, span)),
+                }
+            }
         }
     }
 }
 
 impl FCond {
     #[inline]
-    fn eval(&self, buf: &[u8], idx: &Index, span: Span) -> bool {
+    fn eval(&self, buf: &[u8], span: Span) -> bool {
         let value = span.get(buf);
         let Some(test) = &self.direct else {
             return match value {
@@ -278,8 +361,7 @@ impl FCond {
                     if v.len() < 2 {
                         return false;
                     }
-                    let escaped = idx.has_backslash(span.start + 1, span.end - 1);
-                    text.test(&v[1..v.len() - 1], escaped) != *negate
+                    text.test(&v[1..v.len() - 1], span.escaped) != *negate
                 }
                 // Objects, arrays and null never compare.
                 b'{' | b'[' | b'n' => false,
@@ -346,11 +428,11 @@ mod tests {
             let value: Value = serde_json::from_str(ev).unwrap();
             let expected = c.pattern.matches(&Event::from_json(ev, &value));
             let mut proj = vec![Span::NONE; trie.slots()];
-            let mut idx = Index::default();
+            let mut idx = crate::scan::index::Index::default();
             idx.build(ev.as_bytes(), 0, ev.len());
             walk_record(ev.as_bytes(), &idx, 0, &trie, &mut proj).unwrap();
             let got = match &c.eval {
-                Eval::Fast(e) => e.eval(ev.as_bytes(), &idx, &proj),
+                Eval::Fast(e) => e.eval(ev.as_bytes(), &proj),
                 Eval::Full => expected,
                 other => panic!("{pattern}: {other:?}"),
             };
@@ -409,6 +491,10 @@ mod tests {
             r#"{ $.a = "é/\"" }"#,
             r#"{ ($.b.c = "ConsoleLogin") && (($.a = "*Denied*") || ($.a NOT EXISTS)) }"#,
             r#"{ $.a = "y" }"#,
+            r#"{ $.a = "x" || $.a = "y" || $.a = "xyz" || $.a = 400 }"#,
+            r#"{ ($.b.c = ConsoleLogin) || ($.b.c = "400") || ($.a = "") || ($.b.c = "") }"#,
+            r#"{ $.a = x || $.b.c = ConsoleLogin || $.a = "é/\"" || $.a = 4* }"#,
+            r#"{ $.a = true || $.a = "true" }"#,
         ] {
             agree(p, EVENTS);
         }
@@ -459,5 +545,11 @@ mod tests {
             Eval::Fast(_)
         ));
         assert_eq!(trie.slots(), 2);
+        let c = compiled(r#"{ $.a = x || $.a = "y" || $.b = z }"#, &mut trie);
+        assert!(
+            matches!(&c.eval, Eval::Fast(FExpr::Or(items)) if matches!(items[..], [FExpr::AnyOf(_), FExpr::Cond(_)])),
+            "{:?}",
+            c.eval
+        );
     }
 }

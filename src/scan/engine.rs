@@ -44,13 +44,10 @@ pub struct Settings {
     pub print_matches: Option<usize>,
     /// Initial read buffer size (0: [`CHUNK`]).
     pub buffer: usize,
-    /// Read local files with read(2) only, never memory-mapped (and stream in-memory files
-    /// through the read buffer too).
-    pub no_mmap: bool,
+    /// Stream in-memory files (S3 downloads) through the read buffer like local files, instead
+    /// of scanning them in place (for tests).
+    pub stream_memory: bool,
 }
-
-/// Local files at least this large are memory-mapped (Linux), unless `no_mmap`.
-pub const MMAP_MIN: u64 = 256 << 10;
 
 /// A file to scan.
 #[derive(Debug)]
@@ -86,6 +83,8 @@ pub struct Counters {
     pub input_bytes_done: AtomicU64,
     pub input_bytes_queued: AtomicU64,
     pub events: AtomicU64,
+    /// Inputs still being listed: until 0, the totals are not known.
+    pub listings_open: AtomicU64,
 }
 
 /// Totals over the files scanned successfully.
@@ -187,10 +186,6 @@ impl Engine {
         })
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// Runs `jobs` workers over the items `next` hands out (until it returns `None`), writing
     /// `--matches` lines to `out`.
     pub fn run(
@@ -247,7 +242,8 @@ impl Engine {
     }
 }
 
-/// The part of a file in memory: `start..end` of the worker's buffer, or of the mapped file.
+/// The part of a file in memory: `start..end` of the worker's buffer, or of the file's bytes
+/// when it is already in memory.
 struct Buffer {
     initial: usize,
     start: usize,
@@ -257,10 +253,10 @@ struct Buffer {
     base: u64,
 }
 
-/// One file's bytes: read into the worker's buffer, or memory-mapped.
+/// One file's bytes: read into the worker's buffer, or already in memory.
 enum Input<'a> {
     Read(Box<dyn Read + 'a>),
-    Mapped(&'a [u8]),
+    Memory(&'a [u8]),
 }
 
 impl Buffer {
@@ -312,9 +308,9 @@ impl Buffer {
         Ok(self.end - before)
     }
 
-    /// Over a mapped file of `len` bytes: moves the end forward by a buffer's worth (more when
-    /// a single record is larger).
-    fn fill_mapped(&mut self, len: usize) -> std::io::Result<usize> {
+    /// Over a file of `len` bytes in memory: moves the end forward by a buffer's worth (more
+    /// when a single record is larger).
+    fn fill_memory(&mut self, len: usize) -> std::io::Result<usize> {
         let pending = self.end - self.start;
         if pending >= MAX_RECORD {
             return Err(std::io::Error::other(format!(
@@ -420,21 +416,13 @@ impl Worker {
             Item::Path(p) => match std::fs::File::open(&p) {
                 Ok(f) => {
                     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-                    let mapping = if e.settings.no_mmap || size < MMAP_MIN {
-                        None
-                    } else {
-                        mapping::Mapping::new(&f, size)
-                    };
-                    match &mapping {
-                        Some(m) => self.stream(e, m.bytes(), size, counters, out),
-                        None => self.stream(e, Input::Read(Box::new(f)), size, counters, out),
-                    }
+                    self.stream(e, Input::Read(Box::new(f)), size, counters, out)
                 }
                 Err(err) => Err(err.to_string()),
             },
             Item::Bytes { data, .. } => {
                 let size = data.len() as u64;
-                if e.settings.no_mmap {
+                if e.settings.stream_memory {
                     self.stream(e, Input::Read(Box::new(&data[..])), size, counters, out)
                 } else {
                     self.stream(e, &data[..], size, counters, out)
@@ -506,10 +494,10 @@ impl Worker {
         out: &Mutex<Box<dyn Write + Send>>,
     ) -> Result<(), String> {
         let (mut input, gzip) = match input {
-            Input::Mapped(m) if m.starts_with(&[0x1f, 0x8b]) => {
+            Input::Memory(m) if m.starts_with(&[0x1f, 0x8b]) => {
                 (Input::Read(Box::new(MultiGzDecoder::new(m))), true)
             }
-            Input::Mapped(m) => (Input::Mapped(m), false),
+            Input::Memory(m) => (Input::Memory(m), false),
             Input::Read(r) => {
                 let mut reader = BufReader::with_capacity(64 << 10, r);
                 let gzip = reader
@@ -533,7 +521,7 @@ impl Worker {
         loop {
             let filled = match &mut input {
                 Input::Read(r) => self.buffer.fill(buf, r),
-                Input::Mapped(m) => self.buffer.fill_mapped(m.len()),
+                Input::Memory(m) => self.buffer.fill_memory(m.len()),
             };
             let n = filled.map_err(|err| {
                 if gzip {
@@ -547,7 +535,7 @@ impl Worker {
             let events_before = self.file.totals.events;
             let data: &[u8] = match &input {
                 Input::Read(_) => buf,
-                Input::Mapped(m) => m,
+                Input::Memory(m) => m,
             };
             let r = self.consume(e, &mut mode, data);
             counters
@@ -634,7 +622,7 @@ impl Worker {
                     match b[j] {
                         b'{' => {
                             let rec_end = walk_record(b, idx, j, &e.trie, &mut self.proj)?;
-                            tally(e, b, idx, &self.proj, &mut self.file, j, rec_end);
+                            tally(e, b, &self.proj, &mut self.file, j, rec_end);
                             self.buffer.start = rec_end;
                             *mode = Mode::AfterItem;
                         }
@@ -724,7 +712,7 @@ impl Worker {
                     if k == end && !eof {
                         return Err(WalkError::Incomplete);
                     }
-                    tally(e, b, idx, &self.proj, &mut self.file, j, rec_end);
+                    tally(e, b, &self.proj, &mut self.file, j, rec_end);
                     self.buffer.start = k;
                 }
                 Mode::Done => return Ok(()),
@@ -734,15 +722,7 @@ impl Worker {
 }
 
 /// Tallies the record `buf[start..end]`, whose projection is `proj`.
-fn tally(
-    e: &Engine,
-    buf: &[u8],
-    idx: &Index,
-    proj: &[Span],
-    acc: &mut FileAcc,
-    start: usize,
-    end: usize,
-) {
+fn tally(e: &Engine, buf: &[u8], proj: &[Span], acc: &mut FileAcc, start: usize, end: usize) {
     let rec = &buf[start..end];
     let f = &e.fields;
     let time = proj[f.time]
@@ -771,7 +751,7 @@ fn tally(
     for (ci, c) in e.controls.iter().enumerate() {
         let hit = match &c.eval {
             Eval::All => true,
-            Eval::Fast(x) => x.eval(buf, idx, proj),
+            Eval::Fast(x) => x.eval(buf, proj),
             Eval::Text => {
                 c.prefilter.may_match(rec)
                     && match text.get_or_insert_with(|| record_text(rec)) {
@@ -790,7 +770,7 @@ fn tally(
         if !hit {
             continue;
         }
-        let fl = fields.get_or_insert_with(|| report_fields(buf, idx, proj, f));
+        let fl = fields.get_or_insert_with(|| report_fields(buf, proj, f));
         acc.stats[ci].record(time, e.periods[ci], &[&fl[0], &fl[1], &fl[2]]);
         if s.print_matches == Some(ci) {
             // A record that is not valid JSON text is counted but not printed.
@@ -804,7 +784,7 @@ fn tally(
 
 impl<'a> From<&'a [u8]> for Input<'a> {
     fn from(bytes: &'a [u8]) -> Input<'a> {
-        Input::Mapped(bytes)
+        Input::Memory(bytes)
     }
 }
 
@@ -846,11 +826,11 @@ fn record_text(rec: &[u8]) -> Option<Cow<'_, str>> {
 }
 
 /// Principal, source IP and event name of a matching record.
-fn report_fields<'a>(buf: &'a [u8], idx: &Index, proj: &[Span], f: &Fields) -> [Cow<'a, [u8]>; 3] {
+fn report_fields<'a>(buf: &'a [u8], proj: &[Span], f: &Fields) -> [Cow<'a, [u8]>; 3] {
     let text = |slot: usize| -> Option<Cow<'a, [u8]>> {
         let span = proj[slot];
         let v = span.get(buf)?;
-        if v.len() >= 2 && v[0] == b'"' && !idx.has_backslash(span.start + 1, span.end - 1) {
+        if v.len() >= 2 && v[0] == b'"' && !span.escaped {
             Some(Cow::Borrowed(&v[1..v.len() - 1]))
         } else {
             string_content(v)
@@ -866,84 +846,4 @@ fn report_fields<'a>(buf: &'a [u8], idx: &Index, proj: &[Span], f: &Fields) -> [
     let ip = text(f.source_ip).unwrap_or(Cow::Borrowed(b"-"));
     let name = text(f.event_name).unwrap_or(Cow::Borrowed(b"-"));
     [principal, ip, name]
-}
-
-/// Memory-mapped files (Linux): scanning them saves the copy `read` makes. A file truncated by
-/// another process while it is mapped would stop the scan with SIGBUS; `--no-mmap` avoids this.
-#[cfg(target_os = "linux")]
-mod mapping {
-    use std::ffi::{c_int, c_void};
-    use std::os::fd::AsRawFd;
-
-    extern "C" {
-        fn mmap(
-            addr: *mut c_void,
-            len: usize,
-            prot: c_int,
-            flags: c_int,
-            fd: c_int,
-            offset: i64,
-        ) -> *mut c_void;
-        fn munmap(addr: *mut c_void, len: usize) -> c_int;
-    }
-
-    const PROT_READ: c_int = 1;
-    const MAP_PRIVATE: c_int = 2;
-
-    pub struct Mapping {
-        ptr: *mut c_void,
-        len: usize,
-    }
-
-    impl Mapping {
-        /// Maps the first `len` bytes of `file` read-only; `None` when the system refuses.
-        pub fn new(file: &std::fs::File, len: u64) -> Option<Mapping> {
-            let len = usize::try_from(len).ok().filter(|l| *l > 0)?;
-            // SAFETY: a fresh read-only private mapping of an open file; the result is checked.
-            let ptr = unsafe {
-                mmap(
-                    std::ptr::null_mut(),
-                    len,
-                    PROT_READ,
-                    MAP_PRIVATE,
-                    file.as_raw_fd(),
-                    0,
-                )
-            };
-            if ptr.is_null() || ptr as isize == -1 {
-                return None;
-            }
-            Some(Mapping { ptr, len })
-        }
-
-        pub fn bytes(&self) -> &[u8] {
-            // SAFETY: `ptr` maps `len` readable bytes until `self` is dropped.
-            unsafe { std::slice::from_raw_parts(self.ptr as *const u8, self.len) }
-        }
-    }
-
-    impl Drop for Mapping {
-        fn drop(&mut self) {
-            // SAFETY: unmaps exactly what `new` mapped, once.
-            unsafe {
-                munmap(self.ptr, self.len);
-            }
-        }
-    }
-}
-
-/// Elsewhere files are always read.
-#[cfg(not(target_os = "linux"))]
-mod mapping {
-    pub struct Mapping;
-
-    impl Mapping {
-        pub fn new(_file: &std::fs::File, _len: u64) -> Option<Mapping> {
-            None
-        }
-
-        pub fn bytes(&self) -> &[u8] {
-            &[]
-        }
-    }
 }

@@ -337,11 +337,6 @@ impl Index {
     pub fn next_bracket(&self, from: usize) -> WalkResult<usize> {
         self.next(&self.brackets, from)
     }
-
-    /// Whether `b[start..end]` is what this index was built for.
-    pub fn covers(&self, start: usize, end: usize) -> bool {
-        self.base == start && self.end == end
-    }
 }
 
 #[cfg(test)]
@@ -446,7 +441,6 @@ mod tests {
         let b = text.as_bytes();
         let mut idx = Index::default();
         idx.build(b, 4, b.len());
-        assert!(idx.covers(4, b.len()));
         assert_eq!(idx.next_bracket(4), Ok(4));
         assert_eq!(idx.next_quote(5), Ok(5));
         assert_eq!(idx.next_quote(6), Ok(7));

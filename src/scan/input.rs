@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use crate::aws::{sdk_error, AwsError};
 
 use super::engine::{Counters, FileError, Item};
-use super::time::{civil_from_days, days_from_civil};
+use super::time::days_from_civil;
 
 /// Days (since the epoch, inclusive) whose CloudTrail folders may hold events of the scanned
 /// time range. A log file is delivered within minutes of its events, so the folder of a day
@@ -103,28 +103,32 @@ pub fn looks_like_log(name: &str) -> bool {
         || base.ends_with(".log")
 }
 
-/// Sends every log file under `path` (a file is sent whatever its name) in name order.
-pub fn walk_local(
+/// Every log file under `path` (a file is taken whatever its name), in name order, counted in
+/// `counters`. Only paths are held (memory grows with the number of files, not their size).
+pub fn list_local(
     path: &Path,
     range: Option<DayRange>,
-    tx: &mpsc::Sender<Item>,
     counters: &Counters,
     errors: &Mutex<Vec<FileError>>,
-) {
+) -> Vec<PathBuf> {
+    let mut out = Vec::new();
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
             push_error(errors, &path.display().to_string(), e.to_string());
-            return;
+            return out;
         }
     };
-    if !meta.is_dir() {
+    let count = |p: PathBuf, size: u64, out: &mut Vec<PathBuf>| {
         counters.files_queued.fetch_add(1, Ordering::Relaxed);
         counters
             .input_bytes_queued
-            .fetch_add(meta.len(), Ordering::Relaxed);
-        let _ = tx.blocking_send(Item::Path(path.to_path_buf()));
-        return;
+            .fetch_add(size, Ordering::Relaxed);
+        out.push(p);
+    };
+    if !meta.is_dir() {
+        count(path.to_path_buf(), meta.len(), &mut out);
+        return out;
     }
     let mut stack: Vec<PathBuf> = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -158,16 +162,11 @@ pub fn walk_local(
         dirs.sort();
         for f in files {
             let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
-            counters.files_queued.fetch_add(1, Ordering::Relaxed);
-            counters
-                .input_bytes_queued
-                .fetch_add(size, Ordering::Relaxed);
-            if tx.blocking_send(Item::Path(f)).is_err() {
-                return;
-            }
+            count(f, size, &mut out);
         }
         stack.extend(dirs.into_iter().rev());
     }
+    out
 }
 
 fn push_error(errors: &Mutex<Vec<FileError>>, file: &str, message: String) {
@@ -335,6 +334,7 @@ pub async fn produce_s3(
             while downloads.try_join_next().is_some() {}
         }
     }
+    counters.listings_open.fetch_sub(1, Ordering::Relaxed);
     while downloads.join_next().await.is_some() {}
 }
 
@@ -354,17 +354,10 @@ async fn download(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Resul
     Ok(body.into_bytes().to_vec())
 }
 
-/// The date folders (`YYYY/MM/DD`) of a day range, for messages.
-pub fn describe_range(range: DayRange) -> String {
-    let (y1, m1, d1) = civil_from_days(range.first);
-    let (y2, m2, d2) = civil_from_days(range.last);
-    format!("{y1:04}/{m1:02}/{d1:02} to {y2:04}/{m2:02}/{d2:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::time::parse_bound;
+    use crate::scan::time::{civil_from_days, parse_bound};
 
     #[test]
     fn date_folders_are_pruned() {
@@ -372,7 +365,9 @@ mod tests {
             Some(parse_bound("2024-05-14").unwrap()),
             Some(parse_bound("2024-05-16").unwrap()),
         );
-        assert_eq!(describe_range(r.unwrap()), "2024/05/13 to 2024/05/16");
+        let days = r.unwrap();
+        assert_eq!(civil_from_days(days.first), (2024, 5, 13));
+        assert_eq!(civil_from_days(days.last), (2024, 5, 16));
         let base = "AWSLogs/111122223333/CloudTrail/us-east-1";
         assert!(keep(&format!("{base}/2024/05/14/x.json.gz"), r));
         assert!(keep(&format!("{base}/2024/05/13/"), r));

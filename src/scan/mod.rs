@@ -156,7 +156,7 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
             until,
             print_matches,
             buffer: 0,
-            no_mmap: a.no_mmap,
+            stream_memory: false,
         },
     )
     .map_err(Error::Input)?;
@@ -184,13 +184,26 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
             _ => None,
         })
         .collect();
+    counters.listings_open.store(
+        1 + s3_sources.len() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let local_producer = {
         let tx = tx.clone();
         let counters = counters.clone();
         let errors = producer_errors.clone();
         std::thread::spawn(move || {
-            for p in locals {
-                input::walk_local(&p, range, &tx, &counters, &errors);
+            let files: Vec<PathBuf> = locals
+                .iter()
+                .flat_map(|p| input::list_local(p, range, &counters, &errors))
+                .collect();
+            counters
+                .listings_open
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            for f in files {
+                if tx.blocking_send(Item::Path(f)).is_err() {
+                    return;
+                }
             }
         })
     };

@@ -62,18 +62,25 @@ pub fn render(c: &Counters, elapsed: Duration) -> String {
     let files_done = c.files_done.load(Ordering::Relaxed);
     let files = c.files_queued.load(Ordering::Relaxed);
     let bytes = c.bytes_done.load(Ordering::Relaxed);
-    let fraction = (done as f64 / queued as f64).clamp(0.0, 1.0);
-    const WIDTH: usize = 24;
-    let filled = (fraction * WIDTH as f64).round() as usize;
     let secs = elapsed.as_secs_f64().max(0.001);
-    format!(
-        "[{}{}] {:>3}%  {files_done}/{files} files  {}  {}/s  {:.0}s",
-        "#".repeat(filled),
-        " ".repeat(WIDTH - filled),
-        (fraction * 100.0).round() as u64,
+    let rest = format!(
+        "{files_done}/{files} files  {}  {}/s  {:.0}s",
         human_bytes(bytes),
         human_bytes((bytes as f64 / secs) as u64),
         elapsed.as_secs_f64()
+    );
+    if c.listings_open.load(Ordering::Relaxed) > 0 {
+        // The total is not known yet.
+        return format!("[listing...]  {rest}");
+    }
+    let fraction = (done as f64 / queued as f64).clamp(0.0, 1.0);
+    const WIDTH: usize = 24;
+    let filled = (fraction * WIDTH as f64).round() as usize;
+    format!(
+        "[{}{}] {:>3}%  {rest}",
+        "#".repeat(filled),
+        " ".repeat(WIDTH - filled),
+        (fraction * 100.0).round() as u64,
     )
 }
 

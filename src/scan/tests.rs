@@ -36,14 +36,14 @@ fn engine(specs: Vec<ControlSpec>, buffer: usize) -> Engine {
     engine_with(specs, buffer, false)
 }
 
-/// `read`: through the read buffer rather than as mapped memory.
+/// `read`: through the read buffer rather than scanned in place.
 fn engine_with(specs: Vec<ControlSpec>, buffer: usize, read: bool) -> Engine {
     Engine::new(
         specs,
         Settings {
             jobs: 1,
             buffer,
-            no_mmap: read,
+            stream_memory: read,
             ..Settings::default()
         },
     )

@@ -29,6 +29,8 @@ pub type WalkResult<T> = Result<T, WalkError>;
 pub struct Span {
     pub start: usize,
     pub end: usize,
+    /// The value is a string with a backslash escape in it.
+    pub escaped: bool,
 }
 
 pub const ABSENT: usize = usize::MAX;
@@ -37,6 +39,7 @@ impl Span {
     pub const NONE: Span = Span {
         start: ABSENT,
         end: ABSENT,
+        escaped: false,
     };
 
     pub fn is_present(&self) -> bool {
@@ -285,17 +288,6 @@ fn skip_scalar(b: &[u8], mut i: usize) -> WalkResult<usize> {
     }
 }
 
-/// Skips any JSON value starting at `i` (no leading whitespace); returns its end.
-#[inline(always)]
-pub fn skip_value(b: &[u8], idx: &Index, i: usize, depth: u32) -> WalkResult<usize> {
-    match at(b, i)? {
-        b'"' => skip_string(idx, i + 1),
-        b'{' | b'[' => skip_container(b, idx, i, depth),
-        b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => skip_scalar(b, i),
-        _ => Err(WalkError::Corrupt(i, "expected a value")),
-    }
-}
-
 /// Walks the JSON object starting at `b[i] == '{'`, records registered values in `out`
 /// (`trie.slots()` long; every slot is reset first) and returns the index just after the
 /// object. `idx` indexes `b` from a point outside strings at or before `i`.
@@ -398,7 +390,11 @@ fn walk_object(
         if let Some(ch) = child {
             let slot = trie.nodes[ch].slot;
             if slot != NO_SLOT {
-                out[slot as usize] = Span { start, end: i };
+                out[slot as usize] = Span {
+                    start,
+                    end: i,
+                    escaped: c == b'"' && idx.has_backslash(start + 1, i - 1),
+                };
             }
         }
         let mut c = at(b, i)?;
