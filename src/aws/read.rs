@@ -3,8 +3,7 @@
 use super::{is_not_found_code, sdk_error, Aws, AwsError};
 use crate::model::{
     Actual, AlarmSpec, AlarmState, BucketSpec, BucketState, Desired, Encryption, FilterState,
-    LogGroupSpec, LogGroupState, MetricTransformation, RoleSpec, RoleState, Subscription,
-    TopicSpec, TopicState,
+    LogGroupSpec, LogGroupState, MetricTransformation, RoleSpec, RoleState, TopicSpec, TopicState,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -335,32 +334,7 @@ impl Aws {
                 let out = self.sns.get_topic_attributes().topic_arn(arn).send().await;
                 absent(out.map_err(|e| sdk_error("sns:GetTopicAttributes", e)))
             },
-            async {
-                let mut subscriptions = Vec::new();
-                let mut token: Option<String> = None;
-                loop {
-                    let out = self
-                        .sns
-                        .list_subscriptions_by_topic()
-                        .topic_arn(arn)
-                        .set_next_token(token.take())
-                        .send()
-                        .await
-                        .map_err(|e| sdk_error("sns:ListSubscriptionsByTopic", e));
-                    let Some(out) = absent(out)? else {
-                        return Ok::<_, AwsError>(subscriptions);
-                    };
-                    subscriptions.extend(out.subscriptions().iter().map(|s| Subscription {
-                        protocol: s.protocol().unwrap_or_default().to_string(),
-                        endpoint: s.endpoint().unwrap_or_default().to_string(),
-                        arn: s.subscription_arn().unwrap_or_default().to_string(),
-                    }));
-                    match out.next_token() {
-                        Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                        _ => return Ok(subscriptions),
-                    }
-                }
-            },
+            self.subscriptions(arn),
             async {
                 let out = self
                     .sns
