@@ -49,6 +49,14 @@ struct Args {
     /// Time the scan of the plain files only (for profiling)
     #[arg(long)]
     plain_only: bool,
+    /// With --plain-only: load the files into memory first and time the scan of the
+    /// in-memory copies (the engine's own cost, without the kernel's copy from the page cache)
+    #[arg(long)]
+    in_memory: bool,
+    /// Also time one large gzip file of JSON lines (the same events): decompression on the
+    /// scanning thread, on its own thread, and decompression alone
+    #[arg(long)]
+    single_file: bool,
 }
 
 /// Average size of a generated record, to turn `--gb` into an event count.
@@ -83,6 +91,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn generate(dir: &Path, events: u64, gzip: bool) -> Result<(), String> {
+    generate_as(dir, events, gzip, "cloudtrail")
+}
+
+fn generate_as(dir: &Path, events: u64, gzip: bool, format: &str) -> Result<(), String> {
     if dir.join("done").exists() {
         return Ok(());
     }
@@ -100,7 +112,8 @@ fn generate(dir: &Path, events: u64, gzip: bool) -> Result<(), String> {
             "--seed",
             "42",
         ])
-        .args(["--root", "25", "--console-nomfa", "40"]);
+        .args(["--root", "25", "--console-nomfa", "40"])
+        .args(["--format", format]);
     if gzip {
         cmd.arg("--gzip");
     }
@@ -172,6 +185,55 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Timing) {
             cpu: (c1 - c0) + (k1 - k0),
         },
     )
+}
+
+/// One gzip file of JSON lines holding every generated event (made once, from the generator's
+/// `lines` output).
+fn single_file(data: &Path, events: u64) -> Result<PathBuf, String> {
+    let big = data.join("single.jsonl.gz");
+    if big.exists() {
+        return Ok(big);
+    }
+    let lines = data.join("lines");
+    generate_as(&lines, events, false, "lines")?;
+    let tmp = data.join("single.jsonl.gz.tmp");
+    let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+    let mut enc =
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::default());
+    for p in files_under(&lines) {
+        if p.file_name().is_some_and(|n| n == "done") {
+            continue;
+        }
+        enc.write_all(&std::fs::read(&p).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    enc.finish()
+        .and_then(|mut w| w.flush())
+        .map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, &big).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&lines);
+    Ok(big)
+}
+
+fn inflate_alone(files: &[PathBuf], jobs: usize) -> Timing {
+    let queue = Mutex::new(files.to_vec());
+    let ((), t) = timed(|| {
+        std::thread::scope(|s| {
+            for _ in 0..jobs.max(1) {
+                s.spawn(|| {
+                    let mut buf = vec![0u8; 1 << 20];
+                    while let Some(p) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                        let Ok(f) = std::fs::File::open(&p) else {
+                            continue;
+                        };
+                        let mut d = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
+                        while matches!(d.read(&mut buf), Ok(n) if n > 0) {}
+                    }
+                });
+            }
+        })
+    });
+    t
 }
 
 fn scan(engine: &Engine, files: &[PathBuf]) -> (Outcome, Timing) {
@@ -252,6 +314,35 @@ fn run(args: &Args) -> Result<(), String> {
             ..Settings::default()
         },
     )?;
+    if args.plain_only && args.in_memory {
+        let loaded: Vec<(String, Vec<u8>)> = plain
+            .iter()
+            .map(|p| Ok((p.display().to_string(), std::fs::read(p)?)))
+            .collect::<std::io::Result<_>>()
+            .map_err(|e| e.to_string())?;
+        let (o, t) = best(args.runs, || {
+            let queue = Mutex::new(loaded.clone());
+            let sink: Mutex<Box<dyn Write + Send>> = Mutex::new(Box::new(std::io::sink()));
+            // The copies are made before the clock starts.
+            timed(|| {
+                engine.run(
+                    &|| {
+                        let (name, data) = queue.lock().ok()?.pop()?;
+                        Some(Item::Bytes { name, data })
+                    },
+                    &Counters::default(),
+                    &sink,
+                )
+            })
+        });
+        println!(
+            "in memory: {:.2} s wall, {:.2} s CPU, {:.2} GB/s per CPU second",
+            t.wall,
+            t.cpu,
+            gbps(o.totals.bytes, t.cpu)
+        );
+        return Ok(());
+    }
     let (o_plain, t_plain) = best(args.runs, || scan(&engine, &plain));
     if args.plain_only {
         println!(
@@ -271,26 +362,7 @@ fn run(args: &Args) -> Result<(), String> {
         return Err("plain and gzip results differ".into());
     }
     // Decompression alone, same thread count.
-    let (_, t_inflate) = best(args.runs, || {
-        let queue = Mutex::new(gz.clone());
-        timed(|| {
-            std::thread::scope(|s| {
-                for _ in 0..args.jobs.max(1) {
-                    s.spawn(|| {
-                        let mut buf = vec![0u8; 1 << 20];
-                        while let Some(p) = queue.lock().ok().and_then(|mut q| q.pop()) {
-                            let Ok(f) = std::fs::File::open(&p) else {
-                                continue;
-                            };
-                            let mut d =
-                                flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
-                            while matches!(d.read(&mut buf), Ok(n) if n > 0) {}
-                        }
-                    });
-                }
-            })
-        })
-    });
+    let (_, t_inflate) = best(args.runs, || ((), inflate_alone(&gz, args.jobs)));
     let bytes = o_plain.totals.bytes;
     let gz_bytes = o_gz.totals.input_bytes;
     println!(
@@ -324,6 +396,40 @@ fn run(args: &Args) -> Result<(), String> {
         t_gz,
     );
     row("gzip decompression alone".to_string(), t_inflate);
+    if args.single_file {
+        let big = single_file(&args.data, events)?;
+        let _ = std::fs::read(&big).map_err(|e| e.to_string())?;
+        let mut results = Vec::new();
+        for inflate_thread in [false, true] {
+            let engine = Engine::new(
+                specs(&args.preset)?,
+                Settings {
+                    jobs: args.jobs,
+                    buffer: args.buffer_kib << 10,
+                    inflate_thread,
+                    ..Settings::default()
+                },
+            )?;
+            let (o, t) = best(args.runs, || scan(&engine, std::slice::from_ref(&big)));
+            if !o.errors.is_empty() || counts(&o) != counts(&o_plain) {
+                return Err(format!("single file: {:?} {:?}", o.errors, counts(&o)));
+            }
+            results.push((o.totals.input_bytes, t));
+        }
+        let (_, t_alone) = best(args.runs, || {
+            ((), inflate_alone(std::slice::from_ref(&big), 1))
+        });
+        let size = results[0].0 as f64 / 1e9;
+        row(
+            format!("one `.jsonl.gz` file ({size:.2} GB compressed), decompressed by the scanning thread"),
+            results[0].1,
+        );
+        row(
+            "the same file, decompressed on a second thread".to_string(),
+            results[1].1,
+        );
+        row("decompression alone of that file".to_string(), t_alone);
+    }
     if args.jq {
         let (out, t_jq) = timed(|| {
             Command::new("jq")

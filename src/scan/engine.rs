@@ -47,7 +47,14 @@ pub struct Settings {
     /// Stream in-memory files (S3 downloads) through the read buffer like local files, instead
     /// of scanning them in place (for tests).
     pub stream_memory: bool,
+    /// Decompress gzip files on a second thread per worker, so that decompressing and scanning
+    /// one file use two cores (see [`inflate_thread`]). The command turns it on with two
+    /// jobs or more: with one job the user asked for one core.
+    pub inflate_thread: bool,
 }
+
+/// Size of the chunks the decompression thread hands over.
+pub const INFLATE_CHUNK: usize = 1 << 20;
 
 /// A file to scan.
 #[derive(Debug)]
@@ -249,14 +256,85 @@ struct Buffer {
     start: usize,
     end: usize,
     eof: bool,
-    /// File offset of byte 0 of the buffer.
+    /// File offset of byte 0 of the buffer, wrapping: with a decompressed chunk as the buffer,
+    /// byte 0 can be before the start of the file (offset = `base.wrapping_add(index)`).
     base: u64,
 }
 
 /// One file's bytes: read into the worker's buffer, or already in memory.
 enum Input<'a> {
-    Read(Box<dyn Read + 'a>),
+    Read(Box<dyn Read + Send + 'a>),
     Memory(&'a [u8]),
+    /// Decompressed on another thread (see [`inflate_thread`]).
+    Chunks(Inflated),
+}
+
+/// The receiving end of [`inflate_thread`]: chunks of decompressed bytes, in order, each
+/// after [`HEADROOM`] free bytes.
+struct Inflated {
+    rx: std::sync::mpsc::Receiver<std::io::Result<(Vec<u8>, usize)>>,
+    /// Chunks done with go back for reuse.
+    back: std::sync::mpsc::SyncSender<Vec<u8>>,
+}
+
+/// Free bytes before the data of each decompressed chunk: the unconsumed end of the previous
+/// chunk (the start of a record) is copied there, so that the scan goes on in the new chunk
+/// without copying it. A record longer than this is carried over by copying the chunk.
+pub const HEADROOM: usize = 64 << 10;
+
+impl Inflated {
+    /// The next chunk and the length of its data (after [`HEADROOM`]); `None` at the end.
+    fn next(&mut self) -> std::io::Result<Option<(Vec<u8>, usize)>> {
+        match self.rx.recv() {
+            Ok(Ok(c)) => Ok(Some(c)),
+            Ok(Err(e)) => Err(e),
+            // The decompressor has finished (and dropped its sender).
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn recycle(&self, chunk: Vec<u8>) {
+        let _ = self.back.try_send(chunk);
+    }
+}
+
+/// Runs `decoder` on a thread of `scope`, [`INFLATE_CHUNK`] bytes at a time, at most two
+/// chunks ahead of the scan (memory: about four chunks per worker). Dropping the receiving
+/// end stops the thread at its next chunk.
+fn inflate_thread<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    mut decoder: Box<dyn Read + Send + 'scope>,
+) -> Inflated {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<(Vec<u8>, usize)>>(2);
+    let (back, spare) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    scope.spawn(move || loop {
+        let mut chunk = spare.try_recv().unwrap_or_default();
+        chunk.resize(HEADROOM + INFLATE_CHUNK, 0);
+        let mut len = 0;
+        let mut failed = None;
+        while len < INFLATE_CHUNK {
+            match decoder.read(&mut chunk[HEADROOM + len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        if len > 0 && tx.send(Ok((chunk, len))).is_err() {
+            return;
+        }
+        if let Some(e) = failed {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if len < INFLATE_CHUNK {
+            return;
+        }
+    });
+    Inflated { rx, back }
 }
 
 impl Buffer {
@@ -279,7 +357,7 @@ impl Buffer {
     fn fill(&mut self, buf: &mut Vec<u8>, r: &mut dyn Read) -> std::io::Result<usize> {
         if self.start > 0 {
             buf.copy_within(self.start..self.end, 0);
-            self.base += self.start as u64;
+            self.base = self.base.wrapping_add(self.start as u64);
             self.end -= self.start;
             self.start = 0;
         }
@@ -306,6 +384,46 @@ impl Buffer {
             }
         }
         Ok(self.end - before)
+    }
+
+    /// Takes the next decompressed chunk as the buffer, with the unconsumed bytes copied into
+    /// its headroom just before its data (or, when they do not fit there, appends the chunk's
+    /// data to them). Returns the number of new bytes.
+    fn fill_chunks(&mut self, buf: &mut Vec<u8>, src: &mut Inflated) -> std::io::Result<usize> {
+        let pending = self.end - self.start;
+        let Some((mut chunk, len)) = src.next()? else {
+            self.eof = true;
+            return Ok(0);
+        };
+        if pending <= HEADROOM {
+            let at = HEADROOM - pending;
+            chunk[at..HEADROOM].copy_from_slice(&buf[self.start..self.end]);
+            self.base = self
+                .base
+                .wrapping_add(self.start as u64)
+                .wrapping_sub(at as u64);
+            self.start = at;
+            self.end = HEADROOM + len;
+            src.recycle(std::mem::replace(buf, chunk));
+        } else {
+            if pending >= MAX_RECORD {
+                return Err(std::io::Error::other(format!(
+                    "a record larger than {} MiB",
+                    MAX_RECORD >> 20
+                )));
+            }
+            buf.copy_within(self.start..self.end, 0);
+            self.base = self.base.wrapping_add(self.start as u64);
+            self.start = 0;
+            self.end = pending;
+            if buf.len() < pending + len {
+                buf.resize(pending + len, 0);
+            }
+            buf[pending..pending + len].copy_from_slice(&chunk[HEADROOM..HEADROOM + len]);
+            self.end += len;
+            src.recycle(chunk);
+        }
+        Ok(len)
     }
 
     /// Over a file of `len` bytes in memory: moves the end forward by a buffer's worth (more
@@ -493,18 +611,19 @@ impl Worker {
         counters: &Counters,
         out: &Mutex<Box<dyn Write + Send>>,
     ) -> Result<(), String> {
-        let (mut input, gzip) = match input {
+        let (input, gzip) = match input {
             Input::Memory(m) if m.starts_with(&[0x1f, 0x8b]) => {
                 (Input::Read(Box::new(MultiGzDecoder::new(m))), true)
             }
             Input::Memory(m) => (Input::Memory(m), false),
+            Input::Chunks(c) => (Input::Chunks(c), true),
             Input::Read(r) => {
                 let mut reader = BufReader::with_capacity(64 << 10, r);
                 let gzip = reader
                     .fill_buf()
                     .map_err(|err| err.to_string())?
                     .starts_with(&[0x1f, 0x8b]);
-                let r: Box<dyn Read> = if gzip {
+                let r: Box<dyn Read + Send> = if gzip {
                     Box::new(MultiGzDecoder::new(reader))
                 } else {
                     Box::new(reader)
@@ -512,6 +631,36 @@ impl Worker {
                 (Input::Read(r), gzip)
             }
         };
+        match input {
+            Input::Read(decoder) if gzip && e.settings.inflate_thread => {
+                std::thread::scope(|scope| {
+                    let inflated = inflate_thread(scope, decoder);
+                    self.stream_body(
+                        e,
+                        Input::Chunks(inflated),
+                        gzip,
+                        buf,
+                        input_size,
+                        counters,
+                        out,
+                    )
+                })
+            }
+            input => self.stream_body(e, input, gzip, buf, input_size, counters, out),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn stream_body(
+        &mut self,
+        e: &Engine,
+        mut input: Input<'_>,
+        gzip: bool,
+        buf: &mut Vec<u8>,
+        input_size: u64,
+        counters: &Counters,
+        out: &Mutex<Box<dyn Write + Send>>,
+    ) -> Result<(), String> {
         self.buffer.reset(buf);
         self.file.totals.input_bytes = input_size;
         counters
@@ -522,6 +671,7 @@ impl Worker {
             let filled = match &mut input {
                 Input::Read(r) => self.buffer.fill(buf, r),
                 Input::Memory(m) => self.buffer.fill_memory(m.len()),
+                Input::Chunks(c) => self.buffer.fill_chunks(buf, c),
             };
             let n = filled.map_err(|err| {
                 if gzip {
@@ -534,7 +684,7 @@ impl Worker {
             counters.bytes_done.fetch_add(n as u64, Ordering::Relaxed);
             let events_before = self.file.totals.events;
             let data: &[u8] = match &input {
-                Input::Read(_) => buf,
+                Input::Read(_) | Input::Chunks(_) => buf,
                 Input::Memory(m) => m,
             };
             let r = self.consume(e, &mut mode, data);
@@ -553,7 +703,7 @@ impl Worker {
                 Ok(()) => return Ok(()),
                 Err(WalkError::Incomplete) if !self.buffer.eof => continue,
                 Err(WalkError::Incomplete) => {
-                    let at = self.buffer.base + self.buffer.end as u64;
+                    let at = self.buffer.base.wrapping_add(self.buffer.end as u64);
                     return Err(if at == 0 {
                         "empty file".to_string()
                     } else {
@@ -561,7 +711,7 @@ impl Worker {
                     });
                 }
                 Err(WalkError::Corrupt(off, what)) => {
-                    let at = self.buffer.base + off as u64;
+                    let at = self.buffer.base.wrapping_add(off as u64);
                     return Err(format!("not valid JSON at byte {at}: {what}"));
                 }
             }

@@ -157,6 +157,9 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
             print_matches,
             buffer: 0,
             stream_memory: false,
+            // A second thread per worker decompresses gzip files, unless one job (one core)
+            // was asked for.
+            inflate_thread: jobs >= 2,
         },
     )
     .map_err(Error::Input)?;

@@ -33,22 +33,28 @@ fn spec(pattern: &str) -> ControlSpec {
 }
 
 fn engine(specs: Vec<ControlSpec>, buffer: usize) -> Engine {
-    engine_with(specs, buffer, false)
+    engine_with(specs, buffer, false, false)
 }
 
-/// `read`: through the read buffer rather than scanned in place.
-fn engine_with(specs: Vec<ControlSpec>, buffer: usize, read: bool) -> Engine {
+/// `read`: through the read buffer rather than scanned in place; `inflate`: gzip decompressed
+/// on a second thread.
+fn engine_with(specs: Vec<ControlSpec>, buffer: usize, read: bool, inflate: bool) -> Engine {
     Engine::new(
         specs,
         Settings {
             jobs: 1,
             buffer,
             stream_memory: read,
+            inflate_thread: inflate,
             ..Settings::default()
         },
     )
     .unwrap()
 }
+
+/// The ways a file reaches the walker: in place, through the read buffer, and either with
+/// gzip decompressed on a second thread.
+const MODES: [(bool, bool); 4] = [(false, false), (true, false), (false, true), (true, true)];
 
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -127,12 +133,12 @@ fn every_layout_gives_the_same_counts() {
         ("export", exported.into_bytes()),
     ];
     // Tiny buffers make every record cross a buffer boundary.
-    for read in [false, true] {
+    for (read, inflate) in MODES {
         for buffer in [0, 7, 64, 333] {
-            let e = engine_with(specs("aws-docs"), buffer, read);
+            let e = engine_with(specs("aws-docs"), buffer, read, inflate);
             for (name, data) in &inputs {
                 let o = e.scan_bytes(name, data);
-                let what = format!("{name} (buffer {buffer}, read {read})");
+                let what = format!("{name} (buffer {buffer}, read {read}, inflate {inflate})");
                 assert!(o.errors.is_empty(), "{what}: {:?}", o.errors);
                 assert_eq!(o.totals.events, 5, "{what}");
                 assert_eq!(o.totals.bytes, data_len(name, data), "{what}");
@@ -155,8 +161,8 @@ fn data_len(name: &str, data: &[u8]) -> u64 {
 
 #[test]
 fn corrupt_and_truncated_files_are_errors() {
-    for read in [false, true] {
-        let e = engine_with(specs("aws-docs"), 64, read);
+    for (read, inflate) in MODES {
+        let e = engine_with(specs("aws-docs"), 64, read, inflate);
         let doc = cloudtrail(&[ROOT, ROLE, USER]);
         let gz = gzip(doc.as_bytes());
         let cases: Vec<(&str, Vec<u8>, &str)> = vec![
@@ -217,6 +223,83 @@ fn corrupt_and_truncated_files_are_errors() {
         let o = e.scan_bytes("blank", b"  \n");
         assert!(o.errors.is_empty());
         assert_eq!(o.totals.files, 1);
+    }
+}
+
+/// Files of several decompression chunks: the same results whether gzip is decompressed on
+/// the scanning thread or on its own, and a file cut short in its third chunk is an error
+/// that contributes nothing, while the next file is still scanned.
+#[test]
+fn large_gzip_files_through_the_decompression_thread() {
+    // Records longer than the headroom before each chunk, at varying places, are carried
+    // over by copying.
+    let big = ROLE.replacen(
+        "\"eventName\"",
+        &format!(
+            "\"requestParameters\":{{\"policy\":\"{}\"}},\"eventName\"",
+            "x".repeat(super::engine::HEADROOM * 3)
+        ),
+        1,
+    );
+    let mut records = Vec::new();
+    let mut k = 0;
+    while records.len() * ROLE.len() < 3 * super::engine::INFLATE_CHUNK {
+        records.extend([ROOT, ROLE, USER]);
+        k += 1;
+        if k % 997 == 0 {
+            records.push(&big);
+        }
+    }
+    let doc = cloudtrail(&records);
+    let gz = gzip(doc.as_bytes());
+    let n = records.len() as u64;
+    let plain = engine(specs("aws-docs"), 0).scan_bytes("doc", doc.as_bytes());
+    assert_eq!(plain.totals.events, n);
+    for (read, inflate) in MODES {
+        let e = engine_with(specs("aws-docs"), 0, read, inflate);
+        let o = e.scan_bytes("doc.gz", &gz);
+        assert!(o.errors.is_empty(), "{:?}", o.errors);
+        assert_eq!(o.totals.events, n);
+        assert_eq!(o.totals.bytes, doc.len() as u64);
+        assert_eq!(
+            matches(&o),
+            matches(&plain),
+            "read {read}, inflate {inflate}"
+        );
+        // A corrupt record in the third megabyte: reported at the same byte offset.
+        let at = doc[2 * super::engine::INFLATE_CHUNK..]
+            .find("\"eventTime\":")
+            .unwrap()
+            + 2 * super::engine::INFLATE_CHUNK;
+        let bad = format!("{}\"eventTime\" {}", &doc[..at], &doc[at + 12..]);
+        let o = e.scan_bytes("bad.gz", &gzip(bad.as_bytes()));
+        assert_eq!(o.errors.len(), 1);
+        assert_eq!(
+            o.errors[0].message,
+            format!("not valid JSON at byte {}: expected ':'", at + 12),
+            "read {read}, inflate {inflate}"
+        );
+        // Cut inside the third megabyte of output: an error, nothing counted, and the
+        // following file is still scanned.
+        let cut = gz[..gz.len() * 3 / 4].to_vec();
+        let items = Mutex::new(vec![
+            Item::Bytes {
+                name: "next.gz".into(),
+                data: gz.clone(),
+            },
+            Item::Bytes {
+                name: "cut.gz".into(),
+                data: cut,
+            },
+        ]);
+        let sink: Mutex<Box<dyn Write + Send>> = Mutex::new(Box::new(std::io::sink()));
+        let o = e.run(&|| items.lock().ok()?.pop(), &Counters::default(), &sink);
+        assert_eq!(o.errors.len(), 1, "{:?}", o.errors);
+        assert_eq!(o.errors[0].file, "cut.gz");
+        assert!(o.errors[0].message.contains("decompress"), "{:?}", o.errors);
+        assert_eq!(o.totals.files, 1);
+        assert_eq!(o.totals.events, n);
+        assert_eq!(matches(&o), matches(&plain));
     }
 }
 
