@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use clap::Parser;
 
-use trailwarden::scan::engine::{Counters, Engine, Item, Outcome, Settings};
+use trailwarden::scan::engine::{Counters, Engine, Item, Outcome, Settings, INFLATE_THREAD_MIN};
 use trailwarden::scan::ControlSpec;
 
 #[derive(Debug, Parser)]
@@ -311,6 +311,8 @@ fn run(args: &Args) -> Result<(), String> {
         Settings {
             jobs: args.jobs,
             buffer: args.buffer_kib << 10,
+            // As the command does.
+            inflate_thread_min: (args.jobs >= 2).then_some(INFLATE_THREAD_MIN),
             ..Settings::default()
         },
     )?;
@@ -400,13 +402,13 @@ fn run(args: &Args) -> Result<(), String> {
         let big = single_file(&args.data, events)?;
         let _ = std::fs::read(&big).map_err(|e| e.to_string())?;
         let mut results = Vec::new();
-        for inflate_thread in [false, true] {
+        for inflate_thread_min in [None, Some(INFLATE_THREAD_MIN)] {
             let engine = Engine::new(
                 specs(&args.preset)?,
                 Settings {
                     jobs: args.jobs,
                     buffer: args.buffer_kib << 10,
-                    inflate_thread,
+                    inflate_thread_min,
                     ..Settings::default()
                 },
             )?;

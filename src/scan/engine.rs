@@ -47,11 +47,18 @@ pub struct Settings {
     /// Stream in-memory files (S3 downloads) through the read buffer like local files, instead
     /// of scanning them in place (for tests).
     pub stream_memory: bool,
-    /// Decompress gzip files on a second thread per worker, so that decompressing and scanning
-    /// one file use two cores (see [`inflate_thread`]). The command turns it on with two
-    /// jobs or more: with one job the user asked for one core.
-    pub inflate_thread: bool,
+    /// Decompress gzip files of at least this many (compressed) bytes on a second thread of
+    /// their worker, so that decompressing and scanning one file use two cores (see
+    /// [`inflate_thread`]). The command sets [`INFLATE_THREAD_MIN`] with two jobs or more,
+    /// and `None` with one: the user asked for one core. Smaller files are not worth it: the
+    /// workers already keep the cores busy with several files at once, and the extra threads
+    /// cost about a tenth more CPU time when every core is busy (docs/benchmarks.md).
+    pub inflate_thread_min: Option<u64>,
 }
+
+/// The compressed size from which a gzip file is decompressed on its own thread: large
+/// files are where one worker would otherwise scan alone while the other cores idle.
+pub const INFLATE_THREAD_MIN: u64 = 4 << 20;
 
 /// Size of the chunks the decompression thread hands over.
 pub const INFLATE_CHUNK: usize = 1 << 20;
@@ -632,7 +639,12 @@ impl Worker {
             }
         };
         match input {
-            Input::Read(decoder) if gzip && e.settings.inflate_thread => {
+            Input::Read(decoder)
+                if gzip
+                    && e.settings
+                        .inflate_thread_min
+                        .is_some_and(|m| input_size >= m) =>
+            {
                 std::thread::scope(|scope| {
                     let inflated = inflate_thread(scope, decoder);
                     self.stream_body(

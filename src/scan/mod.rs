@@ -157,9 +157,9 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
             print_matches,
             buffer: 0,
             stream_memory: false,
-            // A second thread per worker decompresses gzip files, unless one job (one core)
-            // was asked for.
-            inflate_thread: jobs >= 2,
+            // A second thread decompresses large gzip files, unless one job (one core) was
+            // asked for.
+            inflate_thread_min: (jobs >= 2).then_some(engine::INFLATE_THREAD_MIN),
         },
     )
     .map_err(Error::Input)?;

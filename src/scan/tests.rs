@@ -45,7 +45,7 @@ fn engine_with(specs: Vec<ControlSpec>, buffer: usize, read: bool, inflate: bool
             jobs: 1,
             buffer,
             stream_memory: read,
-            inflate_thread: inflate,
+            inflate_thread_min: inflate.then_some(0),
             ..Settings::default()
         },
     )
