@@ -172,7 +172,8 @@ pub struct ScanArgs {
     /// Print the events matching this filter as JSON lines
     #[arg(long, value_name = "FILTER")]
     pub matches: Option<String>,
-    /// Worker threads (default: all cores)
+    /// Worker threads (default: all cores). With 2 or more, a large gzip file (4 MiB or more)
+    /// is also decompressed on a second thread of its worker; 1 means one core
     #[arg(long)]
     pub jobs: Option<usize>,
     /// No progress bar

@@ -219,6 +219,40 @@ fn gzip_and_plain_files_give_identical_results() {
     assert_truth(&plain, &plain_truth);
 }
 
+/// One gzip file large enough to be decompressed on its own thread with `--jobs 2`: the same
+/// results as with `--jobs 1` (decompressed by the scanning thread), and the ground truth.
+#[test]
+fn a_large_gzip_file_gives_the_same_results_with_the_decompression_thread() {
+    let dir = scratch("big-gz");
+    let parts = dir.join("parts");
+    let truth = generate(
+        &parts,
+        &[
+            "--events", "40000", "--hours", "2", "--format", "lines", "--gzip", "--seed", "5",
+        ],
+    );
+    // The generator's files, concatenated: one multi-member gzip file of JSON lines.
+    let mut big = Vec::new();
+    for f in walk(&parts) {
+        big.extend(std::fs::read(&f).unwrap());
+    }
+    assert!(
+        big.len() as u64 >= trailwarden::scan::engine::INFLATE_THREAD_MIN,
+        "{} bytes: too small for the decompression thread",
+        big.len()
+    );
+    let file = dir.join("all.jsonl.gz");
+    std::fs::write(&file, &big).unwrap();
+    let two = scan(&dir, &[arg(&file), "--jobs", "2"]).json();
+    let one = scan(&dir, &[arg(&file), "--jobs", "1"]).json();
+    assert_eq!(two["errors"], serde_json::json!([]));
+    assert_eq!(two["filters"], one["filters"]);
+    assert_eq!(two["events"], one["events"]);
+    assert_eq!(two["bytes"], one["bytes"]);
+    assert_eq!(two["events"], truth["events"]);
+    assert_truth(&two, &truth);
+}
+
 #[test]
 fn json_lines_and_cloudwatch_exports_are_read_too() {
     let dir = scratch("lines");
