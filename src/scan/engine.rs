@@ -359,21 +359,23 @@ impl Buffer {
         }
     }
 
-    /// Keeps the unconsumed bytes and reads more after them; grows the buffer when the unconsumed
-    /// bytes fill it. Returns the number of bytes read.
-    fn fill(&mut self, buf: &mut Vec<u8>, r: &mut dyn Read) -> std::io::Result<usize> {
+    /// Moves the unconsumed bytes to the front of the buffer.
+    fn move_pending_to_front(&mut self, buf: &mut [u8]) {
         if self.start > 0 {
             buf.copy_within(self.start..self.end, 0);
             self.base = self.base.wrapping_add(self.start as u64);
             self.end -= self.start;
             self.start = 0;
         }
+    }
+
+    /// Keeps the unconsumed bytes and reads more after them; grows the buffer when the unconsumed
+    /// bytes fill it. Returns the number of bytes read.
+    fn fill(&mut self, buf: &mut Vec<u8>, r: &mut dyn Read) -> std::io::Result<usize> {
+        self.move_pending_to_front(buf);
         if self.end == buf.len() {
             if buf.len() >= MAX_RECORD {
-                return Err(std::io::Error::other(format!(
-                    "a record larger than {} MiB",
-                    MAX_RECORD >> 20
-                )));
+                return Err(record_too_large());
             }
             let n = (buf.len() * 2).min(MAX_RECORD);
             buf.resize(n, 0);
@@ -414,15 +416,9 @@ impl Buffer {
             src.recycle(std::mem::replace(buf, chunk));
         } else {
             if pending >= MAX_RECORD {
-                return Err(std::io::Error::other(format!(
-                    "a record larger than {} MiB",
-                    MAX_RECORD >> 20
-                )));
+                return Err(record_too_large());
             }
-            buf.copy_within(self.start..self.end, 0);
-            self.base = self.base.wrapping_add(self.start as u64);
-            self.start = 0;
-            self.end = pending;
+            self.move_pending_to_front(buf);
             if buf.len() < pending + len {
                 buf.resize(pending + len, 0);
             }
@@ -438,10 +434,7 @@ impl Buffer {
     fn fill_memory(&mut self, len: usize) -> std::io::Result<usize> {
         let pending = self.end - self.start;
         if pending >= MAX_RECORD {
-            return Err(std::io::Error::other(format!(
-                "a record larger than {} MiB",
-                MAX_RECORD >> 20
-            )));
+            return Err(record_too_large());
         }
         let end = (self.end + self.initial.max(pending)).min(len);
         let n = end - self.end;
@@ -449,6 +442,10 @@ impl Buffer {
         self.eof = end == len;
         Ok(n)
     }
+}
+
+fn record_too_large() -> std::io::Error {
+    std::io::Error::other(format!("a record larger than {} MiB", MAX_RECORD >> 20))
 }
 
 /// Where the reader is in a file.
