@@ -403,17 +403,7 @@ async fn a_pre_existing_buckets_foreign_statements_survive() {
 async fn a_pre_existing_trail_is_untouched_without_adoption() {
     let account = unique_account();
     let cfg = sdk(&account).await;
-    let s3 = common::s3_client(&cfg);
-    let bucket = format!("legacy-{account}");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let ct = aws_sdk_cloudtrail::Client::new(&cfg);
-    ct.create_trail()
-        .name("legacy")
-        .s3_bucket_name(&bucket)
-        .is_multi_region_trail(true)
-        .send()
-        .await
-        .unwrap();
+    let (_, ct) = common::legacy_trail(&cfg, &account).await;
     let before = ct.get_trail().name("legacy").send().await.unwrap();
     let out = tw(
         &account,
@@ -440,17 +430,7 @@ async fn a_pre_existing_trail_is_untouched_without_adoption() {
 async fn an_adopted_trail_gets_the_filters_on_its_log_group() {
     let account = unique_account();
     let cfg = sdk(&account).await;
-    let s3 = common::s3_client(&cfg);
-    let bucket = format!("legacy-{account}");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let ct = aws_sdk_cloudtrail::Client::new(&cfg);
-    ct.create_trail()
-        .name("legacy")
-        .s3_bucket_name(&bucket)
-        .is_multi_region_trail(true)
-        .send()
-        .await
-        .unwrap();
+    let (bucket, ct) = common::legacy_trail(&cfg, &account).await;
     let out = tw(
         &account,
         &[
@@ -476,7 +456,7 @@ async fn an_adopted_trail_gets_the_filters_on_its_log_group() {
         .unwrap()
         .contains(":log-group:trailwarden-cloudtrail"));
     // No bucket of ours was created for an adopted trail.
-    let buckets = s3.list_buckets().send().await.unwrap();
+    let buckets = common::s3_client(&cfg).list_buckets().send().await.unwrap();
     assert_eq!(buckets.buckets().len(), 1);
     let again = tw(
         &account,

@@ -257,17 +257,7 @@ async fn an_existing_trail_is_reused_and_applied_from_init() {
     let account = unique_account();
     let dir = scratch(&account, "reuse");
     let cfg = Emulator::shared().sdk_config(&account, "us-east-1").await;
-    let s3 = common::s3_client(&cfg);
-    let bucket = format!("legacy-{account}");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let ct = aws_sdk_cloudtrail::Client::new(&cfg);
-    ct.create_trail()
-        .name("legacy")
-        .s3_bucket_name(&bucket)
-        .is_multi_region_trail(true)
-        .send()
-        .await
-        .unwrap();
+    let (bucket, ct) = common::legacy_trail(&cfg, &account).await;
     ct.start_logging().name("legacy").send().await.unwrap();
     let sns = aws_sdk_sns::Client::new(&cfg);
     sns.create_topic()

@@ -339,6 +339,30 @@ pub fn s3_client(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// A trail made outside trailwarden: multi-region trail `legacy` writing to bucket
+/// `legacy-ACCOUNT`, not logging. Returns the bucket name and a CloudTrail client.
+pub async fn legacy_trail(
+    cfg: &aws_config::SdkConfig,
+    account: &str,
+) -> (String, aws_sdk_cloudtrail::Client) {
+    let bucket = format!("legacy-{account}");
+    s3_client(cfg)
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    let ct = aws_sdk_cloudtrail::Client::new(cfg);
+    ct.create_trail()
+        .name("legacy")
+        .s3_bucket_name(&bucket)
+        .is_multi_region_trail(true)
+        .send()
+        .await
+        .unwrap();
+    (bucket, ct)
+}
+
 /// What one run of the `trailwarden` binary printed, and its exit code.
 pub struct Run {
     pub code: i32,
