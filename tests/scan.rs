@@ -1,8 +1,11 @@
 //! `trailwarden scan` end to end: generated CloudTrail data with known ground truth, local
 //! files (plain, gzip, JSON lines, CloudWatch Logs exports), corrupt files, time ranges, the
-//! config file, and S3 input against the emulator.
+//! config file, S3 input against the emulator, and against a small fake S3 endpoint for what the
+//! emulator cannot show (a bucket in another region, throttling, an object that cannot be read).
 
 mod common;
+#[path = "common/fake_s3.rs"]
+mod fake_s3;
 
 use common::{access_key_for, unique_account, Emulator, SECRET_ACCESS_KEY};
 use serde_json::Value;
@@ -668,4 +671,106 @@ async fn s3_input_with_date_pruning_against_the_emulator() {
     .unwrap();
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("NoSuchBucket"), "{}", out.stderr);
+}
+
+/// A bucket in another region than the configured one: S3 redirects the first request, and the
+/// scan goes on with a client for the bucket's region, named by the redirect's header or, when
+/// it is missing, by GetBucketLocation. A throttled download is retried; an object that cannot be
+/// read is reported and skipped.
+#[test]
+fn a_bucket_in_another_region_is_read_from_there() {
+    for header in [true, false] {
+        let bucket = "tw-logs-paris";
+        let fake = fake_s3::FakeS3::start(bucket, "eu-west-3", header);
+        let dir = scratch(&format!("other-region-{header}"));
+        let data = dir.join("data");
+        let truth = generate(
+            &data,
+            &[
+                "--events",
+                "2000",
+                "--hours",
+                "1",
+                "--regions",
+                "eu-west-3",
+                "--gzip",
+                "--root",
+                "2",
+            ],
+        );
+        let mut keys = Vec::new();
+        for f in walk(&data) {
+            let key = f
+                .strip_prefix(&data)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .replace('\\', "/");
+            fake.put(&key, std::fs::read(&f).unwrap());
+            keys.push(key);
+        }
+        keys.sort();
+        assert!(keys.len() >= 3, "{keys:?}");
+        let throttled = keys[1].clone();
+        fake.fail(&throttled, &[fake_s3::Fault::SlowDown]);
+        let denied = keys[0].replace(".json.gz", "-denied.json.gz");
+        fake.put(&denied, b"never served".to_vec());
+        fake.fail(&denied, &[fake_s3::Fault::AccessDenied]);
+
+        let env = vec![
+            ("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_ENDPOINT_URL", fake.endpoint.clone()),
+        ];
+        let url = format!("s3://{bucket}/AWSLogs/");
+        let out = tw_in(&dir, &["scan", "--output", "json", &url], &env);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("is in eu-west-3"),
+            "header {header}: {}",
+            out.stderr
+        );
+        let r = out.json();
+        assert_eq!(r["files"], truth["files"], "{}", out.stderr);
+        assert_eq!(r["events"], truth["events"]);
+        assert_truth(&r, &truth);
+        let errors = r["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0]["file"], format!("s3://{bucket}/{denied}"));
+        assert!(
+            errors[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("AccessDenied"),
+            "{errors:?}"
+        );
+
+        let log = fake.log();
+        // The probe, signed for the configured region, was redirected ...
+        assert_eq!(log[0].operation, "ListObjectsV2", "{log:?}");
+        assert_eq!((log[0].region.as_str(), log[0].status), ("us-east-1", 301));
+        // ... the bucket's region was asked only when the redirect did not name it ...
+        let located = log
+            .iter()
+            .filter(|l| l.operation == "GetBucketLocation")
+            .count();
+        assert_eq!(located, usize::from(!header), "{log:?}");
+        // ... and everything after went to the bucket's region.
+        let rest: Vec<_> = log[1..]
+            .iter()
+            .filter(|l| l.operation != "GetBucketLocation")
+            .collect();
+        assert!(rest.iter().all(|l| l.region == "eu-west-3"), "{log:?}");
+        assert!(rest.iter().all(|l| l.status != 301), "{log:?}");
+        let gets = |key: &str| {
+            rest.iter()
+                .filter(|l| l.operation == "GetObject" && l.key == key)
+                .map(|l| l.status)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(gets(&throttled), vec![503, 200], "throttling is retried");
+        assert_eq!(gets(&denied), vec![403], "access denied is not retried");
+        assert_eq!(gets(&keys[2]), vec![200]);
+    }
 }

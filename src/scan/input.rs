@@ -225,7 +225,13 @@ async fn list_level(
 }
 
 /// An S3 client that reaches `bucket`: the given one, or one for the bucket's own region when
-/// S3 redirects.
+/// S3 answers that the bucket lives elsewhere.
+///
+/// S3 answers a request signed for the wrong region with `301 PermanentRedirect` (or, from
+/// some endpoints, `400 AuthorizationHeaderMalformed`), and names the bucket's region in the
+/// `x-amz-bucket-region` header. That header is used first; without it, `GetBucketLocation`
+/// (which S3 answers from any region) is asked. The probe is a one-key listing of the prefix,
+/// the first request the scan makes anyway.
 pub async fn client_for_bucket(
     aws: &crate::aws::Aws,
     bucket: &str,
@@ -238,31 +244,49 @@ pub async fn client_for_bucket(
         .prefix(prefix)
         .max_keys(1)
         .send()
-        .await
-        .map_err(|e| sdk_error("s3:ListObjectsV2", e));
-    match probe {
-        Ok(_) => Ok(client),
-        Err(e)
-            if matches!(
-                e.code(),
-                Some("PermanentRedirect" | "AuthorizationHeaderMalformed" | "301")
-            ) =>
-        {
+        .await;
+    let e = match probe {
+        Ok(_) => return Ok(client),
+        Err(e) => e,
+    };
+    let here = aws.region().to_string();
+    let named = e
+        .raw_response()
+        .and_then(|r| r.headers().get("x-amz-bucket-region"))
+        .map(str::to_string)
+        .filter(|r| !r.is_empty() && *r != here);
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    let err = sdk_error("s3:ListObjectsV2", e);
+    let moved = status == Some(301)
+        || matches!(
+            err.code(),
+            Some("PermanentRedirect" | "AuthorizationHeaderMalformed")
+        );
+    let region = match named {
+        Some(r) => r,
+        None if moved => {
             let loc = client
                 .get_bucket_location()
                 .bucket(bucket)
                 .send()
                 .await
                 .map_err(|e| sdk_error("s3:GetBucketLocation", e))?;
-            let region = loc
+            // An empty location constraint is us-east-1 (S3's historical default).
+            let r = loc
                 .location_constraint()
                 .map(|c| c.as_str().to_string())
                 .filter(|r| !r.is_empty())
                 .unwrap_or_else(|| "us-east-1".to_string());
-            Ok(aws.s3_in(&region))
+            if r == here {
+                // S3 redirected, but names this very region: nothing else to try.
+                return Err(err);
+            }
+            r
         }
-        Err(e) => Err(e),
-    }
+        None => return Err(err),
+    };
+    eprintln!("bucket {bucket} is in {region}; reading it from there");
+    Ok(aws.s3_in(&region))
 }
 
 /// Lists `prefix` folder by folder (`list_parallel` listings at a time, pruning date folders
