@@ -278,11 +278,17 @@ impl Direct {
     }
 }
 
+/// Whether a string's bytes hold a backslash escape (then they are compared decoded).
+#[inline]
+pub fn has_escape(v: &[u8]) -> bool {
+    memchr::memchr(b'\\', v).is_some()
+}
+
 impl TextTest {
-    /// `content`: the bytes between the quotes; `escaped`: they hold a backslash.
+    /// `content`: the bytes between the quotes.
     #[inline]
-    fn test(&self, content: &[u8], escaped: bool) -> bool {
-        if escaped {
+    fn test(&self, content: &[u8]) -> bool {
+        if has_escape(content) {
             return match super::walk::decode_string(content) {
                 Some(s) => self.test_str(&s),
                 None => false,
@@ -317,7 +323,7 @@ impl FExpr {
             FExpr::AnyOf(a) => {
                 let span = proj[a.slot];
                 match span.get(buf) {
-                    Some(v) if v.len() >= 2 && v[0] == b'"' && !span.escaped => {
+                    Some(v) if v.len() >= 2 && v[0] == b'"' && !has_escape(v) => {
                         let t = &v[1..v.len() - 1];
                         a.lengths & (1u64 << t.len().min(63)) != 0
                             && a.texts.iter().any(|x| **x == *t)
@@ -361,7 +367,7 @@ impl FCond {
                     if v.len() < 2 {
                         return false;
                     }
-                    text.test(&v[1..v.len() - 1], span.escaped) != *negate
+                    text.test(&v[1..v.len() - 1]) != *negate
                 }
                 // Objects, arrays and null never compare.
                 b'{' | b'[' | b'n' => false,

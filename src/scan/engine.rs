@@ -989,7 +989,7 @@ fn report_fields<'a>(buf: &'a [u8], proj: &[Span], f: &Fields) -> [Cow<'a, [u8]>
     let text = |slot: usize| -> Option<Cow<'a, [u8]>> {
         let span = proj[slot];
         let v = span.get(buf)?;
-        if v.len() >= 2 && v[0] == b'"' && !span.escaped {
+        if v.len() >= 2 && v[0] == b'"' && !super::compile::has_escape(v) {
             Some(Cow::Borrowed(&v[1..v.len() - 1]))
         } else {
             string_content(v)

@@ -313,13 +313,40 @@ impl Index {
     /// The cursor's next string quote (and moves past it).
     #[inline(always)]
     pub fn take_quote(&self, c: &mut Cursor) -> WalkResult<usize> {
+        self.take(&self.quotes, c)
+    }
+
+    /// A cursor over the brackets at or after `from`.
+    #[inline(always)]
+    pub fn bracket_cursor(&self, from: usize) -> Cursor {
+        if from < self.base || from >= self.end {
+            return Cursor {
+                w: self.words,
+                word: 0,
+            };
+        }
+        let rel = from - self.base;
+        Cursor {
+            w: rel >> 6,
+            word: self.brackets[rel >> 6] & (!0u64 << (rel & 63)),
+        }
+    }
+
+    /// The cursor's next bracket (and moves past it).
+    #[inline(always)]
+    pub fn take_bracket(&self, c: &mut Cursor) -> WalkResult<usize> {
+        self.take(&self.brackets, c)
+    }
+
+    #[inline(always)]
+    fn take(&self, bits: &[u64], c: &mut Cursor) -> WalkResult<usize> {
         while c.word == 0 {
             c.w += 1;
             if c.w >= self.words {
                 c.w = self.words;
                 return Err(WalkError::Incomplete);
             }
-            c.word = self.quotes[c.w];
+            c.word = bits[c.w];
         }
         let p = self.base + (c.w << 6) + c.word.trailing_zeros() as usize;
         c.word &= c.word - 1;

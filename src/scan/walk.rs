@@ -29,8 +29,6 @@ pub type WalkResult<T> = Result<T, WalkError>;
 pub struct Span {
     pub start: usize,
     pub end: usize,
-    /// The value is a string with a backslash escape in it.
-    pub escaped: bool,
 }
 
 pub const ABSENT: usize = usize::MAX;
@@ -39,7 +37,6 @@ impl Span {
     pub const NONE: Span = Span {
         start: ABSENT,
         end: ABSENT,
-        escaped: false,
     };
 
     pub fn is_present(&self) -> bool {
@@ -238,8 +235,9 @@ fn skip_container(b: &[u8], idx: &Index, mut i: usize, depth: u32) -> WalkResult
     let mut stack: u128 = 0;
     let mut level: u32 = 0;
     let limit = MAX_DEPTH.saturating_sub(depth);
+    let mut brackets = idx.bracket_cursor(i);
     loop {
-        i = idx.next_bracket(i)?;
+        i = idx.take_bracket(&mut brackets)?;
         let c = b[i];
         if c == b'{' || c == b'[' {
             if level >= limit {
@@ -257,7 +255,6 @@ fn skip_container(b: &[u8], idx: &Index, mut i: usize, depth: u32) -> WalkResult
                 return Ok(i + 1);
             }
         }
-        i += 1;
     }
 }
 
@@ -357,9 +354,13 @@ fn walk_object(
             Some(ch) if c == b'{' && !trie.nodes[ch].children.is_empty() => Some(ch),
             _ => None,
         };
+        // A repeated member replaces what an earlier one left below it (a leaf's own slot is
+        // simply overwritten below).
         if let Some(ch) = child {
-            for &s in &trie.nodes[ch].subtree_slots {
-                out[s as usize] = Span::NONE;
+            if !trie.nodes[ch].children.is_empty() {
+                for &s in &trie.nodes[ch].subtree_slots {
+                    out[s as usize] = Span::NONE;
+                }
             }
         }
         i = match c {
@@ -390,11 +391,7 @@ fn walk_object(
         if let Some(ch) = child {
             let slot = trie.nodes[ch].slot;
             if slot != NO_SLOT {
-                out[slot as usize] = Span {
-                    start,
-                    end: i,
-                    escaped: c == b'"' && idx.has_backslash(start + 1, i - 1),
-                };
+                out[slot as usize] = Span { start, end: i };
             }
         }
         let mut c = at(b, i)?;
