@@ -176,7 +176,7 @@ pub struct ScanArgs {
     /// is also decompressed on a second thread of its worker; 1 means one core
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// No progress bar
+    /// No progress bar and no notes on stderr (skipped files are still listed in the report)
     #[arg(long)]
     pub quiet: bool,
 }

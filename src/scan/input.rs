@@ -236,6 +236,7 @@ pub async fn client_for_bucket(
     aws: &crate::aws::Aws,
     bucket: &str,
     prefix: &str,
+    quiet: bool,
 ) -> Result<aws_sdk_s3::Client, AwsError> {
     let client = aws.s3.clone();
     let probe = client
@@ -285,7 +286,9 @@ pub async fn client_for_bucket(
         }
         None => return Err(err),
     };
-    eprintln!("bucket {bucket} is in {region}; reading it from there");
+    if !quiet {
+        eprintln!("bucket {bucket} is in {region}; reading it from there");
+    }
     Ok(aws.s3_in(&region))
 }
 

@@ -171,7 +171,7 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
         let aws = connect(connect_options).await?;
         for i in &inputs {
             if let Input::S3 { bucket, prefix } = i {
-                let client = input::client_for_bucket(&aws, bucket, prefix).await?;
+                let client = input::client_for_bucket(&aws, bucket, prefix, a.quiet).await?;
                 s3_sources.push((client, bucket.clone(), prefix.clone()));
             }
         }
