@@ -127,6 +127,11 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// `1234567` → `1,234,567`.
+/// `1 match`, `2 matches`, `1,024 matches`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
@@ -176,9 +181,9 @@ pub fn human(ctx: &Context, o: &Outcome) -> String {
         String::new()
     };
     s.push_str(&format!(
-        "Scanned {} events in {} files ({}, {} stored) in {:.1} s{rate}\n",
-        thousands(t.events),
-        thousands(t.files),
+        "Scanned {} in {} ({}, {} stored) in {:.1} s{rate}\n",
+        counted(t.events, "event", "events"),
+        counted(t.files, "file", "files"),
         human_bytes(t.bytes),
         human_bytes(t.input_bytes),
         ctx.seconds,
@@ -224,13 +229,13 @@ pub fn human(ctx: &Context, o: &Outcome) -> String {
             continue;
         }
         s.push_str(&format!(
-            "\n{} ({} / {}): {} matches, {} breaching periods, {} alarms\n",
+            "\n{} ({} / {}): {}, {}, {}\n",
             c.spec.filter_name,
             c.spec.preset,
             c.spec.id,
-            thousands(st.matches),
-            thousands(a.breaching_periods),
-            thousands(a.alarms)
+            counted(st.matches, "match", "matches"),
+            counted(a.breaching_periods, "breaching period", "breaching periods"),
+            counted(a.alarms, "alarm", "alarms")
         ));
         if let (Some(f), Some(l)) = (st.first, st.last) {
             s.push_str(&format!(
@@ -278,8 +283,8 @@ pub fn human(ctx: &Context, o: &Outcome) -> String {
     }
     if !o.errors.is_empty() {
         s.push_str(&format!(
-            "\n{} file(s) skipped:\n",
-            thousands(o.errors.len() as u64)
+            "\n{} skipped:\n",
+            counted(o.errors.len() as u64, "file", "files")
         ));
         for e in o.errors.iter().take(20) {
             s.push_str(&format!("  {}: {}\n", e.file, e.message));
@@ -308,5 +313,8 @@ mod tests {
         assert_eq!(human_bytes(1_234), "1.2 kB");
         assert_eq!(human_bytes(340_000_000), "340 MB");
         assert_eq!(human_bytes(1_200_000_000), "1.2 GB");
+        assert_eq!(counted(1, "alarm", "alarms"), "1 alarm");
+        assert_eq!(counted(0, "alarm", "alarms"), "0 alarms");
+        assert_eq!(counted(1_500, "match", "matches"), "1,500 matches");
     }
 }
