@@ -772,5 +772,12 @@ fn a_bucket_in_another_region_is_read_from_there() {
         assert_eq!(gets(&throttled), vec![503, 200], "throttling is retried");
         assert_eq!(gets(&denied), vec![403], "access denied is not retried");
         assert_eq!(gets(&keys[2]), vec![200]);
+        // Listings longer than a page were followed to their end (the counts above prove
+        // nothing was lost); at least one page came from a continuation token.
+        assert!(
+            rest.iter()
+                .any(|l| l.operation == "ListObjectsV2" && l.continued),
+            "{log:?}"
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! SlowDown`, which the SDK retries) and objects that cannot be read (`403 AccessDenied`).
 //!
 //! It serves one bucket, path-style (what the SDK uses with an endpoint URL): ListObjectsV2
-//! with prefix and delimiter, GetObject and GetBucketLocation. Every request is logged with the
+//! with prefix and delimiter in pages of four entries (so continuation tokens are followed),
+//! GetObject and GetBucketLocation. Every request is logged with the
 //! region its signature was made for. One connection per request (`Connection: close`).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -27,6 +28,8 @@ pub struct Logged {
     pub operation: &'static str,
     /// The object key (GetObject) or the listing prefix.
     pub key: String,
+    /// ListObjectsV2: the request carried a continuation token (a page after the first).
+    pub continued: bool,
     /// The region of the request's SigV4 credential scope.
     pub region: String,
     pub status: u16,
@@ -196,6 +199,7 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
     st.log.push(Logged {
         operation,
         key: logged_key,
+        continued: params.contains_key("continuation-token"),
         region,
         status,
     });
@@ -245,19 +249,25 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// One page of ListObjectsV2 (the fake never truncates).
+/// Entries per page of ListObjectsV2. S3 returns at most `max-keys` (1,000 by default) and may
+/// return fewer; the fake pages this small so that clients must follow continuation tokens.
+const PAGE: usize = 4;
+
+/// One page of ListObjectsV2: objects and folders (common prefixes) in key order, after the
+/// continuation token (the last entry of the previous page).
 fn list(st: &State, params: &HashMap<String, String>) -> Vec<u8> {
     let prefix = params.get("prefix").cloned().unwrap_or_default();
     let delimiter = params.get("delimiter").cloned().unwrap_or_default();
+    let after = params.get("continuation-token").cloned();
     let max = params
         .get("max-keys")
         .and_then(|m| m.parse::<usize>().ok())
-        .unwrap_or(1000);
-    let mut folders: Vec<String> = Vec::new();
-    let mut contents = String::new();
-    let mut count = 0;
+        .unwrap_or(1000)
+        .min(PAGE);
+    // (name, Some(size) for an object, None for a folder)
+    let mut entries: Vec<(String, Option<usize>)> = Vec::new();
     for (key, data) in st.objects.range(prefix.clone()..) {
-        if !key.starts_with(&prefix) || count >= max {
+        if !key.starts_with(&prefix) {
             break;
         }
         let rest = &key[prefix.len()..];
@@ -267,39 +277,49 @@ fn list(st: &State, params: &HashMap<String, String>) -> Vec<u8> {
         {
             Some(at) => {
                 let folder = format!("{prefix}{}", &rest[..at + delimiter.len()]);
-                if folders.last() != Some(&folder) {
-                    folders.push(folder);
-                    count += 1;
+                if entries.last().map(|(n, _)| n) != Some(&folder) {
+                    entries.push((folder, None));
                 }
             }
-            None => {
-                contents.push_str(&format!(
-                    "<Contents><Key>{}</Key><Size>{}</Size>\
-                     <StorageClass>STANDARD</StorageClass></Contents>",
-                    escape(key),
-                    data.len()
-                ));
-                count += 1;
-            }
+            None => entries.push((key.clone(), Some(data.len()))),
         }
     }
-    let prefixes: String = folders
+    let rest: Vec<&(String, Option<usize>)> = entries
         .iter()
-        .map(|f| {
-            format!(
-                "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>",
-                escape(f)
-            )
-        })
+        .filter(|(n, _)| after.as_ref().is_none_or(|a| n > a))
         .collect();
+    let page = &rest[..rest.len().min(max)];
+    let truncated = rest.len() > page.len();
+    let mut body = String::new();
+    for (name, size) in page {
+        match size {
+            Some(size) => body.push_str(&format!(
+                "<Contents><Key>{}</Key><Size>{size}</Size>\
+                 <StorageClass>STANDARD</StorageClass></Contents>",
+                escape(name)
+            )),
+            None => body.push_str(&format!(
+                "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>",
+                escape(name)
+            )),
+        }
+    }
+    let next = match page.last() {
+        Some((name, _)) if truncated => format!(
+            "<NextContinuationToken>{}</NextContinuationToken>",
+            escape(name)
+        ),
+        _ => String::new(),
+    };
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult \
          xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>{}</Name><Prefix>{}</Prefix>\
-         <Delimiter>{}</Delimiter><MaxKeys>{max}</MaxKeys><KeyCount>{count}</KeyCount>\
-         <IsTruncated>false</IsTruncated>{contents}{prefixes}</ListBucketResult>",
+         <Delimiter>{}</Delimiter><MaxKeys>{max}</MaxKeys><KeyCount>{}</KeyCount>\
+         <IsTruncated>{truncated}</IsTruncated>{next}{body}</ListBucketResult>",
         escape(&st.bucket),
         escape(&prefix),
-        escape(&delimiter)
+        escape(&delimiter),
+        page.len()
     )
     .into_bytes()
 }
