@@ -519,15 +519,19 @@ fn emulator_env(account: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The object key of a generated file: its path under `root`, with `/` separators.
+fn s3_key(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .replace('\\', "/")
+}
+
 async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, root: &Path) -> usize {
     let files = walk(root);
     for f in &files {
-        let key = f
-            .strip_prefix(root)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .replace('\\', "/");
+        let key = s3_key(root, f);
         s3.put_object()
             .bucket(bucket)
             .key(key)
@@ -700,12 +704,7 @@ fn a_bucket_in_another_region_is_read_from_there() {
         );
         let mut keys = Vec::new();
         for f in walk(&data) {
-            let key = f
-                .strip_prefix(&data)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .replace('\\', "/");
+            let key = s3_key(&data, &f);
             fake.put(&key, std::fs::read(&f).unwrap());
             keys.push(key);
         }

@@ -297,17 +297,7 @@ impl Index {
     /// A cursor over the string quotes at or after `from`.
     #[inline(always)]
     pub fn quote_cursor(&self, from: usize) -> Cursor {
-        if from < self.base || from >= self.end {
-            return Cursor {
-                w: self.words,
-                word: 0,
-            };
-        }
-        let rel = from - self.base;
-        Cursor {
-            w: rel >> 6,
-            word: self.quotes[rel >> 6] & (!0u64 << (rel & 63)),
-        }
+        self.cursor(&self.quotes, from)
     }
 
     /// The cursor's next string quote (and moves past it).
@@ -319,6 +309,12 @@ impl Index {
     /// A cursor over the brackets at or after `from`.
     #[inline(always)]
     pub fn bracket_cursor(&self, from: usize) -> Cursor {
+        self.cursor(&self.brackets, from)
+    }
+
+    /// A cursor over the set bits of `bits` at or after `from` (exhausted outside the index).
+    #[inline(always)]
+    fn cursor(&self, bits: &[u64], from: usize) -> Cursor {
         if from < self.base || from >= self.end {
             return Cursor {
                 w: self.words,
@@ -328,7 +324,7 @@ impl Index {
         let rel = from - self.base;
         Cursor {
             w: rel >> 6,
-            word: self.brackets[rel >> 6] & (!0u64 << (rel & 63)),
+            word: bits[rel >> 6] & (!0u64 << (rel & 63)),
         }
     }
 
