@@ -5,7 +5,7 @@ use crate::diag::Diagnostics;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Invalid configuration or input; nothing was sent to AWS.
-    #[error("{} problem(s) in the configuration; nothing was changed", .0.errors().count())]
+    #[error("{} in the configuration; nothing was changed", crate::report::counted(.0.errors().count(), "problem"))]
     Config(Diagnostics),
     #[error(transparent)]
     Aws(#[from] crate::aws::AwsError),

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::diag::Diagnostics;
 use crate::preset::{self, Preset};
+use crate::report::counted;
 
 pub fn render_preset(p: &Preset) -> String {
     let mut out = String::new();
@@ -23,12 +24,12 @@ pub fn render_preset(p: &Preset) -> String {
         let _ = writeln!(out, "  pattern:  {}", ctl.pattern);
         let _ = writeln!(
             out,
-            "  alarm:    {} — {} over {} s, {} of {} period(s), {} {}, missing data {}",
+            "  alarm:    {} — {} over {} s, {} of {}, {} {}, missing data {}",
             c.alarm_name,
             a.statistic,
             a.period,
             a.datapoints_to_alarm,
-            a.evaluation_periods,
+            counted(a.evaluation_periods as usize, "period"),
             comparison_symbol(&a.comparison),
             a.threshold,
             a.treat_missing_data
@@ -145,12 +146,12 @@ pub fn markdown() -> String {
             let a = &c.resolved_alarm;
             let _ = writeln!(
                 out,
-                "Alarm `{}`: {} over {} s, {} of {} period(s), `{} {}`, missing data {}.\n",
+                "Alarm `{}`: {} over {} s, {} of {}, `{} {}`, missing data {}.\n",
                 c.alarm_name,
                 a.statistic,
                 a.period,
                 a.datapoints_to_alarm,
-                a.evaluation_periods,
+                counted(a.evaluation_periods as usize, "period"),
                 comparison_symbol(&a.comparison),
                 a.threshold,
                 a.treat_missing_data

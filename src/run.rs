@@ -186,8 +186,8 @@ async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Res
             println!("{}", to_json(&report));
         }
         return Err(Error::Refused(format!(
-            "{} conflict(s) must be resolved first; nothing was changed",
-            s.plan.conflicts.len()
+            "{} must be resolved first; nothing was changed",
+            crate::report::counted(s.plan.conflicts.len(), "conflict")
         )));
     }
     if !apply_it || s.plan.is_empty() {

@@ -172,7 +172,10 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
                     ));
                 }
             }
-            (None, n) => say(format!("It is not a valid configuration ({n} problem(s)); the questions start from the defaults.")),
+            (None, n) => say(format!(
+                "It is not a valid configuration ({}); the questions start from the defaults.",
+                crate::report::counted(n, "problem")
+            )),
         }
         if !ui::confirm(&format!("Replace {} when done", path.display()), false)? {
             say(format!(
@@ -328,8 +331,8 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
 
     if !s.plan.conflicts.is_empty() {
         return Err(Halt::Error(Error::Refused(format!(
-            "{} conflict(s) above must be resolved before applying: edit {} and run `trailwarden apply --config {}`",
-            s.plan.conflicts.len(),
+            "{} above must be resolved before applying: edit {} and run `trailwarden apply --config {}`",
+            crate::report::counted(s.plan.conflicts.len(), "conflict"),
             path.display(),
             path.display()
         ))));

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write;
 
-use super::{short, FORMAT_VERSION};
+use super::{counted, short, FORMAT_VERSION};
 use crate::plan::{Finding, Plan, Severity};
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,20 +114,20 @@ impl CheckReport {
         if self.in_sync {
             let _ = writeln!(
                 out,
-                "In sync: account {} ({}) matches the configuration; {} warning(s), {} requests.",
+                "In sync: account {} ({}) matches the configuration; {}, {}.",
                 self.account_id,
                 self.region,
-                self.warnings.len(),
-                self.requests
+                counted(self.warnings.len(), "warning"),
+                counted(self.requests as usize, "request")
             );
         } else {
             let _ = writeln!(
                 out,
-                "Drift: {} difference(s) on {} resource(s), {} error(s), {} warning(s); run `trailwarden apply` to repair.",
-                self.drift.len(),
-                resources,
-                self.errors.len(),
-                self.warnings.len()
+                "Drift: {} on {}, {}, {}; run `trailwarden apply` to repair.",
+                counted(self.drift.len(), "difference"),
+                counted(resources, "resource"),
+                counted(self.errors.len(), "error"),
+                counted(self.warnings.len(), "warning")
             );
         }
         out
@@ -177,7 +177,7 @@ impl CheckReport {
             let _ = writeln!(
                 out,
                 r#"      <failure message="{}" type="drift">{}</failure>"#,
-                xml(&format!("{} difference(s)", entries.len())),
+                xml(&counted(entries.len(), "difference")),
                 xml(&text.join("\n"))
             );
             let _ = writeln!(out, "    </testcase>");

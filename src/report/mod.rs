@@ -71,6 +71,17 @@ impl<'a> From<&'a Change> for ChangeView<'a> {
     }
 }
 
+/// `1 warning`, `2 warnings`, `3 policies`: a count and its noun, singular or plural.
+pub fn counted(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else if let Some(stem) = one.strip_suffix('y') {
+        format!("{n} {stem}ies")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
 pub fn short(v: &Value) -> String {
     let s = match v {
         Value::String(s) => format!("{s:?}"),
@@ -150,4 +161,18 @@ pub fn render_outcome(outcome: &ApplyOutcome) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+
+    #[test]
+    fn counts_are_singular_or_plural() {
+        assert_eq!(counted(0, "warning"), "0 warnings");
+        assert_eq!(counted(1, "warning"), "1 warning");
+        assert_eq!(counted(2, "difference"), "2 differences");
+        assert_eq!(counted(3, "policy"), "3 policies");
+        assert_eq!(counted(1, "policy"), "1 policy");
+    }
 }
