@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, integration tests against the bundled emulator (its Python
 # virtualenv is created on first use from tests/emulator/requirements.txt), the example events
-# of every built-in preset, and the independent audit: Prowler's CIS checks against an account
-# set up with the cis preset (its virtualenv, about 2.3 GB, is built on first use; set
-# TRAILWARDEN_SKIP_PROWLER=1 to leave that step out).
+# of every built-in preset, the README's try-it script, and the independent audit: Prowler's
+# CIS checks against an account set up with the cis preset (its virtualenv, about 2.3 GB, is
+# built on first use; set TRAILWARDEN_SKIP_PROWLER=1 to leave that step out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/emulator/ensure-venv.sh >/dev/null
 cargo test --locked
 cargo run --locked --quiet -- presets test
+# The README's "try it without an account" command: apply, re-apply, check, scan from S3.
+echo "== bash tests/emulator/try.sh"
+if ! try_out="$(bash tests/emulator/try.sh 2>&1)" || ! grep -q '^No changes' <<<"$try_out"; then
+    echo "$try_out"
+    echo "tests/emulator/try.sh failed, or its second apply was not a no-op" >&2
+    exit 1
+fi
+echo "$try_out" | grep -E '^(==|No changes|In sync|Scanned)'
 if [[ "${TRAILWARDEN_SKIP_PROWLER:-}" == 1 ]]; then
     echo "Prowler audit skipped (TRAILWARDEN_SKIP_PROWLER=1)"
 else
