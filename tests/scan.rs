@@ -1,7 +1,8 @@
 //! `trailwarden scan` end to end: generated CloudTrail data with known ground truth, local
 //! files (plain, gzip, JSON lines, CloudWatch Logs exports), corrupt files, time ranges, the
 //! config file, S3 input against the emulator, and against a small fake S3 endpoint for what the
-//! emulator cannot show (a bucket in another region, throttling, an object that cannot be read).
+//! emulator cannot show (a bucket in another region, throttling, an object that cannot be read,
+//! a download cut short, an object larger than the memory the process may use).
 
 mod common;
 #[path = "common/fake_s3.rs"]
@@ -779,4 +780,96 @@ fn a_bucket_in_another_region_is_read_from_there() {
             "{log:?}"
         );
     }
+}
+
+/// An S3 object larger than the process may hold in memory is scanned while it downloads: with
+/// the data segment limited to less than the object (`ulimit -d`), the counts are still exact.
+/// A download cut short half-way is reported and none of its events count, whether the object
+/// is streamed or downloaded whole.
+#[test]
+fn a_large_s3_object_is_scanned_while_it_downloads() {
+    let bucket = "tw-exports";
+    let fake = fake_s3::FakeS3::start(bucket, "us-east-1", true);
+    let dir = scratch("large-object");
+    let data = dir.join("data");
+    let truth = generate(
+        &data,
+        &["--events", "10000", "--hours", "1", "--format", "lines"],
+    );
+    let mut files = walk(&data);
+    files.sort();
+    let mut one = Vec::new();
+    for f in &files {
+        one.extend(std::fs::read(f).unwrap());
+    }
+    // The same events eight times over: about 110 MB in one object.
+    const COPIES: u64 = 8;
+    let big = one.repeat(COPIES as usize);
+    const LIMIT_KIB: usize = 64 << 10;
+    assert!(big.len() > 1024 * LIMIT_KIB, "{}", big.len());
+    fake.put("exports/all.jsonl", big.clone());
+    fake.put("exports/cut-large.jsonl", big);
+    fake.fail("exports/cut-large.jsonl", &[fake_s3::Fault::CutShort]);
+    fake.put("exports/cut-small.jsonl", one.clone());
+    fake.fail("exports/cut-small.jsonl", &[fake_s3::Fault::CutShort]);
+
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(format!(
+            "ulimit -d {LIMIT_KIB} && exec \"$0\" scan --quiet --output json s3://{bucket}/exports/"
+        ))
+        .arg(env!("CARGO_BIN_EXE_trailwarden"))
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &dir)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &fake.endpoint)
+        .stdin(Stdio::null());
+    let out = cmd.output().expect("run trailwarden under ulimit");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+
+    // Only the whole object counts: its events are the truth, eight times over.
+    assert_eq!(r["files"], 1, "{r}\n{stderr}");
+    let events = truth["events"].as_u64().unwrap();
+    assert_eq!(r["events"], events * COPIES);
+    for name in FILTERS {
+        let f = filter(&r, name);
+        let t = &truth["filters"][name];
+        assert_eq!(
+            f["matches"],
+            t["matches"].as_u64().unwrap() * COPIES,
+            "{name}"
+        );
+        assert_eq!(f["breaching_periods"], t["breaching_periods"], "{name}");
+    }
+    for e in r["errors"].as_array().unwrap() {
+        let message = e["message"].as_str().unwrap();
+        assert!(message.contains("reading the body failed"), "{message}");
+    }
+    let mut errors: Vec<String> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap().to_string())
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            format!("s3://{bucket}/exports/cut-large.jsonl"),
+            format!("s3://{bucket}/exports/cut-small.jsonl"),
+        ],
+        "{r}"
+    );
 }

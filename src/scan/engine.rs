@@ -64,17 +64,32 @@ pub const INFLATE_THREAD_MIN: u64 = 4 << 20;
 pub const INFLATE_CHUNK: usize = 1 << 20;
 
 /// A file to scan.
-#[derive(Debug)]
 pub enum Item {
     Path(PathBuf),
-    Bytes { name: String, data: Vec<u8> },
+    Bytes {
+        name: String,
+        data: Vec<u8>,
+    },
+    /// A file read as it arrives (a large S3 object while it downloads); `size` is its stored
+    /// size, for the progress figures.
+    Stream {
+        name: String,
+        size: u64,
+        reader: Box<dyn Read + Send>,
+    },
+}
+
+impl std::fmt::Debug for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Item({})", self.name())
+    }
 }
 
 impl Item {
     pub fn name(&self) -> String {
         match self {
             Item::Path(p) => p.display().to_string(),
-            Item::Bytes { name, .. } => name.clone(),
+            Item::Bytes { name, .. } | Item::Stream { name, .. } => name.clone(),
         }
     }
 }
@@ -542,6 +557,9 @@ impl Worker {
                 }
                 Err(err) => Err(err.to_string()),
             },
+            Item::Stream { size, reader, .. } => {
+                self.stream(e, Input::Read(reader), size, counters, out)
+            }
             Item::Bytes { data, .. } => {
                 let size = data.len() as u64;
                 if e.settings.stream_memory {

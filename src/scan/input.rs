@@ -14,6 +14,16 @@ use crate::aws::{sdk_error, AwsError};
 use super::engine::{Counters, FileError, Item};
 use super::time::days_from_civil;
 
+/// S3 objects of this size or more are scanned while they download, a few chunks behind the
+/// network, instead of being held whole in memory: memory stays bounded whatever the size of
+/// an object (a CloudWatch Logs export, a month of logs in one file). Smaller objects, such as
+/// the log files CloudTrail writes (a few MB at most), are downloaded whole and scanned where
+/// they lie, which costs no copy.
+pub const STREAM_OBJECT_MIN: u64 = 8 << 20;
+
+/// Downloaded chunks of a streamed object waiting for its worker.
+const STREAM_CHUNKS_AHEAD: usize = 4;
+
 /// Days (since the epoch, inclusive) whose CloudTrail folders may hold events of the scanned
 /// time range. A log file is delivered within minutes of its events, so the folder of a day
 /// may hold events of the previous day's last minutes: the range starts a day early and ends a
@@ -350,6 +360,10 @@ pub async fn produce_s3(
             downloads.spawn(async move {
                 let _permit = permit;
                 let name = format!("s3://{bucket}/{key}");
+                if size >= STREAM_OBJECT_MIN {
+                    stream_object(&client, &bucket, &key, name, size, &tx, &errors).await;
+                    return;
+                }
                 match download(&client, &bucket, &key).await {
                     Ok(data) => {
                         let _ = tx.send(Item::Bytes { name, data }).await;
@@ -373,12 +387,105 @@ async fn download(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Resul
         .send()
         .await
         .map_err(|e| sdk_error("s3:GetObject", e).to_string())?;
-    let body = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| format!("s3:GetObject: reading the body failed: {e}"))?;
-    Ok(body.into_bytes().to_vec())
+    let body = out.body.collect().await.map_err(|e| body_error(&e))?;
+    Ok(Vec::from(body.into_bytes()))
+}
+
+/// A download that failed after its response began, with the causes (the SDK's own message
+/// is only "streaming error").
+fn body_error(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = format!("s3:GetObject: reading the body failed: {e}");
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    message
+}
+
+/// What a streamed object's download hands its worker.
+enum Piece {
+    Chunk(Vec<u8>),
+    /// The body ended where its length said.
+    End,
+    Failed(String),
+}
+
+/// Starts downloading `key` and hands the worker an [`Item::Stream`] reading the body as it
+/// arrives, at most [`STREAM_CHUNKS_AHEAD`] chunks ahead of the scan (the download waits for
+/// the worker). A failed request is reported like any unreadable file; a body cut short
+/// fails the scan of that file.
+async fn stream_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    name: String,
+    size: u64,
+    tx: &mpsc::Sender<Item>,
+    errors: &Mutex<Vec<FileError>>,
+) {
+    let mut body = match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => out.body,
+        Err(e) => {
+            push_error(errors, &name, sdk_error("s3:GetObject", e).to_string());
+            return;
+        }
+    };
+    let (pieces, rx) = mpsc::channel(STREAM_CHUNKS_AHEAD);
+    let reader = Box::new(BodyReader {
+        rx,
+        chunk: Vec::new(),
+        at: 0,
+        ended: false,
+    });
+    if tx.send(Item::Stream { name, size, reader }).await.is_err() {
+        return;
+    }
+    loop {
+        let piece = match body.try_next().await {
+            Ok(Some(bytes)) if bytes.is_empty() => continue,
+            Ok(Some(bytes)) => Piece::Chunk(Vec::from(bytes)),
+            Ok(None) => Piece::End,
+            Err(e) => Piece::Failed(body_error(&e)),
+        };
+        let last = !matches!(piece, Piece::Chunk(_));
+        // The worker gave up on the file (corrupt): stop downloading it.
+        if pieces.send(piece).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+/// The worker's side of a streamed object: a blocking reader over the downloaded chunks.
+struct BodyReader {
+    rx: mpsc::Receiver<Piece>,
+    chunk: Vec<u8>,
+    at: usize,
+    ended: bool,
+}
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.chunk.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            match self.rx.blocking_recv() {
+                Some(Piece::Chunk(c)) => {
+                    self.chunk = c;
+                    self.at = 0;
+                }
+                Some(Piece::End) => self.ended = true,
+                Some(Piece::Failed(e)) => return Err(std::io::Error::other(e)),
+                // The download stopped without saying how: never taken for the end of the file.
+                None => return Err(std::io::Error::other("s3:GetObject: the download stopped")),
+            }
+        }
+        let n = out.len().min(self.chunk.len() - self.at);
+        out[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! A small S3 endpoint over HTTP, for S3 behaviour the emulator cannot show: a bucket in
 //! another region (S3 answers a request signed for the wrong region with `301
 //! PermanentRedirect` and the bucket's region in `x-amz-bucket-region`), throttling (`503
-//! SlowDown`, which the SDK retries) and objects that cannot be read (`403 AccessDenied`).
+//! SlowDown`, which the SDK retries), objects that cannot be read (`403 AccessDenied`) and
+//! downloads cut short.
 //!
 //! It serves one bucket, path-style (what the SDK uses with an endpoint URL): ListObjectsV2
 //! with prefix and delimiter in pages of four entries (so continuation tokens are followed),
@@ -20,6 +21,9 @@ pub enum Fault {
     SlowDown,
     /// `403 AccessDenied`: permanent.
     AccessDenied,
+    /// `200 OK` with the object's length, but the connection closes half-way through the body
+    /// (after a line break).
+    CutShort,
 }
 
 /// One request as the fake saw it.
@@ -150,6 +154,7 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
     } else {
         params.get("prefix").cloned().unwrap_or_default()
     };
+    let mut cut_short = false;
     let (status, extra, body): (u16, Vec<(&str, String)>, Vec<u8>) = if bucket != st.bucket {
         error(404, "NoSuchBucket", "no such bucket")
     } else if operation == "GetBucketLocation" {
@@ -178,6 +183,15 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         match fault {
             Fault::SlowDown => error(503, "SlowDown", "please reduce your request rate"),
             Fault::AccessDenied => error(403, "AccessDenied", "access denied"),
+            Fault::CutShort => {
+                cut_short = true;
+                let data = st.objects.get(key).cloned().unwrap_or_default();
+                (
+                    200,
+                    vec![("content-type", "application/octet-stream".into())],
+                    data,
+                )
+            }
         }
     } else {
         match operation {
@@ -219,6 +233,19 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
     }
     response.push_str("\r\n");
     let _ = stream.write_all(response.as_bytes());
+    if cut_short {
+        // At a line break: what was sent is whole lines, so only the failed download itself
+        // can tell the reader that the file is incomplete.
+        let half = &body[..body.len() / 2];
+        let cut = half
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(half.len(), |i| i + 1);
+        let _ = stream.write_all(&body[..cut]);
+        let _ = stream.flush();
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return;
+    }
     if method != "HEAD" {
         let _ = stream.write_all(&body);
     }
