@@ -808,6 +808,24 @@ fn a_large_s3_object_is_scanned_while_it_downloads() {
     const LIMIT_KIB: usize = 64 << 10;
     assert!(big.len() > 1024 * LIMIT_KIB, "{}", big.len());
     fake.put("exports/all.jsonl", big.clone());
+    // The same as gzip: the generator's gzip files, concatenated (a multi-member gzip file),
+    // eight times over (about 16 MB stored).
+    let gz_truth = generate(
+        &dir.join("gz"),
+        &[
+            "--events", "10000", "--hours", "1", "--format", "lines", "--gzip",
+        ],
+    );
+    assert_eq!(gz_truth, truth);
+    let mut gz_files = walk(&dir.join("gz"));
+    gz_files.sort();
+    let mut gz = Vec::new();
+    for f in &gz_files {
+        gz.extend(std::fs::read(f).unwrap());
+    }
+    let gz = gz.repeat(COPIES as usize);
+    assert!(gz.len() > 8 << 20, "{}", gz.len());
+    fake.put("exports/all.jsonl.gz", gz);
     fake.put("exports/cut-large.jsonl", big);
     fake.fail("exports/cut-large.jsonl", &[fake_s3::Fault::CutShort]);
     fake.put("exports/cut-small.jsonl", one.clone());
@@ -839,16 +857,16 @@ fn a_large_s3_object_is_scanned_while_it_downloads() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
 
-    // Only the whole object counts: its events are the truth, eight times over.
-    assert_eq!(r["files"], 1, "{r}\n{stderr}");
+    // Only the whole objects count: the events of each are the truth, eight times over.
+    assert_eq!(r["files"], 2, "{r}\n{stderr}");
     let events = truth["events"].as_u64().unwrap();
-    assert_eq!(r["events"], events * COPIES);
+    assert_eq!(r["events"], 2 * events * COPIES);
     for name in FILTERS {
         let f = filter(&r, name);
         let t = &truth["filters"][name];
         assert_eq!(
             f["matches"],
-            t["matches"].as_u64().unwrap() * COPIES,
+            2 * t["matches"].as_u64().unwrap() * COPIES,
             "{name}"
         );
         assert_eq!(f["breaching_periods"], t["breaching_periods"], "{name}");
