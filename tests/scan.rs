@@ -63,8 +63,20 @@ fn generate(out: &Path, args: &[&str]) -> Value {
 /// Runs `trailwarden` in `cwd` with a clean environment plus `env`.
 fn tw_in(cwd: &Path, args: &[&str], env: &[(&str, String)]) -> Out {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
-    cmd.args(args)
-        .current_dir(cwd)
+    cmd.args(args);
+    isolate(&mut cmd, cwd, env);
+    let out = cmd.output().expect("run trailwarden");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs in `cwd` with a clean environment (none of this machine's AWS configuration or
+/// credentials, no instance metadata, no stdin) plus `env`.
+fn isolate(cmd: &mut Command, cwd: &Path, env: &[(&str, String)]) {
+    cmd.current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", cwd)
@@ -77,12 +89,6 @@ fn tw_in(cwd: &Path, args: &[&str], env: &[(&str, String)]) -> Out {
         .stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run trailwarden");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
@@ -678,6 +684,16 @@ async fn s3_input_with_date_pruning_against_the_emulator() {
     assert!(out.stderr.contains("NoSuchBucket"), "{}", out.stderr);
 }
 
+/// Credentials and endpoint for the fake S3, with us-east-1 as the configured region.
+fn fake_s3_env(fake: &fake_s3::FakeS3) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ENDPOINT_URL", fake.endpoint.clone()),
+    ]
+}
+
 /// A bucket in another region than the configured one: S3 redirects the first request, and the
 /// scan goes on with a client for the bucket's region, named by the redirect's header or, when
 /// it is missing, by GetBucketLocation. A throttled download is retried; an object that cannot be
@@ -717,14 +733,12 @@ fn a_bucket_in_another_region_is_read_from_there() {
         fake.put(&denied, b"never served".to_vec());
         fake.fail(&denied, &[fake_s3::Fault::AccessDenied]);
 
-        let env = vec![
-            ("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE".to_string()),
-            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_string()),
-            ("AWS_REGION", "us-east-1".to_string()),
-            ("AWS_ENDPOINT_URL", fake.endpoint.clone()),
-        ];
         let url = format!("s3://{bucket}/AWSLogs/");
-        let out = tw_in(&dir, &["scan", "--output", "json", &url], &env);
+        let out = tw_in(
+            &dir,
+            &["scan", "--output", "json", &url],
+            &fake_s3_env(&fake),
+        );
         assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
         assert!(
             out.stderr.contains("is in eu-west-3"),
@@ -836,22 +850,8 @@ fn a_large_s3_object_is_scanned_while_it_downloads() {
         .arg(format!(
             "ulimit -d {LIMIT_KIB} && exec \"$0\" scan --quiet --output json s3://{bucket}/exports/"
         ))
-        .arg(env!("CARGO_BIN_EXE_trailwarden"))
-        .current_dir(&dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &dir)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE")
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", &fake.endpoint)
-        .stdin(Stdio::null());
+        .arg(env!("CARGO_BIN_EXE_trailwarden"));
+    isolate(&mut cmd, &dir, &fake_s3_env(&fake));
     let out = cmd.output().expect("run trailwarden under ulimit");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
