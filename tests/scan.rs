@@ -799,7 +799,7 @@ fn a_bucket_in_another_region_is_read_from_there() {
 /// An S3 object larger than the process may hold in memory is scanned while it downloads: with
 /// the data segment limited to less than the object (`ulimit -d`), the counts are still exact.
 /// A download cut short half-way is reported and none of its events count, whether the object
-/// is streamed or downloaded whole.
+/// is streamed or downloaded whole; so is a large object that cannot be read.
 #[test]
 fn a_large_s3_object_is_scanned_while_it_downloads() {
     let bucket = "tw-exports";
@@ -840,7 +840,12 @@ fn a_large_s3_object_is_scanned_while_it_downloads() {
     let gz = gz.repeat(COPIES as usize);
     assert!(gz.len() > 8 << 20, "{}", gz.len());
     fake.put("exports/all.jsonl.gz", gz);
-    fake.put("exports/cut-large.jsonl", big);
+    fake.put("exports/cut-large.jsonl", big.clone());
+    fake.put("exports/denied-large.jsonl", big);
+    fake.fail(
+        "exports/denied-large.jsonl",
+        &[fake_s3::Fault::AccessDenied],
+    );
     fake.fail("exports/cut-large.jsonl", &[fake_s3::Fault::CutShort]);
     fake.put("exports/cut-small.jsonl", one.clone());
     fake.fail("exports/cut-small.jsonl", &[fake_s3::Fault::CutShort]);
@@ -873,7 +878,12 @@ fn a_large_s3_object_is_scanned_while_it_downloads() {
     }
     for e in r["errors"].as_array().unwrap() {
         let message = e["message"].as_str().unwrap();
-        assert!(message.contains("reading the body failed"), "{message}");
+        let expected = if e["file"].as_str().unwrap().contains("denied") {
+            "AccessDenied"
+        } else {
+            "reading the body failed"
+        };
+        assert!(message.contains(expected), "{message}");
     }
     let mut errors: Vec<String> = r["errors"]
         .as_array()
@@ -887,6 +897,7 @@ fn a_large_s3_object_is_scanned_while_it_downloads() {
         [
             format!("s3://{bucket}/exports/cut-large.jsonl"),
             format!("s3://{bucket}/exports/cut-small.jsonl"),
+            format!("s3://{bucket}/exports/denied-large.jsonl"),
         ],
         "{r}"
     );

@@ -361,7 +361,7 @@ pub async fn produce_s3(
                 let _permit = permit;
                 let name = format!("s3://{bucket}/{key}");
                 if size >= STREAM_OBJECT_MIN {
-                    stream_object(&client, &bucket, &key, name, size, &tx, &errors).await;
+                    stream_object(&client, &bucket, &key, name, size, &tx).await;
                     return;
                 }
                 match download(&client, &bucket, &key).await {
@@ -411,10 +411,10 @@ enum Piece {
     Failed(String),
 }
 
-/// Starts downloading `key` and hands the worker an [`Item::Stream`] reading the body as it
-/// arrives, at most [`STREAM_CHUNKS_AHEAD`] chunks ahead of the scan (the download waits for
-/// the worker). A failed request is reported like any unreadable file; a body cut short
-/// fails the scan of that file.
+/// Hands the workers an [`Item::Stream`] of `key`, whose download starts when a worker first
+/// reads it (a response left waiting in the queue could be closed by S3 as idle) and then runs
+/// at most [`STREAM_CHUNKS_AHEAD`] chunks ahead of the scan. A failed request, or a body cut
+/// short, fails the scan of that file with the reason.
 async fn stream_object(
     client: &aws_sdk_s3::Client,
     bucket: &str,
@@ -422,25 +422,27 @@ async fn stream_object(
     name: String,
     size: u64,
     tx: &mpsc::Sender<Item>,
-    errors: &Mutex<Vec<FileError>>,
 ) {
-    let mut body = match client.get_object().bucket(bucket).key(key).send().await {
-        Ok(out) => out.body,
-        Err(e) => {
-            push_error(errors, &name, sdk_error("s3:GetObject", e).to_string());
-            return;
-        }
-    };
     let (pieces, rx) = mpsc::channel(STREAM_CHUNKS_AHEAD);
+    let (start, started) = tokio::sync::oneshot::channel();
     let reader = Box::new(BodyReader {
+        start: Some(start),
         rx,
         chunk: Vec::new(),
         at: 0,
         ended: false,
     });
-    if tx.send(Item::Stream { name, size, reader }).await.is_err() {
+    if tx.send(Item::Stream { name, size, reader }).await.is_err() || started.await.is_err() {
         return;
     }
+    let mut body = match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => out.body,
+        Err(e) => {
+            let message = sdk_error("s3:GetObject", e).to_string();
+            let _ = pieces.send(Piece::Failed(message)).await;
+            return;
+        }
+    };
     loop {
         let piece = match body.try_next().await {
             Ok(Some(bytes)) if bytes.is_empty() => continue,
@@ -458,6 +460,8 @@ async fn stream_object(
 
 /// The worker's side of a streamed object: a blocking reader over the downloaded chunks.
 struct BodyReader {
+    /// Taken at the first read, to start the download.
+    start: Option<tokio::sync::oneshot::Sender<()>>,
     rx: mpsc::Receiver<Piece>,
     chunk: Vec<u8>,
     at: usize,
@@ -466,6 +470,9 @@ struct BodyReader {
 
 impl std::io::Read for BodyReader {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(start) = self.start.take() {
+            let _ = start.send(());
+        }
         while self.at == self.chunk.len() {
             if self.ended {
                 return Ok(0);
