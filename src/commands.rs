@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 use serde_json::json;
-use std::path::Path;
 
 use crate::cli::{GlobalArgs, OutputFormat, PatternCommand, PermissionsFor, PresetsCommand};
 use crate::diag::{Diagnostics, Severity};
@@ -152,16 +151,28 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
     }
 }
 
-fn load_events(files: &[std::path::PathBuf]) -> Result<Vec<InputEvent>, Error> {
+/// Hands `f` the events of each input in turn (standard input when there are no files), so
+/// that only one file's events are held at a time. Every file is opened before the first one
+/// is read, so that a missing file fails the command before anything is printed.
+fn each_input(
+    files: &[std::path::PathBuf],
+    mut f: impl FnMut(Vec<InputEvent>),
+) -> Result<(), Error> {
     if files.is_empty() {
         let buf = read_stdin()?;
-        return events::read_events(&buf[..], "stdin").map_err(|e| Error::Input(e.to_string()));
+        f(events::read_events(&buf[..], "stdin").map_err(|e| Error::Input(e.to_string()))?);
+        return Ok(());
     }
-    let mut all = Vec::new();
-    for f in files {
-        all.extend(events::read_path(Path::new(f)).map_err(|e| Error::Input(e.to_string()))?);
+    let mut opened = Vec::with_capacity(files.len());
+    for p in files {
+        let name = p.display().to_string();
+        let file = std::fs::File::open(p).map_err(|e| Error::Input(format!("{name}: {e}")))?;
+        opened.push((name, file));
     }
-    Ok(all)
+    for (name, file) in opened {
+        f(events::read_events(file, &name).map_err(|e| Error::Input(e.to_string()))?);
+    }
+    Ok(())
 }
 
 fn as_event(e: &InputEvent) -> Event<'_> {
@@ -191,20 +202,30 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
     match cmd {
         PatternCommand::Test { pattern, files } => {
             let p = parse_pattern(pattern)?;
-            let events = load_events(files)?;
-            let matches: Vec<usize> = events
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| p.matches(&as_event(e)))
-                .map(|(i, _)| i)
-                .collect();
-            if json_out(g) {
-                println!("{}", serde_json::to_string(&json!({"events": events.len(), "matched": matches.len(), "matches": matches})).unwrap_or_default());
-            } else {
-                for &i in &matches {
-                    println!("#{i}: {}", raw(&events[i]));
+            let json = json_out(g);
+            let mut total = 0usize;
+            let mut matches: Vec<usize> = Vec::new();
+            each_input(files, |events| {
+                for (i, e) in events.iter().enumerate() {
+                    if p.matches(&as_event(e)) {
+                        matches.push(total + i);
+                        if !json {
+                            println!("#{}: {}", total + i, raw(e));
+                        }
+                    }
                 }
-                println!("{} of {} events matched", matches.len(), events.len());
+                total += events.len();
+            })?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(
+                        &json!({"events": total, "matched": matches.len(), "matches": matches})
+                    )
+                    .unwrap_or_default()
+                );
+            } else {
+                println!("{} of {} events matched", matches.len(), total);
             }
             for l in p.lints() {
                 eprintln!("lint[{}]: {}", l.code, l.message);
@@ -214,7 +235,7 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
         PatternCommand::Explain { pattern, file } => {
             let p = parse_pattern(pattern)?;
             let events = match file {
-                Some(f) => load_events(std::slice::from_ref(f))?,
+                Some(f) => events::read_path(f).map_err(|e| Error::Input(e.to_string()))?,
                 None => Vec::new(),
             };
             let event = events.first().map(as_event);

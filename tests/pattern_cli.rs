@@ -97,6 +97,64 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
         "{}",
         human.stdout
     );
+    // Several files: events are numbered across them, in the order given.
+    let both = tw(
+        &[
+            "pattern",
+            "test",
+            pattern,
+            plain.to_str().unwrap(),
+            gz.to_str().unwrap(),
+            "--output",
+            "json",
+        ],
+        "",
+    );
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    let v: serde_json::Value = serde_json::from_str(&both.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"events": 6, "matched": 2, "matches": [0, 3]})
+    );
+    let human = tw(
+        &[
+            "pattern",
+            "test",
+            pattern,
+            plain.to_str().unwrap(),
+            gz.to_str().unwrap(),
+        ],
+        "",
+    );
+    let numbers: Vec<&str> = human
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(':').next().filter(|n| n.starts_with('#')))
+        .collect();
+    assert_eq!(numbers, ["#0", "#3"], "{}", human.stdout);
+    assert!(
+        human.stdout.ends_with("2 of 6 events matched\n"),
+        "{}",
+        human.stdout
+    );
+    // A missing file among them: nothing is printed.
+    let missing = tw(
+        &[
+            "pattern",
+            "test",
+            pattern,
+            plain.to_str().unwrap(),
+            "/nonexistent/second.json",
+        ],
+        "",
+    );
+    assert_eq!(missing.code, 1);
+    assert!(missing.stdout.is_empty(), "{}", missing.stdout);
+    assert!(
+        missing.stderr.contains("/nonexistent/second.json"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
