@@ -169,7 +169,8 @@ pub struct ScanArgs {
     /// Only logs before this date (YYYY-MM-DD or RFC 3339)
     #[arg(long)]
     pub until: Option<String>,
-    /// Print the events matching this filter as JSON lines
+    /// Print the events matching this filter (name or control id) as JSON lines; stdout then
+    /// carries only them, and a summary line goes to stderr
     #[arg(long, value_name = "FILTER")]
     pub matches: Option<String>,
     /// Worker threads (default: all cores). With 2 or more, a large gzip file (4 MiB or more)
