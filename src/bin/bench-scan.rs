@@ -43,6 +43,9 @@ struct Args {
     /// Also time jq (aws-docs only) on the plain files
     #[arg(long)]
     jq: bool,
+    /// The jq binary to time (its `--version` is printed with the figures)
+    #[arg(long, default_value = "jq")]
+    jq_bin: PathBuf,
     /// Read buffer per worker in KiB (0: the default)
     #[arg(long, default_value_t = 0)]
     buffer_kib: usize,
@@ -433,8 +436,13 @@ fn run(args: &Args) -> Result<(), String> {
         row("decompression alone of that file".to_string(), t_alone);
     }
     if args.jq {
+        let version = Command::new(&args.jq_bin)
+            .arg("--version")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .map_err(|e| format!("cannot run {}: {e}", args.jq_bin.display()))?;
         let (out, t_jq) = timed(|| {
-            Command::new("jq")
+            Command::new(&args.jq_bin)
                 .args(["-n", "-c", JQ_PROGRAM])
                 .args(&plain)
                 .output()
@@ -459,12 +467,12 @@ fn run(args: &Args) -> Result<(), String> {
             "jq evaluates the aws-docs filters only".to_string()
         };
         row(
-            format!("jq, one process, same filters, plain files ({agree})"),
+            format!("{version}, one process, same filters, plain files ({agree})"),
             t_jq,
         );
         println!();
         println!(
-            "scan vs jq on the plain files: {:.0}x less wall time, {:.0}x less CPU time ({} job(s) for scan; jq is single-threaded)",
+            "scan vs {version} on the plain files: {:.1}x less wall time, {:.1}x less CPU time ({} job(s) for scan; jq is single-threaded)",
             t_jq.wall / t_plain.wall,
             t_jq.cpu / t_plain.cpu.max(0.01),
             args.jobs
