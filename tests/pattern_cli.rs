@@ -137,6 +137,25 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
         "{}",
         human.stdout
     );
+    // `-` among them is standard input, read in its turn.
+    let with_stdin = tw(
+        &[
+            "pattern",
+            "test",
+            pattern,
+            plain.to_str().unwrap(),
+            "-",
+            "--output",
+            "json",
+        ],
+        &format!("{USER_MFA}\n{ROOT_MFA}\n"),
+    );
+    assert_eq!(with_stdin.code, 0, "{}", with_stdin.stderr);
+    let v: serde_json::Value = serde_json::from_str(&with_stdin.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"events": 5, "matched": 2, "matches": [0, 4]})
+    );
     // A missing file among them: nothing is printed.
     let missing = tw(
         &[
