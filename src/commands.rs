@@ -163,23 +163,13 @@ fn each_input(
         f(events::read_events(&buf[..], "stdin").map_err(|e| Error::Input(e.to_string()))?);
         return Ok(());
     }
-    // `-` is standard input, as for `events::read_path`.
-    let mut opened = Vec::with_capacity(files.len());
-    for p in files {
-        let name = p.display().to_string();
-        let file = if name == "-" {
-            None
-        } else {
-            Some(std::fs::File::open(p).map_err(|e| Error::Input(format!("{name}: {e}")))?)
-        };
-        opened.push((name, file));
-    }
-    for (name, file) in opened {
-        let events = match file {
-            Some(file) => events::read_events(file, &name),
-            None => events::read_events(std::io::stdin().lock(), &name),
-        };
-        f(events.map_err(|e| Error::Input(e.to_string()))?);
+    let opened = files
+        .iter()
+        .map(|p| events::open_path(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Input(e.to_string()))?;
+    for input in opened {
+        f(input.read().map_err(|e| Error::Input(e.to_string()))?);
     }
     Ok(())
 }

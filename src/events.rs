@@ -107,12 +107,35 @@ pub fn read_events(reader: impl Read, name: &str) -> Result<Vec<InputEvent>, Eve
 
 /// Reads a file (gzip or not) with [`read_events`]; `-` reads standard input.
 pub fn read_path(path: &Path) -> Result<Vec<InputEvent>, EventsError> {
+    open_path(path)?.read()
+}
+
+/// An input opened but not read yet: a file, or standard input for `-`.
+pub struct Opened {
+    name: String,
+    file: Option<std::fs::File>,
+}
+
+/// Opens `path` for [`Opened::read`] (`-`: standard input), so that several inputs can all be
+/// opened before any is read.
+pub fn open_path(path: &Path) -> Result<Opened, EventsError> {
     let name = path.display().to_string();
-    if name == "-" {
-        return read_events(std::io::stdin().lock(), &name);
+    let file = if name == "-" {
+        None
+    } else {
+        Some(std::fs::File::open(path).map_err(|e| error(&name, e.to_string()))?)
+    };
+    Ok(Opened { name, file })
+}
+
+impl Opened {
+    /// Reads the events with [`read_events`].
+    pub fn read(self) -> Result<Vec<InputEvent>, EventsError> {
+        match self.file {
+            Some(file) => read_events(file, &self.name),
+            None => read_events(std::io::stdin().lock(), &self.name),
+        }
     }
-    let file = std::fs::File::open(path).map_err(|e| error(&name, e.to_string()))?;
-    read_events(file, &name)
 }
 
 /// Streams events line by line without holding the input in memory (gzip detected by magic
