@@ -166,7 +166,7 @@ where
 }
 
 /// The messages of an error and its sources, each cut to its first sentence.
-fn error_chain(err: &(dyn StdError + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = current {

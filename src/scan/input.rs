@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::aws::{sdk_error, AwsError};
+use crate::aws::{error_chain, sdk_error, AwsError};
 
 use super::engine::{Counters, FileError, Item};
 use super::time::days_from_civil;
@@ -394,13 +394,7 @@ async fn download(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Resul
 /// A download that failed after its response began, with the causes (the SDK's own message
 /// is only "streaming error").
 fn body_error(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = format!("s3:GetObject: reading the body failed: {e}");
-    let mut source = e.source();
-    while let Some(s) = source {
-        message.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    message
+    format!("s3:GetObject: reading the body failed: {}", error_chain(e))
 }
 
 /// What a streamed object's download hands its worker.
