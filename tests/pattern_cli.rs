@@ -32,6 +32,16 @@ fn tw(args: &[&str], stdin: &str) -> Out {
     }
 }
 
+/// `pattern test PATTERN INPUTS... --output json`, which must succeed: its JSON report.
+fn pattern_json(pattern: &str, inputs: &[&str], stdin: &str) -> serde_json::Value {
+    let mut args = vec!["pattern", "test", pattern];
+    args.extend_from_slice(inputs);
+    args.extend(["--output", "json"]);
+    let out = tw(&args, stdin);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
 const ROOT_MFA: &str = r#"{"eventVersion":"1.05","userIdentity":{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"},"eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"YES"},"eventType":"AwsConsoleSignIn"}"#;
 const USER_NO_MFA: &str = r#"{"eventVersion":"1.05","userIdentity":{"type":"IAMUser","userName":"anaya"},"eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"No"},"eventType":"AwsConsoleSignIn"}"#;
 const USER_MFA: &str = r#"{"eventVersion":"1.05","userIdentity":{"type":"IAMUser","userName":"anaya"},"eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"Yes"},"eventType":"AwsConsoleSignIn"}"#;
@@ -72,19 +82,7 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
     let pattern = r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#;
     for file in [&plain, &gz] {
-        let out = tw(
-            &[
-                "pattern",
-                "test",
-                pattern,
-                file.to_str().unwrap(),
-                "--output",
-                "json",
-            ],
-            "",
-        );
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let v = pattern_json(pattern, &[file.to_str().unwrap()], "");
         assert_eq!(
             v,
             serde_json::json!({"events": 3, "matched": 1, "matches": [0]}),
@@ -98,34 +96,13 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
         human.stdout
     );
     // Several files: events are numbered across them, in the order given.
-    let both = tw(
-        &[
-            "pattern",
-            "test",
-            pattern,
-            plain.to_str().unwrap(),
-            gz.to_str().unwrap(),
-            "--output",
-            "json",
-        ],
-        "",
-    );
-    assert_eq!(both.code, 0, "{}", both.stderr);
-    let v: serde_json::Value = serde_json::from_str(&both.stdout).unwrap();
+    let both = [plain.to_str().unwrap(), gz.to_str().unwrap()];
+    let v = pattern_json(pattern, &both, "");
     assert_eq!(
         v,
         serde_json::json!({"events": 6, "matched": 2, "matches": [0, 3]})
     );
-    let human = tw(
-        &[
-            "pattern",
-            "test",
-            pattern,
-            plain.to_str().unwrap(),
-            gz.to_str().unwrap(),
-        ],
-        "",
-    );
+    let human = tw(&[&["pattern", "test", pattern][..], &both].concat(), "");
     let numbers: Vec<&str> = human
         .stdout
         .lines()
@@ -138,20 +115,11 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
         human.stdout
     );
     // `-` among them is standard input, read in its turn.
-    let with_stdin = tw(
-        &[
-            "pattern",
-            "test",
-            pattern,
-            plain.to_str().unwrap(),
-            "-",
-            "--output",
-            "json",
-        ],
+    let v = pattern_json(
+        pattern,
+        &[plain.to_str().unwrap(), "-"],
         &format!("{USER_MFA}\n{ROOT_MFA}\n"),
     );
-    assert_eq!(with_stdin.code, 0, "{}", with_stdin.stderr);
-    let v: serde_json::Value = serde_json::from_str(&with_stdin.stdout).unwrap();
     assert_eq!(
         v,
         serde_json::json!({"events": 5, "matched": 2, "matches": [0, 4]})
@@ -178,12 +146,11 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
 
 #[test]
 fn pattern_test_matches_plain_text_events() {
-    let out = tw(
-        &["pattern", "test", "ERROR -timeout", "--output", "json"],
+    let v = pattern_json(
+        "ERROR -timeout",
+        &[],
         "ERROR disk full\nERROR timeout\nINFO ok\n",
     );
-    assert_eq!(out.code, 0);
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["matches"], serde_json::json!([0]));
 }
 
