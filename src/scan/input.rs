@@ -380,15 +380,25 @@ pub async fn produce_s3(
 }
 
 async fn download(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
-    let out = client
+    let body = get_object(client, bucket, key).await?;
+    let body = body.collect().await.map_err(|e| body_error(&e))?;
+    Ok(Vec::from(body.into_bytes()))
+}
+
+/// GetObject's response body, not read yet.
+async fn get_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<aws_sdk_s3::primitives::ByteStream, String> {
+    client
         .get_object()
         .bucket(bucket)
         .key(key)
         .send()
         .await
-        .map_err(|e| sdk_error("s3:GetObject", e).to_string())?;
-    let body = out.body.collect().await.map_err(|e| body_error(&e))?;
-    Ok(Vec::from(body.into_bytes()))
+        .map(|out| out.body)
+        .map_err(|e| sdk_error("s3:GetObject", e).to_string())
 }
 
 /// A download that failed after its response began, with the causes (the SDK's own message
@@ -429,10 +439,9 @@ async fn stream_object(
     if tx.send(Item::Stream { name, size, reader }).await.is_err() || started.await.is_err() {
         return;
     }
-    let mut body = match client.get_object().bucket(bucket).key(key).send().await {
-        Ok(out) => out.body,
-        Err(e) => {
-            let message = sdk_error("s3:GetObject", e).to_string();
+    let mut body = match get_object(client, bucket, key).await {
+        Ok(body) => body,
+        Err(message) => {
             let _ = pieces.send(Piece::Failed(message)).await;
             return;
         }
