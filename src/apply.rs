@@ -31,13 +31,42 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// About a minute in all: IAM and S3 policy propagation usually takes a few seconds.
+    /// About a minute in all (1 + 2 + 4 + 8 + 16 + 16 + 16 s): IAM and S3 policy propagation
+    /// usually takes a few seconds.
     fn default() -> Self {
         RetryPolicy {
             attempts: 8,
             first_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(16),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// Attempts for one write failing with `err`: 1 when the error is not transient.
+    ///
+    /// - CloudTrail's propagation errors right after the role or bucket policy was written: the
+    ///   policy's attempts (about a minute).
+    /// - A bucket's configuration calls right after CreateBucket: S3 is eventually consistent
+    ///   and can answer `NoSuchBucket` or `OperationAborted` for a while ("Amazon S3 data
+    ///   consistency model" / CreateBucket, Amazon S3 API Reference); three more attempts, so
+    ///   about two minutes in all.
+    fn attempts_for(&self, op: &Op, err: &AwsError) -> u32 {
+        if err.is_eventually_consistent() {
+            return self.attempts;
+        }
+        let bucket_configuration = matches!(
+            op,
+            Op::PutBucketTagging { .. }
+                | Op::PutBucketPolicy { .. }
+                | Op::PutPublicAccessBlock { .. }
+                | Op::PutBucketEncryption { .. }
+                | Op::PutBucketVersioning { .. }
+        );
+        if bucket_configuration && matches!(err.code(), Some("NoSuchBucket" | "OperationAborted")) {
+            return self.attempts + 3;
+        }
+        1
     }
 }
 
@@ -96,7 +125,7 @@ pub async fn apply<E: Executor>(
             loop {
                 match executor.execute(op).await {
                     Ok(()) => break,
-                    Err(e) if e.is_eventually_consistent() && attempt < retry.attempts => {
+                    Err(e) if attempt < retry.attempts_for(op, &e) => {
                         progress.retry(&change.address, op.api(), &e, delay);
                         tokio::time::sleep(delay).await;
                         delay = (delay * 2).min(retry.max_delay);

@@ -11,7 +11,8 @@ pub const BUCKET_SID_WRITE: &str = "TrailwardenCloudTrailWrite";
 pub const BUCKET_SID_TLS: &str = "TrailwardenDenyInsecureTransport";
 pub const TOPIC_SID_ALARMS: &str = "TrailwardenAllowCloudWatchAlarms";
 pub const TOPIC_SID_DELIVERY: &str = "TrailwardenAllowCloudTrailDelivery";
-pub const ROLE_POLICY_NAME: &str = "cloudtrail-to-cloudwatch-logs";
+/// Prefix of the role's inline policy; the region is appended (see [`role_policy_name`]).
+pub const ROLE_POLICY_PREFIX: &str = "cloudtrail-to-cloudwatch-logs";
 pub const DELIVERY_TOPIC_KEY: &str = "cloudtrail-delivery";
 
 pub fn default_bucket_name(target: &Target) -> String {
@@ -92,9 +93,15 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
                 .unwrap_or_else(|| config::DEFAULT_ROLE.to_string());
             let role = RoleSpec {
                 arn: format!("arn:{p}:iam::{acct}:role/{role_name}"),
-                trust_policy: role_trust_policy(acct),
-                policy_name: ROLE_POLICY_NAME.to_string(),
-                policy: role_policy(p, region, acct, &name),
+                trust_policy: role_trust_policy(),
+                policy_name: role_policy_name(region),
+                policy: role_policy(
+                    p,
+                    region,
+                    acct,
+                    &name,
+                    adopted.is_some_and(|t| t.organization_trail),
+                ),
                 tags: tags.clone(),
                 adopted: cfg.role_name.is_some(),
                 name: role_name,
@@ -200,7 +207,8 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
         .map(|c| FilterSpec {
             name: c.filter_name.clone(),
             log_group: log_group.name.clone(),
-            pattern: c.pattern.clone(),
+            // As CloudWatch Logs stores it.
+            pattern: c.pattern.trim().to_string(),
             metric_name: c.metric_name.clone(),
             namespace: c.namespace.clone(),
             metric_value: "1".to_string(),
@@ -307,24 +315,48 @@ pub fn bucket_statements(
     ]
 }
 
-pub fn role_trust_policy(account: &str) -> Value {
+/// CloudTrail's service principal may assume the role, with no condition.
+///
+/// AWS, "Role policy document for CloudTrail to use CloudWatch Logs for monitoring"
+/// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html):
+/// confused-deputy prevention does not apply to this role, and its trust policy does not support
+/// `aws:SourceArn` / `aws:SourceAccount`. With either condition CloudTrail cannot assume the role
+/// and CreateTrail / UpdateTrail answer `InvalidCloudWatchLogsRoleArnException`.
+pub fn role_trust_policy() -> Value {
     policy_doc(vec![json!({
         "Effect": "Allow",
         "Principal": { "Service": "cloudtrail.amazonaws.com" },
-        "Action": "sts:AssumeRole",
-        "Condition": { "StringEquals": { "aws:SourceAccount": account } }
+        "Action": "sts:AssumeRole"
     })])
 }
 
-/// Only what CloudTrail needs to deliver, on its own streams of this log group.
-pub fn role_policy(p: &str, region: &str, account: &str, group: &str) -> Value {
+/// The role is global but its policy names one region's log group: each region the chain is
+/// applied in gets its own inline policy on the same role, so applying in a second region never
+/// cuts the first region's delivery.
+pub fn role_policy_name(region: &str) -> String {
+    format!("{ROLE_POLICY_PREFIX}-{region}")
+}
+
+/// Only what CloudTrail needs to deliver, on its own streams of this log group. An organization
+/// trail also writes member accounts' events to `o-ORGID_*` streams (AWS, same page as
+/// [`role_trust_policy`]); the organization id is not known from a member-side read, so `o-*_*`.
+pub fn role_policy(p: &str, region: &str, account: &str, group: &str, organization: bool) -> Value {
+    let group_arn = format!("arn:{p}:logs:{region}:{account}:log-group:{group}");
+    let mut resources = vec![json!(format!(
+        "{group_arn}:log-stream:{account}_CloudTrail_{region}*"
+    ))];
+    if organization {
+        resources.push(json!(format!("{group_arn}:log-stream:o-*_*")));
+    }
+    let resource = match resources.len() {
+        1 => resources.remove(0),
+        _ => Value::Array(resources),
+    };
     policy_doc(vec![json!({
         "Sid": "CloudTrailDeliverToLogGroup",
         "Effect": "Allow",
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": format!(
-            "arn:{p}:logs:{region}:{account}:log-group:{group}:log-stream:{account}_CloudTrail_{region}*"
-        )
+        "Resource": resource
     })])
 }
 

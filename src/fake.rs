@@ -95,7 +95,8 @@ impl FakeAccount {
             } => {
                 s.role = Some(RoleState {
                     name: role.clone(),
-                    arn: format!("arn:aws:iam::000000000000:role/{role}"),
+                    // Unknown, like the other ARNs here: the planner keeps the one it built.
+                    arn: String::new(),
                     trust_policy: trust_policy.clone(),
                     policy: None,
                     tags: tags.clone(),
@@ -228,7 +229,11 @@ impl FakeAccount {
                     None => s.filters.push(f),
                 }
             }
-            Op::PutMetricAlarm { alarm } => {
+            Op::PutMetricAlarm {
+                alarm,
+                ok_actions,
+                insufficient_data_actions,
+            } => {
                 s.alarms.insert(
                     alarm.name.clone(),
                     AlarmState {
@@ -245,6 +250,8 @@ impl FakeAccount {
                         treat_missing_data: Some(alarm.treat_missing_data.clone()),
                         actions_enabled: true,
                         alarm_actions: alarm.actions.clone(),
+                        ok_actions: ok_actions.clone(),
+                        insufficient_data_actions: insufficient_data_actions.clone(),
                     },
                 );
             }

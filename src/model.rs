@@ -255,8 +255,15 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// Waiting for the recipient to confirm.
     pub fn pending(&self) -> bool {
-        self.arn == "PendingConfirmation" || !self.arn.starts_with("arn:")
+        !self.deleted() && (self.arn == "PendingConfirmation" || !self.arn.starts_with("arn:"))
+    }
+
+    /// Listed with the ARN `Deleted` after an unsubscribe (the list keeps it for a while): it
+    /// notifies nobody and is no longer pending, so the address must be subscribed again.
+    pub fn deleted(&self) -> bool {
+        self.arn == "Deleted"
     }
 }
 
@@ -290,6 +297,10 @@ pub struct AlarmState {
     pub treat_missing_data: Option<String>,
     pub actions_enabled: bool,
     pub alarm_actions: Vec<String>,
+    /// Actions a user may have added; PutMetricAlarm replaces the whole alarm, so a repair
+    /// passes them on.
+    pub ok_actions: Vec<String>,
+    pub insufficient_data_actions: Vec<String>,
 }
 
 /// One write request, as plain data. The planner produces them; the adapter executes them.
@@ -379,6 +390,11 @@ pub enum Op {
     },
     PutMetricAlarm {
         alarm: AlarmSpec,
+        /// The existing alarm's OK and INSUFFICIENT_DATA actions, kept by a repair.
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        ok_actions: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        insufficient_data_actions: Vec<String>,
     },
 }
 

@@ -241,7 +241,11 @@ fn creation_ops(d: &Desired) -> Vec<Op> {
         ops.push(Op::PutMetricFilter { filter: f.clone() });
     }
     for a in &d.alarms {
-        ops.push(Op::PutMetricAlarm { alarm: a.clone() });
+        ops.push(Op::PutMetricAlarm {
+            alarm: a.clone(),
+            ok_actions: Vec::new(),
+            insufficient_data_actions: Vec::new(),
+        });
     }
     ops
 }

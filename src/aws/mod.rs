@@ -27,7 +27,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// How to reach AWS. Every field falls back to the standard AWS configuration chain
 /// (environment variables, `~/.aws/config`, SSO, instance metadata, ...).
@@ -227,6 +227,9 @@ pub struct Aws {
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     /// Buckets found in another region than the clients', by name.
     bucket_regions: Arc<Mutex<HashMap<String, String>>>,
+    /// The caller's account, once [`Aws::identity`] has asked STS: every S3 request on the
+    /// chain's bucket names it as the expected owner.
+    account: Arc<OnceLock<String>>,
 }
 
 impl Aws {
@@ -297,6 +300,7 @@ impl Aws {
             ),
             counter,
             bucket_regions: Arc::default(),
+            account: Arc::default(),
         })
     }
 
@@ -329,8 +333,10 @@ impl Aws {
             v.map(str::to_string)
                 .ok_or_else(|| AwsError::Other(format!("sts:GetCallerIdentity returned no {what}")))
         };
+        let account_id = field(out.account(), "account")?;
+        let _ = self.account.set(account_id.clone());
         Ok(Identity {
-            account_id: field(out.account(), "account")?,
+            account_id,
             arn: field(out.arn(), "ARN")?,
             user_id: field(out.user_id(), "user id")?,
         })
@@ -361,6 +367,14 @@ impl Aws {
             Some(region) => (self.s3_in(&region), region),
             None => (self.s3.clone(), self.region.clone()),
         }
+    }
+
+    /// `ExpectedBucketOwner` for S3 requests on the chain's bucket: the default bucket name is
+    /// predictable, and a bucket of that name in another account must fail with 403 rather than
+    /// be read or written as ours ("Verifying bucket ownership with bucket owner condition",
+    /// Amazon S3 User Guide). `None` before the caller's identity is known.
+    pub(crate) fn bucket_owner(&self) -> Option<String> {
+        self.account.get().cloned()
     }
 
     pub(crate) fn remember_bucket_region(&self, bucket: &str, region: &str) {

@@ -135,26 +135,55 @@ impl Aws {
         region: &str,
         name: &str,
     ) -> Result<BucketRead, AwsError> {
+        let owner = self.bucket_owner();
         let (head, policy, pab, encryption, versioning, tagging) = tokio::join!(
-            s3.head_bucket().bucket(name).send(),
+            s3.head_bucket()
+                .bucket(name)
+                .set_expected_bucket_owner(owner.clone())
+                .send(),
             async {
-                let out = s3.get_bucket_policy().bucket(name).send().await;
+                let out = s3
+                    .get_bucket_policy()
+                    .bucket(name)
+                    .set_expected_bucket_owner(owner.clone())
+                    .send()
+                    .await;
                 absent(out.map_err(|e| sdk_error("s3:GetBucketPolicy", e)))
             },
             async {
-                let out = s3.get_public_access_block().bucket(name).send().await;
+                let out = s3
+                    .get_public_access_block()
+                    .bucket(name)
+                    .set_expected_bucket_owner(owner.clone())
+                    .send()
+                    .await;
                 absent(out.map_err(|e| sdk_error("s3:GetBucketPublicAccessBlock", e)))
             },
             async {
-                let out = s3.get_bucket_encryption().bucket(name).send().await;
+                let out = s3
+                    .get_bucket_encryption()
+                    .bucket(name)
+                    .set_expected_bucket_owner(owner.clone())
+                    .send()
+                    .await;
                 absent(out.map_err(|e| sdk_error("s3:GetEncryptionConfiguration", e)))
             },
             async {
-                let out = s3.get_bucket_versioning().bucket(name).send().await;
+                let out = s3
+                    .get_bucket_versioning()
+                    .bucket(name)
+                    .set_expected_bucket_owner(owner.clone())
+                    .send()
+                    .await;
                 absent(out.map_err(|e| sdk_error("s3:GetBucketVersioning", e)))
             },
             async {
-                let out = s3.get_bucket_tagging().bucket(name).send().await;
+                let out = s3
+                    .get_bucket_tagging()
+                    .bucket(name)
+                    .set_expected_bucket_owner(owner.clone())
+                    .send()
+                    .await;
                 absent(out.map_err(|e| sdk_error("s3:GetBucketTagging", e)))
             },
         );
@@ -454,6 +483,8 @@ impl Aws {
                     treat_missing_data: non_empty(a.treat_missing_data()),
                     actions_enabled: a.actions_enabled().unwrap_or(false),
                     alarm_actions: a.alarm_actions().to_vec(),
+                    ok_actions: a.ok_actions().to_vec(),
+                    insufficient_data_actions: a.insufficient_data_actions().to_vec(),
                 }
             }));
             match out.next_token() {

@@ -39,6 +39,7 @@ impl Aws {
                     .0
                     .put_bucket_tagging()
                     .bucket(bucket)
+                    .set_expected_bucket_owner(self.bucket_owner())
                     .tagging(tagging)
                     .send()
                     .await
@@ -50,6 +51,7 @@ impl Aws {
                 .0
                 .put_bucket_policy()
                 .bucket(bucket)
+                .set_expected_bucket_owner(self.bucket_owner())
                 .policy(to_json(api, policy)?)
                 .send()
                 .await
@@ -66,6 +68,7 @@ impl Aws {
                     .0
                     .put_public_access_block()
                     .bucket(bucket)
+                    .set_expected_bucket_owner(self.bucket_owner())
                     .public_access_block_configuration(config)
                     .send()
                     .await
@@ -82,6 +85,7 @@ impl Aws {
                     .0
                     .put_bucket_versioning()
                     .bucket(bucket)
+                    .set_expected_bucket_owner(self.bucket_owner())
                     .versioning_configuration(
                         VersioningConfiguration::builder()
                             .status(BucketVersioningStatus::Enabled)
@@ -225,7 +229,14 @@ impl Aws {
                 .map(drop)
                 .map_err(|e| sdk_error(api, e)),
             Op::PutMetricFilter { filter } => self.put_metric_filter(api, filter).await,
-            Op::PutMetricAlarm { alarm } => self.put_metric_alarm(api, alarm).await,
+            Op::PutMetricAlarm {
+                alarm,
+                ok_actions,
+                insufficient_data_actions,
+            } => {
+                self.put_metric_alarm(api, alarm, ok_actions, insufficient_data_actions)
+                    .await
+            }
         }
     }
 
@@ -282,6 +293,7 @@ impl Aws {
             .0
             .put_bucket_encryption()
             .bucket(bucket)
+            .set_expected_bucket_owner(self.bucket_owner())
             .server_side_encryption_configuration(configuration)
             .send()
             .await
@@ -351,7 +363,13 @@ impl Aws {
             .map_err(|e| sdk_error(api, e))
     }
 
-    async fn put_metric_alarm(&self, api: &str, alarm: &AlarmSpec) -> Result<(), AwsError> {
+    async fn put_metric_alarm(
+        &self,
+        api: &str,
+        alarm: &AlarmSpec,
+        ok_actions: &[String],
+        insufficient_data_actions: &[String],
+    ) -> Result<(), AwsError> {
         use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
         let request = self
             .cloudwatch
@@ -375,6 +393,8 @@ impl Aws {
             .treat_missing_data(&alarm.treat_missing_data)
             .actions_enabled(true)
             .set_alarm_actions(Some(alarm.actions.clone()))
+            .set_ok_actions(some_if_any(ok_actions.to_vec()))
+            .set_insufficient_data_actions(some_if_any(insufficient_data_actions.to_vec()))
             .set_tags(some_if_any(
                 alarm
                     .tags

@@ -600,13 +600,25 @@ fn resolve(
         }
     }
     for (k, v) in &file.tags {
-        if k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
+        if let Err(why) = validate::check_tag(k, v) {
             diags.push(src.error_at(
                 "tag-invalid",
                 src.find(k),
-                format!("invalid tag `{k}` (keys 1–128 characters, not starting with aws:; values up to 256)"),
+                format!("invalid tag `{k}` = `{v}`: {why}"),
             ));
         }
+    }
+    if file.tags.len() > validate::MAX_USER_TAGS {
+        diags.push(src.error_at(
+            "tag-invalid",
+            src.find_key("tags"),
+            format!(
+                "{} tags given; at most {} (AWS allows 50 per resource, and trailwarden adds `{}`)",
+                file.tags.len(),
+                validate::MAX_USER_TAGS,
+                crate::model::MANAGED_TAG_KEY
+            ),
+        ));
     }
 
     // Controls: presets combined, identical filters provisioned once, overrides applied.

@@ -23,7 +23,8 @@ impl Planner<'_> {
                 continue;
             };
             let mut diffs = Vec::new();
-            if actual.pattern != spec.pattern {
+            // CloudWatch Logs stores a pattern without its surrounding whitespace.
+            if actual.pattern.trim() != spec.pattern.trim() {
                 diffs.push(diff(
                     "pattern",
                     "metric_filter.pattern",
@@ -66,18 +67,26 @@ impl Planner<'_> {
     pub(super) fn alarms(&mut self) {
         for spec in &self.d.alarms {
             let address = format!("alarm.{}", spec.name);
-            let op = Op::PutMetricAlarm {
-                alarm: spec.clone(),
-            };
             let Some(a) = self.a.alarms.get(&spec.name) else {
                 self.push(
                     address,
                     "alarm",
                     Action::Create,
                     vec![missing("alarm")],
-                    vec![op],
+                    vec![Op::PutMetricAlarm {
+                        alarm: spec.clone(),
+                        ok_actions: Vec::new(),
+                        insufficient_data_actions: Vec::new(),
+                    }],
                 );
                 continue;
+            };
+            // PutMetricAlarm replaces the whole alarm: OK and INSUFFICIENT_DATA actions someone
+            // added are not trailwarden's to remove.
+            let op = Op::PutMetricAlarm {
+                alarm: spec.clone(),
+                ok_actions: a.ok_actions.clone(),
+                insufficient_data_actions: a.insufficient_data_actions.clone(),
             };
             let mut diffs = Vec::new();
             let mut cmp = |field: &str, kind: &str, want: Value, have: Value, sev: Severity| {

@@ -139,6 +139,7 @@ pub(crate) struct Planner<'a> {
 
 /// Compare and plan. Unchanged model ⇒ empty plan.
 pub fn plan(d: &Desired, a: &Actual) -> Plan {
+    let d = &resolved(d, a);
     let mut p = Planner {
         d,
         a,
@@ -152,6 +153,22 @@ pub fn plan(d: &Desired, a: &Actual) -> Plan {
     p.filters();
     p.alarms();
     p.plan
+}
+
+/// The desired state with what only the account can tell: an existing role's ARN as IAM reports
+/// it (a role adopted with a path, `role/service-role/NAME`, has an ARN that cannot be rebuilt
+/// from its name).
+fn resolved(d: &Desired, a: &Actual) -> Desired {
+    let mut d = d.clone();
+    if let (Some(spec), Some(actual)) = (d.role.as_mut(), a.role.as_ref()) {
+        if !actual.arn.is_empty() && actual.arn != spec.arn {
+            if d.trail.cw_role_arn == spec.arn {
+                d.trail.cw_role_arn = actual.arn.clone();
+            }
+            spec.arn = actual.arn.clone();
+        }
+    }
+    d
 }
 
 impl Planner<'_> {
@@ -214,3 +231,5 @@ pub(crate) fn default_topic_statement(target: &Target, topic_arn: &str) -> Value
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_aws;

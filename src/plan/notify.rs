@@ -126,7 +126,9 @@ impl Planner<'_> {
                     self.push(address, "sns_topic", Action::Update, diffs, ops);
                     for email in &spec.emails {
                         let sub = actual.subscriptions.iter().find(|s| {
-                            s.protocol == "email" && s.endpoint.eq_ignore_ascii_case(email)
+                            s.protocol == "email"
+                                && s.endpoint.eq_ignore_ascii_case(email)
+                                && !s.deleted()
                         });
                         let sub_address = format!("sns_subscription.{}/{}", spec.name, email);
                         match sub {

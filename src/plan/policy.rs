@@ -60,3 +60,53 @@ pub fn merge_statements(existing: Option<&Value>, ours: &[Value]) -> Value {
     }
     doc
 }
+
+/// The statements of a policy document (one statement may be given without an array).
+pub fn statements(policy: &Value) -> Vec<&Value> {
+    match &policy["Statement"] {
+        Value::Array(list) => list.iter().collect(),
+        s @ Value::Object(_) => vec![s],
+        _ => Vec::new(),
+    }
+}
+
+/// `value` (a string or an array of strings) contains `wanted`, compared case-insensitively.
+fn names(value: &Value, wanted: &str) -> bool {
+    match value {
+        Value::String(s) => s.eq_ignore_ascii_case(wanted),
+        Value::Array(items) => items.iter().any(|i| names(i, wanted)),
+        _ => false,
+    }
+}
+
+/// The statement lets CloudTrail's service principal assume the role.
+fn grants_cloudtrail(stmt: &Value) -> bool {
+    stmt["Effect"] == "Allow"
+        && names(&stmt["Principal"]["Service"], "cloudtrail.amazonaws.com")
+        && ["sts:AssumeRole", "sts:*", "*"]
+            .iter()
+            .any(|a| names(&stmt["Action"], a))
+}
+
+/// The trust policy lets CloudTrail assume the role the way AWS documents: an Allow statement
+/// for `cloudtrail.amazonaws.com` without a condition. CloudTrail's CloudWatch Logs role does not
+/// support `aws:SourceArn` / `aws:SourceAccount` ("Role policy document for CloudTrail to use
+/// CloudWatch Logs for monitoring", AWS CloudTrail User Guide), and CloudTrail supplies no other
+/// condition context, so a conditioned statement is as good as none.
+pub fn trusts_cloudtrail(trust: &Value) -> bool {
+    statements(trust)
+        .into_iter()
+        .any(|s| grants_cloudtrail(s) && s.get("Condition").is_none_or(|c| c.is_null()))
+}
+
+/// The trust policy with its CloudTrail statements replaced by `ours`; statements for other
+/// principals are kept.
+pub fn repair_trust(existing: &Value, ours: &Value) -> Value {
+    let mut kept: Vec<Value> = statements(existing)
+        .into_iter()
+        .filter(|s| !grants_cloudtrail(s))
+        .cloned()
+        .collect();
+    kept.extend(statements(ours).into_iter().cloned());
+    json!({ "Version": "2012-10-17", "Statement": kept })
+}

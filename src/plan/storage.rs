@@ -184,7 +184,10 @@ impl Planner<'_> {
         }
         let mut diffs = Vec::new();
         let mut ops = Vec::new();
-        if normalize(&actual.trust_policy) != normalize(&spec.trust_policy) {
+        // Any trust policy that lets CloudTrail assume the role as AWS documents is in sync
+        // (an adopted role may trust other principals too); a conditioned or missing CloudTrail
+        // statement is replaced, other statements kept.
+        if !policy::trusts_cloudtrail(&actual.trust_policy) {
             diffs.push(diff(
                 "trust_policy",
                 "role.trust",
@@ -194,7 +197,7 @@ impl Planner<'_> {
             ));
             ops.push(Op::UpdateAssumeRolePolicy {
                 role: spec.name.clone(),
-                trust_policy: spec.trust_policy.clone(),
+                trust_policy: policy::repair_trust(&actual.trust_policy, &spec.trust_policy),
             });
         }
         if actual.policy.as_ref().map(normalize) != Some(normalize(&spec.policy)) {

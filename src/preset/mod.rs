@@ -370,10 +370,12 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
                 ),
             ));
         }
-        check_name(source, at, "filter_name", &ctl.filter_name, 512, diags);
-        check_name(source, at, "metric_name", &ctl.metric_name, 255, diags);
-        check_name(source, at, "namespace", &c.namespace, 255, diags);
-        check_name(source, at, "alarm_name", &c.alarm_name, 255, diags);
+        // PutMetricFilter: filterName `[^:*]*`; metricName and metricNamespace `[^:*$]*`
+        // (CloudWatch Logs API Reference, MetricTransformation).
+        check_name(source, at, "filter_name", &ctl.filter_name, 512, "", diags);
+        check_name(source, at, "metric_name", &ctl.metric_name, 255, "$", diags);
+        check_name(source, at, "namespace", &c.namespace, 255, "$", diags);
+        check_name(source, at, "alarm_name", &c.alarm_name, 255, "", diags);
         if c.namespace.starts_with("AWS/") {
             diags.push(source.error_at(
                 "namespace-reserved",
@@ -516,13 +518,24 @@ fn check_name(
     field: &str,
     value: &str,
     max: usize,
+    also_forbidden: &str,
     diags: &mut Diagnostics,
 ) {
-    if value.is_empty() || value.len() > max || value.contains(':') || value.contains('*') {
+    let forbidden = |c: char| c == ':' || c == '*' || also_forbidden.contains(c);
+    if value.is_empty() || value.len() > max || value.contains(forbidden) {
+        let listed: Vec<String> = [":", "*"]
+            .into_iter()
+            .map(String::from)
+            .chain(also_forbidden.chars().map(String::from))
+            .map(|c| format!("`{c}`"))
+            .collect();
         diags.push(source.error_at(
             "name-invalid",
             at,
-            format!("{field} `{value}` must be 1–{max} characters without `:` or `*`"),
+            format!(
+                "{field} `{value}` must be 1–{max} characters without {}",
+                listed.join(" or ")
+            ),
         ));
     }
 }

@@ -1,0 +1,191 @@
+//! Planner decisions that follow what real AWS does where the emulator is lenient (each test
+//! names the AWS behaviour it follows).
+
+use super::tests::{applied, basic, desired_from, drift_after, kinds, no_wait, rt};
+use super::*;
+use crate::apply::{apply, NoProgress};
+use crate::config;
+use crate::fake::FakeAccount;
+use serde_json::json;
+
+#[test]
+fn the_role_trusts_cloudtrail_without_a_condition() {
+    // "Role policy document for CloudTrail to use CloudWatch Logs for monitoring": the role
+    // policy does not support aws:SourceArn / aws:SourceAccount.
+    let d = basic();
+    let trust = &d.role.as_ref().unwrap().trust_policy;
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["Service"],
+        "cloudtrail.amazonaws.com"
+    );
+    assert!(trust["Statement"][0].get("Condition").is_none(), "{trust}");
+    assert!(policy::trusts_cloudtrail(trust));
+}
+
+#[test]
+fn a_trust_condition_written_earlier_is_drift_and_repaired() {
+    let conditioned = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}]});
+    let (d, fake, p) = drift_after(|a| a.role.as_mut().unwrap().trust_policy = conditioned);
+    assert_eq!(kinds(&p), vec!["role.trust"]);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none());
+    let trust = fake.snapshot().role.unwrap().trust_policy;
+    assert!(policy::trusts_cloudtrail(&trust), "{trust}");
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+}
+
+#[test]
+fn any_documented_trust_form_is_in_sync_and_other_principals_are_kept() {
+    // An adopted role may trust CloudTrail with an array of services, an array of actions,
+    // and other principals: in sync.
+    let other = json!({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"});
+    let documented = json!({"Statement": [other.clone(), {
+        "Effect": "Allow",
+        "Principal": {"Service": ["logs.amazonaws.com", "cloudtrail.amazonaws.com"]},
+        "Action": ["sts:AssumeRole"]}]});
+    let (_, _, p) = drift_after(|a| a.role.as_mut().unwrap().trust_policy = documented);
+    assert!(p.is_empty(), "{:#?}", p.changes);
+
+    // Conditioned on aws:SourceArn: repaired, the ec2 statement kept.
+    let conditioned = json!({"Statement": [other.clone(), {
+        "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:cloudtrail:*:111122223333:trail/*"}}}]});
+    let (_, _, p) = drift_after(|a| a.role.as_mut().unwrap().trust_policy = conditioned);
+    let repaired = p
+        .ops()
+        .find_map(|o| match o {
+            Op::UpdateAssumeRolePolicy { trust_policy, .. } => Some(trust_policy.clone()),
+            _ => None,
+        })
+        .expect("trust repaired");
+    let stmts = repaired["Statement"].as_array().unwrap();
+    assert_eq!(stmts.len(), 2, "{repaired}");
+    assert_eq!(stmts[0], other);
+    assert!(policy::trusts_cloudtrail(&repaired));
+}
+
+#[test]
+fn each_region_has_its_own_inline_policy_on_the_one_role() {
+    let cfg = config::from_str(
+        "t.toml",
+        "emails = [\"a@example.com\"]\n",
+        &config::Overrides::default(),
+    )
+    .unwrap();
+    let east = crate::desired::build(&cfg, &Target::new("111122223333", "us-east-1"), None);
+    let west = crate::desired::build(&cfg, &Target::new("111122223333", "eu-west-1"), None);
+    let (e, w) = (east.role.unwrap(), west.role.unwrap());
+    assert_eq!(e.name, w.name);
+    assert_ne!(e.policy_name, w.policy_name);
+    assert!(e.policy.to_string().contains(":logs:us-east-1:"));
+    assert!(w.policy.to_string().contains(":logs:eu-west-1:"));
+}
+
+#[test]
+fn an_adopted_role_with_a_path_is_named_by_its_real_arn() {
+    let d = desired_from("emails = [\"a@example.com\"]\n[role]\nname = \"ct-logs\"\n");
+    let real = "arn:aws:iam::111122223333:role/service-role/ct-logs";
+    let fake = applied(&d);
+    {
+        let mut s = fake.state.lock().unwrap();
+        s.role.as_mut().unwrap().arn = real.into();
+    }
+    let p = plan(&d, &fake.snapshot());
+    // The trail was created with the ARN built from the name: it is repointed at the real one.
+    let update = p
+        .ops()
+        .find_map(|o| match o {
+            Op::UpdateTrail { trail } => Some(trail.cw_role_arn.clone()),
+            _ => None,
+        })
+        .expect("trail repointed");
+    assert_eq!(update, real);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none());
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+}
+
+#[test]
+fn a_deleted_subscription_is_subscribed_again() {
+    // After an unsubscribe, ListSubscriptionsByTopic can list the address with the ARN
+    // `Deleted`: nobody is notified, and it is not waiting for a confirmation either.
+    let (_, _, p) = drift_after(|a| {
+        for t in a.topics.values_mut() {
+            for s in &mut t.subscriptions {
+                s.arn = "Deleted".into();
+            }
+        }
+    });
+    assert_eq!(kinds(&p), vec!["subscription.missing"]);
+    assert!(p.ops().any(|o| matches!(o, Op::Subscribe { .. })));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn an_alarm_repair_keeps_the_ok_and_insufficient_data_actions() {
+    let extra = "arn:aws:sns:us-east-1:111122223333:ops-recovered".to_string();
+    let (_, fake, p) = drift_after(|a| {
+        let alarm = a.alarms.values_mut().next().unwrap();
+        alarm.threshold = Some(5.0);
+        alarm.ok_actions = vec![extra.clone()];
+        alarm.insufficient_data_actions = vec![extra.clone()];
+    });
+    let kept: Vec<_> = p
+        .ops()
+        .filter_map(|o| match o {
+            Op::PutMetricAlarm {
+                ok_actions,
+                insufficient_data_actions,
+                ..
+            } => Some((ok_actions.clone(), insufficient_data_actions.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kept, vec![(vec![extra.clone()], vec![extra.clone()])]);
+    rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    let after = fake.snapshot();
+    assert!(after
+        .alarms
+        .values()
+        .any(|a| a.ok_actions == vec![extra.clone()]));
+}
+
+#[test]
+fn patterns_compare_as_cloudwatch_logs_stores_them() {
+    // CloudWatch Logs keeps a pattern without surrounding whitespace.
+    let (_, _, p) = drift_after(|a| {
+        for f in &mut a.filters {
+            f.pattern = format!("  {}\n", f.pattern);
+        }
+    });
+    assert!(p.is_empty(), "{:#?}", p.changes);
+}
+
+#[test]
+fn new_bucket_configuration_calls_are_retried_while_s3_catches_up() {
+    let d = basic();
+    let fake = FakeAccount::new(Actual::default());
+    // S3 right after CreateBucket: the bucket's configuration calls can answer NoSuchBucket or
+    // OperationAborted for a while.
+    fake.fail_next("s3:PutBucketTagging", "NoSuchBucket", 4);
+    fake.fail_next("s3:PutBucketPolicy", "OperationAborted", 2);
+    let p = plan(&d, &fake.snapshot());
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none(), "{out:?}");
+    assert_eq!(out.applied[0].retries, 6);
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+
+    // CreateBucket itself is not retried on NoSuchBucket, and the budget ends.
+    let fake = FakeAccount::new(Actual::default());
+    fake.fail_next("s3:PutBucketVersioning", "NoSuchBucket", 50);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert_eq!(out.failed.unwrap().api, "s3:PutBucketVersioning");
+    let fake = FakeAccount::new(Actual::default());
+    fake.fail_next("s3:CreateBucket", "NoSuchBucket", 1);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert_eq!(out.failed.unwrap().api, "s3:CreateBucket");
+}
