@@ -151,12 +151,24 @@ impl FakeAccount {
                 t.kms_key_id = trail.kms_key_id.clone();
                 t.sns_topic_arn = trail.sns_topic.clone();
                 if created {
+                    // CloudTrail's default for a new trail: all management events.
+                    t.selectors = Some(EventSelectors::Basic(vec![BasicSelector {
+                        read_write_type: "All".into(),
+                        include_management_events: true,
+                        data_resources: Vec::new(),
+                        exclude_management_event_sources: Vec::new(),
+                    }]));
                     t.is_logging = Some(false);
                     t.tags = trail.tags.clone();
                 }
                 match existing {
                     Some(i) => s.trails[i] = t,
                     None => s.trails.push(t),
+                }
+            }
+            Op::PutEventSelectors { trail, selectors } => {
+                if let Some(t) = s.trails.iter_mut().find(|t| &t.name == trail) {
+                    t.selectors = Some(selectors.clone())
                 }
             }
             Op::StartLogging { trail } => {

@@ -233,7 +233,201 @@ pub struct TrailState {
     pub sns_topic_arn: Option<String>,
     /// `None` when the status could not be read (another region's trail).
     pub is_logging: Option<bool>,
+    /// Errors GetTrailStatus reports for the latest deliveries (S3, CloudWatch Logs, SNS).
+    pub delivery_errors: Vec<DeliveryError>,
+    /// What the trail records (GetEventSelectors); `None` when not read.
+    pub selectors: Option<EventSelectors>,
     pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryError {
+    /// The GetTrailStatus field, e.g. `LatestCloudWatchLogsDeliveryError`.
+    pub field: String,
+    pub message: String,
+}
+
+/// A trail's event selectors: basic or advanced, never both (PutEventSelectors /
+/// PutAdvancedEventSelectors, AWS CloudTrail API Reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "selectors", rename_all = "snake_case")]
+pub enum EventSelectors {
+    Basic(Vec<BasicSelector>),
+    Advanced(Vec<AdvancedSelector>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BasicSelector {
+    /// `All`, `ReadOnly` or `WriteOnly`.
+    pub read_write_type: String,
+    pub include_management_events: bool,
+    /// Data resources as (type, values).
+    pub data_resources: Vec<(String, Vec<String>)>,
+    pub exclude_management_event_sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdvancedSelector {
+    pub name: Option<String>,
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldSelector {
+    pub field: String,
+    pub equals: Vec<String>,
+    pub starts_with: Vec<String>,
+    pub ends_with: Vec<String>,
+    pub not_equals: Vec<String>,
+    pub not_starts_with: Vec<String>,
+    pub not_ends_with: Vec<String>,
+}
+
+/// Which management events a trail records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManagementCoverage {
+    pub read: bool,
+    pub write: bool,
+    /// Event sources left out (`ExcludeManagementEventSources`, or `eventSource` conditions of
+    /// an advanced selector).
+    pub excluded_sources: Vec<String>,
+}
+
+impl ManagementCoverage {
+    pub fn is_complete(&self) -> bool {
+        self.read && self.write && self.excluded_sources.is_empty()
+    }
+
+    pub fn describe(&self) -> String {
+        let what = match (self.read, self.write) {
+            (true, true) => "read and write management events",
+            (true, false) => "read-only management events",
+            (false, true) => "write-only management events",
+            (false, false) => "no management events",
+        };
+        if self.excluded_sources.is_empty() || !(self.read || self.write) {
+            what.to_string()
+        } else {
+            format!("{what} except from {}", self.excluded_sources.join(", "))
+        }
+    }
+}
+
+const MANAGEMENT_SELECTOR_NAME: &str = "Management events (trailwarden)";
+
+impl EventSelectors {
+    /// What the selectors record of management events. A complete selector (all, no
+    /// exclusions) wins; otherwise the union of what the selectors record, with the exclusions
+    /// of every selector that records any.
+    pub fn management_coverage(&self) -> ManagementCoverage {
+        let mut parts: Vec<ManagementCoverage> = Vec::new();
+        match self {
+            EventSelectors::Basic(list) => {
+                for s in list.iter().filter(|s| s.include_management_events) {
+                    parts.push(ManagementCoverage {
+                        read: s.read_write_type != "WriteOnly",
+                        write: s.read_write_type != "ReadOnly",
+                        excluded_sources: s.exclude_management_event_sources.clone(),
+                    });
+                }
+            }
+            EventSelectors::Advanced(list) => {
+                for s in list {
+                    let field = |name: &str| s.field_selectors.iter().find(|f| f.field == name);
+                    if !field("eventCategory").is_some_and(|f| f.equals == ["Management"]) {
+                        continue;
+                    }
+                    let (read, write) = match field("readOnly") {
+                        Some(f) if f.equals == ["true"] || f.not_equals == ["false"] => {
+                            (true, false)
+                        }
+                        Some(f) if f.equals == ["false"] || f.not_equals == ["true"] => {
+                            (false, true)
+                        }
+                        _ => (true, true),
+                    };
+                    let mut excluded = Vec::new();
+                    if let Some(f) = field("eventSource") {
+                        excluded.extend(f.not_equals.iter().cloned());
+                        if !f.equals.is_empty() || !f.starts_with.is_empty() {
+                            excluded.push("every source but those named".into());
+                        }
+                    }
+                    parts.push(ManagementCoverage {
+                        read,
+                        write,
+                        excluded_sources: excluded,
+                    });
+                }
+            }
+        }
+        if let Some(full) = parts.iter().find(|p| p.is_complete()) {
+            return full.clone();
+        }
+        let mut excluded: Vec<String> = parts
+            .iter()
+            .flat_map(|p| p.excluded_sources.iter().cloned())
+            .collect();
+        excluded.sort();
+        excluded.dedup();
+        ManagementCoverage {
+            read: parts.iter().any(|p| p.read),
+            write: parts.iter().any(|p| p.write),
+            excluded_sources: excluded,
+        }
+    }
+
+    /// The same selectors recording every management event, read and write: data-event
+    /// selectors are kept as they are (their data events, and their cost, do not change), the
+    /// management part is one selector with no exclusions.
+    pub fn with_all_management_events(&self) -> EventSelectors {
+        match self {
+            EventSelectors::Basic(list) => {
+                let mut kept: Vec<BasicSelector> = list
+                    .iter()
+                    .filter(|s| !s.data_resources.is_empty())
+                    .map(|s| BasicSelector {
+                        include_management_events: false,
+                        exclude_management_event_sources: Vec::new(),
+                        ..s.clone()
+                    })
+                    .collect();
+                kept.insert(
+                    0,
+                    BasicSelector {
+                        read_write_type: "All".into(),
+                        include_management_events: true,
+                        data_resources: Vec::new(),
+                        exclude_management_event_sources: Vec::new(),
+                    },
+                );
+                EventSelectors::Basic(kept)
+            }
+            EventSelectors::Advanced(list) => {
+                let mut kept: Vec<AdvancedSelector> = list
+                    .iter()
+                    .filter(|s| {
+                        !s.field_selectors
+                            .iter()
+                            .any(|f| f.field == "eventCategory" && f.equals == ["Management"])
+                    })
+                    .cloned()
+                    .collect();
+                kept.insert(
+                    0,
+                    AdvancedSelector {
+                        name: Some(MANAGEMENT_SELECTOR_NAME.into()),
+                        field_selectors: vec![FieldSelector {
+                            field: "eventCategory".into(),
+                            equals: vec!["Management".into()],
+                            ..Default::default()
+                        }],
+                    },
+                );
+                EventSelectors::Advanced(kept)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -368,6 +562,10 @@ pub enum Op {
     StartLogging {
         trail: String,
     },
+    PutEventSelectors {
+        trail: String,
+        selectors: EventSelectors,
+    },
     AddTrailTags {
         arn: String,
         tags: Tags,
@@ -418,6 +616,7 @@ impl Op {
             Op::CreateTrail { .. } => "cloudtrail:CreateTrail",
             Op::UpdateTrail { .. } => "cloudtrail:UpdateTrail",
             Op::StartLogging { .. } => "cloudtrail:StartLogging",
+            Op::PutEventSelectors { .. } => "cloudtrail:PutEventSelectors",
             Op::AddTrailTags { .. } => "cloudtrail:AddTags",
             Op::CreateTopic { .. } => "sns:CreateTopic",
             Op::SetTopicAttribute { .. } => "sns:SetTopicAttributes",

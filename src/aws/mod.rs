@@ -7,6 +7,7 @@
 pub mod discover;
 mod permissions;
 mod read;
+mod selectors;
 mod trails;
 mod write;
 

@@ -2,7 +2,7 @@
 
 use super::read::{absent, join_all, non_empty};
 use super::{sdk_error, Aws, AwsError};
-use crate::model::{Tags, TrailState};
+use crate::model::{DeliveryError, Tags, TrailState};
 use std::collections::BTreeMap;
 
 /// CloudTrail ListTags takes at most 20 ARNs.
@@ -13,13 +13,41 @@ pub(crate) fn arn_region(arn: &str) -> Option<&str> {
     arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 
+/// What GetTrailStatus tells about a trail.
+#[derive(Default)]
+struct Status {
+    is_logging: Option<bool>,
+    delivery_errors: Vec<DeliveryError>,
+}
+
 impl Aws {
-    async fn trail_status(&self, arn: &str) -> Result<Option<bool>, AwsError> {
+    async fn trail_status(&self, arn: &str) -> Result<Status, AwsError> {
         let out = self.cloudtrail.get_trail_status().name(arn).send().await;
-        Ok(
-            absent(out.map_err(|e| sdk_error("cloudtrail:GetTrailStatus", e)))?
-                .and_then(|o| o.is_logging()),
-        )
+        let Some(out) = absent(out.map_err(|e| sdk_error("cloudtrail:GetTrailStatus", e)))? else {
+            return Ok(Status::default());
+        };
+        // A delivery that fails is silent otherwise: no error anywhere, the alarms just never
+        // see events (GetTrailStatus, AWS CloudTrail API Reference).
+        let delivery_errors = [
+            ("LatestDeliveryError", out.latest_delivery_error()),
+            (
+                "LatestCloudWatchLogsDeliveryError",
+                out.latest_cloud_watch_logs_delivery_error(),
+            ),
+            ("LatestNotificationError", out.latest_notification_error()),
+        ]
+        .into_iter()
+        .filter_map(|(field, message)| {
+            Some(DeliveryError {
+                field: field.to_string(),
+                message: non_empty(message)?,
+            })
+        })
+        .collect();
+        Ok(Status {
+            is_logging: out.is_logging(),
+            delivery_errors,
+        })
     }
 
     async fn trail_tags(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
@@ -67,7 +95,7 @@ impl Aws {
     ) -> Result<Vec<TrailState>, AwsError> {
         let speculate = arn_region(desired_arn) == Some(self.region.as_str());
         let desired_arns = [desired_arn.to_string()];
-        let (described, early_status, early_tags) = tokio::join!(
+        let (described, early_status, early_tags, early_selectors) = tokio::join!(
             async {
                 self.cloudtrail
                     .describe_trails()
@@ -85,6 +113,12 @@ impl Aws {
             async {
                 match speculate {
                     true => Some(self.trail_tags(&desired_arns).await),
+                    false => None,
+                }
+            },
+            async {
+                match speculate {
+                    true => Some(absent(self.event_selectors(desired_arn).await)),
                     false => None,
                 }
             },
@@ -110,6 +144,8 @@ impl Aws {
                     kms_key_id: non_empty(t.kms_key_id()),
                     sns_topic_arn: non_empty(t.sns_topic_arn()),
                     is_logging: None,
+                    delivery_errors: Vec::new(),
+                    selectors: None,
                     tags: Tags::new(),
                 }
             })
@@ -121,12 +157,18 @@ impl Aws {
         };
         let mut early_status = early_status;
         let mut early_tags = early_tags;
+        let mut early_selectors = early_selectors;
         if let Some(t) = trails
             .iter_mut()
             .find(|t| t.arn == desired_arn && is_home(t))
         {
             if let Some(status) = early_status.take() {
-                t.is_logging = status?;
+                let status = status?;
+                t.is_logging = status.is_logging;
+                t.delivery_errors = status.delivery_errors;
+            }
+            if let Some(selectors) = early_selectors.take() {
+                t.selectors = selectors?;
             }
             if let Some(tags) = early_tags.take() {
                 t.tags = tags?.remove(desired_arn).unwrap_or_default();
@@ -164,11 +206,14 @@ impl Aws {
             ),
         );
         for ((i, home), status) in status_of.into_iter().zip(statuses) {
-            trails[i].is_logging = match status {
-                Ok(logging) => logging,
+            match status {
+                Ok(status) => {
+                    trails[i].is_logging = status.is_logging;
+                    trails[i].delivery_errors = status.delivery_errors;
+                }
                 Err(e) if home => return Err(e),
-                Err(_) => None,
-            };
+                Err(_) => {}
+            }
         }
         for tag_map in tag_maps {
             for (arn, tags) in tag_map? {

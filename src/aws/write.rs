@@ -5,7 +5,7 @@ use crate::model::{AlarmSpec, FilterSpec, Op, Tags, TrailSpec};
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::Value;
 
-fn build_error(api: &str, err: BuildError) -> AwsError {
+pub(super) fn build_error(api: &str, err: BuildError) -> AwsError {
     AwsError::Other(format!("{api}: invalid request: {err}"))
 }
 
@@ -18,9 +18,122 @@ fn some_if_any<T>(items: Vec<T>) -> Option<Vec<T>> {
     (!items.is_empty()).then_some(items)
 }
 
+/// The error a create answers when the resource exists: after a retried request whose first
+/// attempt succeeded (its response lost to a 5xx or a timeout), or a concurrent apply.
+fn already_exists(op: &Op, err: &AwsError) -> bool {
+    let code = err.code().unwrap_or_default();
+    match op {
+        Op::CreateBucket { .. } => code == "BucketAlreadyOwnedByYou",
+        Op::CreateRole { .. } => code == "EntityAlreadyExists",
+        Op::CreateLogGroup { .. } => code == "ResourceAlreadyExistsException",
+        Op::CreateTrail { .. } => code == "TrailAlreadyExistsException",
+        _ => false,
+    }
+}
+
 impl Aws {
     /// Performs one write. Errors carry `op.api()` and the AWS error code.
+    ///
+    /// A create answered "already exists" counts as done when the resource is the one asked
+    /// for: tagged as trailwarden's (the tags are part of the create request, so a resource
+    /// created by an earlier attempt or by another trailwarden run carries them), or for a
+    /// bucket, owned by this account (`BucketAlreadyOwnedByYou`; its tags are written by the
+    /// next request of the same change). Anything else stays an error.
     pub async fn execute(&self, op: &Op) -> Result<(), AwsError> {
+        match self.execute_once(op).await {
+            Err(e) if already_exists(op, &e) => match self.created_as_asked(op).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(e),
+                Err(read) => Err(AwsError::Other(format!(
+                    "{e}; and it could not be read back to tell whether it is trailwarden's: {read}"
+                ))),
+            },
+            other => other,
+        }
+    }
+
+    /// After "already exists": is the existing resource trailwarden's? Read a few times, as IAM
+    /// and CloudTrail reads can lag behind the create that made it (eventual consistency).
+    async fn created_as_asked(&self, op: &Op) -> Result<bool, AwsError> {
+        if matches!(op, Op::CreateBucket { .. }) {
+            return Ok(true);
+        }
+        let mut last = Ok(false);
+        for attempt in 0..3 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            last = self
+                .existing_tags(op)
+                .await
+                .map(|tags| tags.is_some_and(|t| crate::model::is_managed(&t)));
+            if matches!(last, Ok(true)) {
+                break;
+            }
+        }
+        last
+    }
+
+    /// The tags of the resource a create op names; `None` when it cannot be found.
+    async fn existing_tags(&self, op: &Op) -> Result<Option<Tags>, AwsError> {
+        use super::read::absent;
+        match op {
+            Op::CreateRole { role, .. } => {
+                let out = self.iam.get_role().role_name(role).send().await;
+                Ok(absent(out.map_err(|e| sdk_error("iam:GetRole", e)))?
+                    .and_then(|o| o.role)
+                    .map(|r| {
+                        r.tags()
+                            .iter()
+                            .map(|t| (t.key().to_string(), t.value().to_string()))
+                            .collect()
+                    }))
+            }
+            Op::CreateLogGroup { log_group, .. } => {
+                let arn = format!(
+                    "arn:{}:logs:{}:{}:log-group:{log_group}",
+                    crate::model::partition_of(self.region()),
+                    self.region(),
+                    self.bucket_owner().unwrap_or_default()
+                );
+                let out = self
+                    .logs
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send()
+                    .await;
+                Ok(
+                    absent(out.map_err(|e| sdk_error("logs:ListTagsForResource", e)))?
+                        .map(|o| o.tags.unwrap_or_default().into_iter().collect()),
+                )
+            }
+            Op::CreateTrail { trail } => {
+                let out = self
+                    .cloudtrail
+                    .list_tags()
+                    .resource_id_list(&trail.arn)
+                    .send()
+                    .await;
+                Ok(
+                    absent(out.map_err(|e| sdk_error("cloudtrail:ListTags", e)))?.map(|o| {
+                        o.resource_tag_list()
+                            .iter()
+                            .flat_map(|r| r.tags_list())
+                            .map(|t| {
+                                (
+                                    t.key().to_string(),
+                                    t.value().unwrap_or_default().to_string(),
+                                )
+                            })
+                            .collect()
+                    }),
+                )
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn execute_once(&self, op: &Op) -> Result<(), AwsError> {
         let api = op.api();
         match op {
             Op::CreateBucket { bucket, region } => self.create_bucket(api, bucket, region).await,
@@ -171,6 +284,9 @@ impl Aws {
                 .map_err(|e| sdk_error(api, e)),
             Op::CreateTrail { trail } => self.create_trail(api, trail).await,
             Op::UpdateTrail { trail } => self.update_trail(api, trail).await,
+            Op::PutEventSelectors { trail, selectors } => {
+                self.put_event_selectors(api, trail, selectors).await
+            }
             Op::StartLogging { trail } => self
                 .cloudtrail
                 .start_logging()

@@ -92,7 +92,7 @@ pub fn check_tag(key: &str, value: &str) -> Result<(), String> {
     if value.chars().count() > 256 {
         return Err("values are at most 256 characters".into());
     }
-    if key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
+    if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         return Err("keys starting with `aws:` are reserved by AWS".into());
     }
     if key == crate::model::MANAGED_TAG_KEY {

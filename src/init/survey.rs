@@ -350,6 +350,7 @@ mod tests {
             sns_topic_arn: None,
             is_logging: Some(true),
             tags: Tags::new(),
+            ..Default::default()
         }
     }
 

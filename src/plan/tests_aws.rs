@@ -189,3 +189,167 @@ fn new_bucket_configuration_calls_are_retried_while_s3_catches_up() {
     let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
     assert_eq!(out.failed.unwrap().api, "s3:CreateBucket");
 }
+
+fn basic_selector(rw: &str, mgmt: bool, data: bool, excluded: &[&str]) -> BasicSelector {
+    BasicSelector {
+        read_write_type: rw.into(),
+        include_management_events: mgmt,
+        data_resources: if data {
+            vec![("AWS::S3::Object".into(), vec!["arn:aws:s3".into()])]
+        } else {
+            vec![]
+        },
+        exclude_management_event_sources: excluded.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn management(read_only: Option<&str>, not_sources: &[&str]) -> AdvancedSelector {
+    let mut fields = vec![FieldSelector {
+        field: "eventCategory".into(),
+        equals: vec!["Management".into()],
+        ..Default::default()
+    }];
+    if let Some(r) = read_only {
+        fields.push(FieldSelector {
+            field: "readOnly".into(),
+            equals: vec![r.into()],
+            ..Default::default()
+        });
+    }
+    if !not_sources.is_empty() {
+        fields.push(FieldSelector {
+            field: "eventSource".into(),
+            not_equals: not_sources.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        });
+    }
+    AdvancedSelector {
+        name: None,
+        field_selectors: fields,
+    }
+}
+
+#[test]
+fn management_event_coverage_of_basic_and_advanced_selectors() {
+    use EventSelectors::{Advanced, Basic};
+    let s3_data = AdvancedSelector {
+        name: Some("data".into()),
+        field_selectors: vec![FieldSelector {
+            field: "eventCategory".into(),
+            equals: vec!["Data".into()],
+            ..Default::default()
+        }],
+    };
+    let cases: Vec<(EventSelectors, bool, &str)> = vec![
+        (
+            Basic(vec![basic_selector("All", true, false, &[])]),
+            true,
+            "read and write management events",
+        ),
+        (
+            Basic(vec![basic_selector("WriteOnly", true, false, &[])]),
+            false,
+            "write-only management events",
+        ),
+        (
+            Basic(vec![basic_selector("All", false, true, &[])]),
+            false,
+            "no management events",
+        ),
+        (Basic(vec![]), false, "no management events"),
+        (
+            Basic(vec![basic_selector(
+                "All",
+                true,
+                false,
+                &["kms.amazonaws.com"],
+            )]),
+            false,
+            "read and write management events except from kms.amazonaws.com",
+        ),
+        (
+            Basic(vec![
+                basic_selector("ReadOnly", true, false, &[]),
+                basic_selector("WriteOnly", true, true, &[]),
+            ]),
+            true,
+            "read and write management events",
+        ),
+        (
+            Advanced(vec![management(None, &[])]),
+            true,
+            "read and write management events",
+        ),
+        (
+            Advanced(vec![management(Some("false"), &[])]),
+            false,
+            "write-only management events",
+        ),
+        (
+            Advanced(vec![s3_data.clone()]),
+            false,
+            "no management events",
+        ),
+        (
+            Advanced(vec![management(None, &["rdsdata.amazonaws.com"])]),
+            false,
+            "read and write management events except from rdsdata.amazonaws.com",
+        ),
+    ];
+    for (selectors, complete, text) in cases {
+        let c = selectors.management_coverage();
+        assert_eq!(
+            (c.is_complete(), c.describe().as_str()),
+            (complete, text),
+            "{selectors:?}"
+        );
+        let repaired = selectors.with_all_management_events();
+        assert!(repaired.management_coverage().is_complete(), "{repaired:?}");
+    }
+    // Repair keeps data selectors (their events and cost) and drops none.
+    let repaired = Advanced(vec![management(Some("false"), &[]), s3_data.clone()])
+        .with_all_management_events();
+    let Advanced(list) = repaired else { panic!() };
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1], s3_data);
+    let Basic(list) =
+        Basic(vec![basic_selector("WriteOnly", true, true, &[])]).with_all_management_events()
+    else {
+        panic!()
+    };
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1].data_resources.len(), 1);
+    assert!(!list[1].include_management_events);
+}
+
+#[test]
+fn a_trail_recording_only_write_events_is_drift_and_repaired() {
+    let (d, fake, p) = drift_after(|a| {
+        a.trails[0].selectors = Some(EventSelectors::Basic(vec![basic_selector(
+            "WriteOnly",
+            true,
+            false,
+            &[],
+        )]))
+    });
+    assert_eq!(kinds(&p), vec!["trail.management-events"]);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none());
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+}
+
+#[test]
+fn a_delivery_error_is_drift_with_aws_text() {
+    let (_, _, p) = drift_after(|a| {
+        a.trails[0].delivery_errors = vec![DeliveryError {
+            field: "LatestCloudWatchLogsDeliveryError".into(),
+            message: "CloudWatchLogs: AccessDenied".into(),
+        }]
+    });
+    assert_eq!(kinds(&p), vec!["trail.delivery-error"]);
+    let d = &p.changes[0].diffs[0];
+    assert_eq!(d.field, "LatestCloudWatchLogsDeliveryError");
+    assert_eq!(d.actual, json!("CloudWatchLogs: AccessDenied"));
+    // Nothing trailwarden writes repairs it: no request is planned for it.
+    assert_eq!(p.ops().count(), 0);
+}

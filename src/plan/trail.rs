@@ -206,6 +206,37 @@ impl Planner<'_> {
                 trail: spec.name.clone(),
             });
         }
+        // The filters see only what the trail records: without read-only management events a
+        // root user's console browsing never reaches them. Basic or advanced, the trail must
+        // record every management event ("Logging management events", AWS CloudTrail User
+        // Guide); data-event selectors are kept as they are.
+        if let Some(selectors) = &actual.selectors {
+            let coverage = selectors.management_coverage();
+            if !coverage.is_complete() {
+                diffs.push(diff(
+                    "event_selectors",
+                    "trail.management-events",
+                    json!("read and write management events"),
+                    json!(coverage.describe()),
+                    Severity::High,
+                ));
+                ops.push(Op::PutEventSelectors {
+                    trail: spec.name.clone(),
+                    selectors: selectors.with_all_management_events(),
+                });
+            }
+        }
+        // Drift that no write here repairs: CloudTrail's own report that delivery fails (a
+        // bucket policy, role or KMS key changed elsewhere). Shown with AWS's text.
+        for e in &actual.delivery_errors {
+            diffs.push(diff(
+                &e.field,
+                "trail.delivery-error",
+                Value::Null,
+                json!(e.message),
+                Severity::High,
+            ));
+        }
         if actual.organization_trail && spec.adopted {
             self.warn(
                 "organization-trail",
