@@ -176,6 +176,37 @@ pub struct Actual {
     pub filters: Vec<FilterState>,
     /// The desired alarms that exist, by name.
     pub alarms: BTreeMap<String, AlarmState>,
+    /// The KMS keys the configuration names (trail, bucket, topics), by the id given; a key
+    /// that does not exist is absent.
+    pub kms_keys: BTreeMap<String, KmsKey>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KmsKey {
+    /// The key's ARN, as DescribeTrails and the other services report the key.
+    pub arn: String,
+    /// `AWS` for AWS-managed keys (`alias/aws/...`), `CUSTOMER` otherwise.
+    pub manager: String,
+    /// The key policy; `None` when it could not be read (another account's key, or
+    /// `kms:GetKeyPolicy` not allowed).
+    pub policy: Option<Value>,
+}
+
+impl Desired {
+    /// Every KMS key the configuration names, each once.
+    pub fn kms_key_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .trail
+            .kms_key_id
+            .iter()
+            .chain(self.bucket.iter().flat_map(|b| b.kms_key_id.iter()))
+            .chain(self.topics.iter().flat_map(|t| t.kms_key_id.iter()))
+            .cloned()
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

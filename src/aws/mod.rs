@@ -5,6 +5,7 @@
 //! [`Aws::execute`] performs one [`crate::model::Op`].
 
 pub mod discover;
+mod kms;
 mod permissions;
 mod read;
 mod selectors;
@@ -226,6 +227,7 @@ pub struct Aws {
     pub(crate) cloudtrail: aws_sdk_cloudtrail::Client,
     pub(crate) sns: aws_sdk_sns::Client,
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
     /// Buckets found in another region than the clients', by name.
     bucket_regions: Arc<Mutex<HashMap<String, String>>>,
     /// The caller's account, once [`Aws::identity`] has asked STS: every S3 request on the
@@ -296,6 +298,11 @@ impl Aws {
             ),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
                 aws_sdk_cloudwatch::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(&config)
                     .interceptor(interceptor)
                     .build(),
             ),

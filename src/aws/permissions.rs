@@ -23,6 +23,8 @@ pub const READ_ACTIONS: &[&str] = &[
     "sns:ListTopics",
     "sns:ListTagsForResource",
     "cloudwatch:DescribeAlarms",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
 ];
 
 /// Every IAM action `execute()` may need. Tagging actions are listed because creating a resource
@@ -132,6 +134,8 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("sns", "Subscribe", "sns:Subscribe"),
     ("cloudwatch", "DescribeAlarms", "cloudwatch:DescribeAlarms"),
     ("cloudwatch", "PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+    ("kms", "DescribeKey", "kms:DescribeKey"),
+    ("kms", "GetKeyPolicy", "kms:GetKeyPolicy"),
 ];
 
 /// The IAM service prefix for a service name as the SDK (`CloudWatch Logs`), the IAM policy
@@ -150,6 +154,7 @@ fn iam_prefix(service: &str) -> Option<&'static str> {
         "cloudtrail" => "cloudtrail",
         "sns" => "sns",
         "cloudwatch" | "monitoring" => "cloudwatch",
+        "kms" => "kms",
         _ => return None,
     })
 }

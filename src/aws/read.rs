@@ -81,7 +81,8 @@ impl Aws {
                 desired.target.region, self.region
             )));
         }
-        let (bucket, role, log_group, trails, topics, filters, alarms) = tokio::join!(
+        let kms_ids = desired.kms_key_ids();
+        let (bucket, role, log_group, trails, topics, filters, alarms, kms_keys) = tokio::join!(
             self.read_bucket(desired.bucket.as_ref()),
             self.read_role(desired.role.as_ref()),
             self.read_log_group(&desired.log_group),
@@ -89,6 +90,7 @@ impl Aws {
             self.read_topics(&desired.topics),
             self.read_filters(&desired.log_group.name),
             self.read_alarms(&desired.alarms),
+            self.read_kms_keys(&kms_ids),
         );
         Ok(Actual {
             bucket: bucket?,
@@ -98,6 +100,7 @@ impl Aws {
             topics: topics?,
             filters: filters?,
             alarms: alarms?,
+            kms_keys: kms_keys?,
         })
     }
 

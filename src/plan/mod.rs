@@ -4,6 +4,7 @@
 //! Deterministic and free of I/O, so every decision is unit-tested without a network. `check`
 //! renders the same data as drift; `apply` executes the ops.
 
+mod kms;
 mod metrics;
 mod notify;
 mod policy;

@@ -15,6 +15,9 @@ impl Planner<'_> {
                 .unwrap_or_default();
             match self.a.topics.get(&spec.name) {
                 None => {
+                    if let Some(k) = &spec.kms_key_id {
+                        self.key_policy_before_create(&address, k, &kms::TOPIC_KEY);
+                    }
                     let mut statements = vec![default_topic_statement(&self.d.target, &spec.arn)];
                     statements.extend(ours.clone());
                     let mut ops = vec![
@@ -98,8 +101,11 @@ impl Planner<'_> {
                         .kms_key_id
                         .as_deref()
                         .is_some_and(|k| k == "alias/aws/sns" || k.ends_with(":alias/aws/sns"));
+                    if let Some(k) = &spec.kms_key_id {
+                        self.key_policy(&address, k, &kms::TOPIC_KEY, &mut diffs);
+                    }
                     let kms_wrong = match (&spec.kms_key_id, &actual.kms_key_id) {
-                        (Some(want), Some(have)) => !same_key(have, want),
+                        (Some(want), Some(have)) => !self.is_key(have, want),
                         (Some(_), None) => true,
                         _ => false,
                     };

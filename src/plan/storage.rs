@@ -11,6 +11,9 @@ impl Planner<'_> {
         let address = format!("s3_bucket.{}", spec.name);
         let wanted_policy = desired::policy_doc(spec.statements.clone());
         let Some(actual) = &self.a.bucket else {
+            if let Some(k) = &spec.kms_key_id {
+                self.key_policy_before_create(&address, k, &kms::BUCKET_KEY);
+            }
             let mut ops = vec![Op::CreateBucket {
                 bucket: spec.name.clone(),
                 region: self.d.target.region.clone(),
@@ -106,6 +109,9 @@ impl Planner<'_> {
                 bucket: spec.name.clone(),
             });
         }
+        if let Some(k) = &spec.kms_key_id {
+            self.key_policy(&address, k, &kms::BUCKET_KEY, &mut diffs);
+        }
         let enc_ok = match (&actual.encryption, &spec.kms_key_id) {
             (None, _) => false,
             (Some(_), None) => true,
@@ -113,7 +119,7 @@ impl Planner<'_> {
                 e.algorithm.starts_with("aws:kms")
                     && e.kms_key_id
                         .as_deref()
-                        .is_some_and(|have| same_key(have, k))
+                        .is_some_and(|have| self.is_key(have, k))
             }
         };
         if !enc_ok {

@@ -6,7 +6,7 @@ use super::*;
 use crate::apply::{apply, NoProgress};
 use crate::config;
 use crate::fake::FakeAccount;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn the_role_trusts_cloudtrail_without_a_condition() {
@@ -352,4 +352,78 @@ fn a_delivery_error_is_drift_with_aws_text() {
     assert_eq!(d.actual, json!("CloudWatchLogs: AccessDenied"));
     // Nothing trailwarden writes repairs it: no request is planned for it.
     assert_eq!(p.ops().count(), 0);
+}
+
+fn key(arn: &str, policy: Option<Value>) -> KmsKey {
+    KmsKey {
+        arn: arn.into(),
+        manager: "CUSTOMER".into(),
+        policy,
+    }
+}
+
+#[test]
+fn a_trail_key_given_as_an_alias_is_in_sync_once_resolved() {
+    // DescribeTrails reports the key's ARN whatever the trail was given.
+    let d =
+        desired_from("emails = [\"a@example.com\"]\n[trail]\nkms_key_id = \"alias/cloudtrail\"\n");
+    let arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let grants = json!({"Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"}]});
+    let fake = applied(&d);
+    {
+        let mut s = fake.state.lock().unwrap();
+        s.trails[0].kms_key_id = Some(arn.into());
+        s.kms_keys
+            .insert("alias/cloudtrail".into(), key(arn, Some(grants.clone())));
+    }
+    let p = plan(&d, &fake.snapshot());
+    assert!(p.is_empty() && p.conflicts.is_empty(), "{:#?}", p);
+
+    // The key policy loses CloudTrail's statement: drift, with no write to repair it.
+    fake.state.lock().unwrap().kms_keys.insert(
+        "alias/cloudtrail".into(),
+        key(arn, Some(json!({"Statement": []}))),
+    );
+    let p = plan(&d, &fake.snapshot());
+    assert_eq!(kinds(&p), vec!["kms.key-policy"]);
+    assert_eq!(p.ops().count(), 0);
+
+    // Unreadable policy: a warning, not drift.
+    fake.state
+        .lock()
+        .unwrap()
+        .kms_keys
+        .insert("alias/cloudtrail".into(), key(arn, None));
+    let p = plan(&d, &fake.snapshot());
+    assert!(p.is_empty());
+    assert_eq!(p.warnings[0].code, "kms-key-policy-unreadable");
+}
+
+#[test]
+fn a_missing_key_or_a_key_the_service_cannot_use_stops_a_fresh_apply() {
+    let d = desired_from(
+        "emails = [\"a@example.com\"]\n[topics.default]\nkms_key_id = \"alias/alarms\"\n[bucket]\nkms_key_id = \"alias/logs\"\n",
+    );
+    let mut actual = Actual::default();
+    let p = plan(&d, &actual);
+    let codes: Vec<&str> = p.conflicts.iter().map(|c| c.code).collect();
+    assert_eq!(codes, vec!["kms-key-missing", "kms-key-missing"]);
+    actual.kms_keys.insert(
+        "alias/logs".into(),
+        key("arn:aws:kms:us-east-1:111122223333:key/l", Some(json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "kms:GenerateDataKey*", "Resource": "*"}]}))),
+    );
+    actual.kms_keys.insert(
+        "alias/alarms".into(),
+        key("arn:aws:kms:us-east-1:111122223333:key/a", Some(json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"}]}))),
+    );
+    let p = plan(&d, &actual);
+    assert_eq!(p.conflicts.len(), 1, "{:#?}", p.conflicts);
+    assert_eq!(p.conflicts[0].code, "kms-key-policy");
+    assert!(
+        p.conflicts[0].message.contains("kms:GenerateDataKey"),
+        "{}",
+        p.conflicts[0].message
+    );
 }

@@ -20,6 +20,9 @@ impl Planner<'_> {
             .filter(|t| t.name != spec.name && t.arn != spec.arn && t.multi_region)
             .collect();
         let Some(actual) = actual else {
+            if let Some(k) = &spec.kms_key_id {
+                self.key_policy_before_create(&address, k, &kms::TRAIL_KEY);
+            }
             if spec.adopted {
                 self.conflict(
                     "adopted-trail-missing",
@@ -156,10 +159,11 @@ impl Planner<'_> {
             );
         }
         if let Some(k) = &spec.kms_key_id {
+            self.key_policy(&address, k, &kms::TRAIL_KEY, &mut diffs);
             if !actual
                 .kms_key_id
                 .as_deref()
-                .is_some_and(|have| same_key(have, k))
+                .is_some_and(|have| self.is_key(have, k))
             {
                 diffs.push(diff(
                     "kms_key_id",
