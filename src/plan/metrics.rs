@@ -4,8 +4,29 @@ use serde_json::{json, Value};
 
 use super::*;
 
+/// CloudWatch Logs' quota of metric filters per log group.
+const FILTERS_PER_LOG_GROUP: usize = 100;
+
 impl Planner<'_> {
     pub(super) fn filters(&mut self) {
+        // "CloudWatch Logs quotas": 100 metric filters per log group, an adopted group's own
+        // filters included; PutMetricFilter answers LimitExceededException past it.
+        let ours = |name: &str| self.d.filters.iter().any(|f| f.name == name);
+        let others = self.a.filters.iter().filter(|f| !ours(&f.name)).count();
+        let total = others + self.d.filters.len();
+        if total > FILTERS_PER_LOG_GROUP {
+            let address = format!("log_group.{}", self.d.log_group.name);
+            self.conflict(
+                "metric-filter-limit",
+                &address,
+                format!(
+                    "log group `{}` would hold {total} metric filters ({others} already there, {} from the configuration); CloudWatch Logs allows {FILTERS_PER_LOG_GROUP}: disable controls or remove filters first",
+                    self.d.log_group.name,
+                    self.d.filters.len()
+                ),
+            );
+            return;
+        }
         for spec in &self.d.filters {
             let address = format!("metric_filter.{}", spec.name);
             let actual = self.a.filters.iter().find(|f| f.name == spec.name);

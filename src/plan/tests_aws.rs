@@ -427,3 +427,46 @@ fn a_missing_key_or_a_key_the_service_cannot_use_stops_a_fresh_apply() {
         p.conflicts[0].message
     );
 }
+
+#[test]
+fn limits_are_conflicts_before_anything_is_written() {
+    let d = basic();
+    // Four trails of this account in the region and one multi-region trail from elsewhere.
+    let mut actual = Actual::default();
+    for (i, home, multi) in [
+        (1, "us-east-1", false),
+        (2, "us-east-1", false),
+        (3, "us-east-1", false),
+        (4, "us-east-1", true),
+        (5, "eu-west-1", true),
+    ] {
+        actual.trails.push(TrailState {
+            name: format!("t{i}"),
+            arn: format!("arn:aws:cloudtrail:{home}:{}:trail/t{i}", super::tests::ACCOUNT),
+            home_region: Some(home.into()),
+            multi_region: multi,
+            ..Default::default()
+        });
+    }
+    let p = plan(&d, &actual);
+    assert_eq!(p.conflicts.iter().map(|c| c.code).collect::<Vec<_>>(), vec!["trail-limit"]);
+    // Another region's single-region trail, or another account's organization trail, does not count.
+    actual.trails[4].multi_region = false;
+    assert!(plan(&d, &actual).conflicts.is_empty());
+    actual.trails[4].multi_region = true;
+    actual.trails[4].arn = "arn:aws:cloudtrail:eu-west-1:999999999999:trail/org".into();
+    assert!(plan(&d, &actual).conflicts.is_empty());
+
+    // 98 foreign filters on the group and 3 from aws-docs: 101.
+    let mut actual = Actual::default();
+    for i in 0..98 {
+        actual.filters.push(FilterState {
+            name: format!("theirs-{i}"),
+            ..Default::default()
+        });
+    }
+    let p = plan(&d, &actual);
+    assert_eq!(p.conflicts.iter().map(|c| c.code).collect::<Vec<_>>(), vec!["metric-filter-limit"]);
+    actual.filters.pop();
+    assert!(plan(&d, &actual).conflicts.is_empty());
+}

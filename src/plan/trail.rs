@@ -4,6 +4,9 @@ use serde_json::{json, Value};
 
 use super::*;
 
+/// CloudTrail's quota of trails per region (not adjustable).
+const TRAILS_PER_REGION: usize = 5;
+
 impl Planner<'_> {
     pub(super) fn trail(&mut self) {
         let spec = &self.d.trail;
@@ -30,6 +33,26 @@ impl Planner<'_> {
                     format!(
                         "trail `{}` named for adoption does not exist in {region}",
                         spec.name
+                    ),
+                );
+                return;
+            }
+            // "Quotas in AWS CloudTrail": 5 trails per region, a trail that applies to all
+            // regions counting in each; CreateTrail answers MaximumNumberOfTrailsExceeded.
+            let account = &self.d.target.account_id;
+            let counted = self
+                .a
+                .trails
+                .iter()
+                .filter(|t| t.arn.split(':').nth(4) == Some(account.as_str()))
+                .filter(|t| t.multi_region || t.home_region.as_deref().is_none_or(|r| r == region))
+                .count();
+            if counted >= TRAILS_PER_REGION {
+                self.conflict(
+                    "trail-limit",
+                    &address,
+                    format!(
+                        "{region} already has {counted} trails of this account (the limit is {TRAILS_PER_REGION} per region, multi-region trails counting in every region): adopt one with `--adopt-trail NAME`, or delete one first"
                     ),
                 );
                 return;
