@@ -78,6 +78,11 @@ pub struct ChainArgs {
     /// Log group retention in days
     #[arg(long)]
     pub retention_days: Option<i32>,
+    /// Seconds to wait before reading again to confirm drift (`check`) or a missing
+    /// subscription (`apply`): AWS reads can lag behind writes made moments ago. 0: no second read
+    #[arg(long, value_name = "SECONDS", env = "TRAILWARDEN_SETTLE", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub settle: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -110,6 +110,45 @@ pub async fn connect(cfg: &Config) -> Result<Aws, Error> {
     Ok(aws)
 }
 
+/// Reads the account again after `settle` and plans anew, when `doubtful` holds for the plan.
+///
+/// AWS reads are eventually consistent: right after an apply, IAM (GetRole / GetRolePolicy), SNS
+/// (ListSubscriptionsByTopic) and CloudWatch can still answer with the state before the write
+/// ("Changes that I make are not always immediately visible", IAM User Guide). A `check` run
+/// just after `apply` would report drift that is not there, and a second `apply` would subscribe
+/// the same address again (AWS sends the confirmation email again). One later read settles it;
+/// drift that is real is still there.
+pub async fn settle(
+    s: &mut Session,
+    settle: Duration,
+    doubtful: impl Fn(&Session) -> bool,
+) -> Result<bool, Error> {
+    if settle.is_zero() || !doubtful(s) {
+        return Ok(false);
+    }
+    eprintln!(
+        "Reading again in {} s to rule out AWS's read-after-write delay...",
+        settle.as_secs()
+    );
+    tokio::time::sleep(settle).await;
+    s.actual = s.aws.read(&s.desired).await?;
+    s.plan = plan::plan(&s.desired, &s.actual);
+    Ok(true)
+}
+
+/// The plan subscribes an address to a topic that exists: the subscription may just not be
+/// listed yet.
+pub fn subscribes_to_existing_topic(s: &Session) -> bool {
+    s.plan.changes.iter().any(|c| {
+        c.ops.iter().any(|op| match op {
+            crate::model::Op::Subscribe { topic_arn, .. } => {
+                s.actual.topics.values().any(|t| &t.arn == topic_arn)
+            }
+            _ => false,
+        })
+    })
+}
+
 pub async fn session(cfg: Config) -> Result<Session, Error> {
     let aws = connect(&cfg).await?;
     let id = aws.identity().await?;
@@ -157,7 +196,15 @@ async fn plan_or_apply(g: &GlobalArgs, chain: &ChainArgs, apply_it: bool) -> Res
         ));
     }
     eprintln!("Reading the account...");
-    let s = session(cfg).await?;
+    let mut s = session(cfg).await?;
+    if apply_it {
+        settle(
+            &mut s,
+            Duration::from_secs(chain.settle),
+            subscribes_to_existing_topic,
+        )
+        .await?;
+    }
     let command = if apply_it { "apply" } else { "plan" };
     let report = PlanReport::new(
         command,
@@ -297,7 +344,11 @@ impl Progress for StderrProgress {
 async fn check(g: &GlobalArgs, chain: &ChainArgs, strict: bool) -> Result<i32, Error> {
     let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
     print_config_warnings(&cfg, false);
-    let s = session(cfg).await?;
+    let mut s = session(cfg).await?;
+    settle(&mut s, Duration::from_secs(chain.settle), |s| {
+        !s.plan.is_empty()
+    })
+    .await?;
     let report = CheckReport::new(
         &s.target.account_id,
         &s.target.region,

@@ -318,7 +318,35 @@ impl Aws {
 
     /// Who the credentials belong to (STS GetCallerIdentity).
     pub async fn identity(&self) -> Result<Identity, AwsError> {
-        let out = self.sts.get_caller_identity().send().await.map_err(|e| {
+        match self.identity_in(&self.sts).await {
+            // A region that is not enabled for the account rejects every request as if the
+            // credentials were invalid ("Specify which AWS Regions your account can use", AWS
+            // Account Management Reference Guide). Credentials that work in us-east-1 tell the two
+            // apart.
+            Err(AwsError::NoCredentials(msg))
+                if self.region != "us-east-1" && msg.contains("were rejected") =>
+            {
+                let global = aws_sdk_sts::Client::from_conf(
+                    self.sts
+                        .config()
+                        .to_builder()
+                        .region(Region::new("us-east-1"))
+                        .build(),
+                );
+                match self.identity_in(&global).await {
+                    Ok(id) => Err(AwsError::Other(format!(
+                        "region {} is not enabled for account {}: it is an opt-in region (the                          credentials work in us-east-1). Enable it in the AWS console (Account →                          AWS Regions) or with `aws account enable-region --region-name {}`, or                          choose another region",
+                        self.region, id.account_id, self.region
+                    ))),
+                    Err(_) => Err(AwsError::NoCredentials(msg)),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn identity_in(&self, sts: &aws_sdk_sts::Client) -> Result<Identity, AwsError> {
+        let out = sts.get_caller_identity().send().await.map_err(|e| {
             match sdk_error("sts:GetCallerIdentity", e) {
                 AwsError::Service { code, message, .. }
                     if matches!(

@@ -442,14 +442,20 @@ fn limits_are_conflicts_before_anything_is_written() {
     ] {
         actual.trails.push(TrailState {
             name: format!("t{i}"),
-            arn: format!("arn:aws:cloudtrail:{home}:{}:trail/t{i}", super::tests::ACCOUNT),
+            arn: format!(
+                "arn:aws:cloudtrail:{home}:{}:trail/t{i}",
+                super::tests::ACCOUNT
+            ),
             home_region: Some(home.into()),
             multi_region: multi,
             ..Default::default()
         });
     }
     let p = plan(&d, &actual);
-    assert_eq!(p.conflicts.iter().map(|c| c.code).collect::<Vec<_>>(), vec!["trail-limit"]);
+    assert_eq!(
+        p.conflicts.iter().map(|c| c.code).collect::<Vec<_>>(),
+        vec!["trail-limit"]
+    );
     // Another region's single-region trail, or another account's organization trail, does not count.
     actual.trails[4].multi_region = false;
     assert!(plan(&d, &actual).conflicts.is_empty());
@@ -466,7 +472,10 @@ fn limits_are_conflicts_before_anything_is_written() {
         });
     }
     let p = plan(&d, &actual);
-    assert_eq!(p.conflicts.iter().map(|c| c.code).collect::<Vec<_>>(), vec!["metric-filter-limit"]);
+    assert_eq!(
+        p.conflicts.iter().map(|c| c.code).collect::<Vec<_>>(),
+        vec!["metric-filter-limit"]
+    );
     actual.filters.pop();
     assert!(plan(&d, &actual).conflicts.is_empty());
 }

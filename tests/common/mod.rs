@@ -383,8 +383,15 @@ impl Run {
 }
 
 /// Runs the `trailwarden` binary as `account` against the shared emulator, with nothing from
-/// the caller's AWS environment (no profile files, no instance metadata) and no stdin.
+/// the caller's AWS environment (no profile files, no instance metadata) and no stdin. The
+/// emulator's reads never lag behind its writes, so the second read that rules out AWS's
+/// read-after-write delay is off (`TRAILWARDEN_SETTLE=0`) unless a test sets it.
 pub fn trailwarden(account: &str, args: &[&str]) -> Run {
+    trailwarden_with(account, args, &[])
+}
+
+/// [`trailwarden`] with extra environment variables.
+pub fn trailwarden_with(account: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let emu = Emulator::shared();
     let dir = std::env::temp_dir();
     let start = Instant::now();
@@ -404,6 +411,8 @@ pub fn trailwarden(account: &str, args: &[&str]) -> Run {
             "AWS_SHARED_CREDENTIALS_FILE",
             dir.join("trailwarden-no-aws-credentials"),
         )
+        .env("TRAILWARDEN_SETTLE", "0")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("run trailwarden");
