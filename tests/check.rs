@@ -358,20 +358,56 @@ async fn bucket_versioning_suspended() {
     .await;
 }
 
-/// Since 2023 AWS encrypts every bucket (SSE-S3) and deleting the configuration returns to it,
-/// so "encryption off" cannot happen; what can drift is the KMS key the config asks for.
-#[tokio::test]
-async fn bucket_encryption_not_the_configured_kms_key() {
-    let account = unique_account();
+/// A customer key in the emulator, with an alias, whose policy grants `services` what the chain
+/// needs of it ("Configure AWS KMS key policies for CloudTrail").
+async fn kms_key(account: &str, alias: &str, services: &[&str]) -> String {
+    let cfg = Emulator::shared().sdk_config(account, "us-east-1").await;
+    let kms = aws_sdk_kms::Client::new(&cfg);
+    let mut statements = vec![serde_json::json!({"Sid": "root", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "kms:*", "Resource": "*"})];
+    for service in services {
+        statements.push(
+            serde_json::json!({"Effect": "Allow", "Principal": {"Service": service},
+            "Action": ["kms:GenerateDataKey*", "kms:DescribeKey", "kms:Decrypt"], "Resource": "*"}),
+        );
+    }
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+    let key = kms
+        .create_key()
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let id = key.key_metadata().unwrap().key_id().to_string();
+    kms.create_alias()
+        .alias_name(alias)
+        .target_key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    key.key_metadata().unwrap().arn().unwrap().to_string()
+}
+
+fn write_config(account: &str, text: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("tw-kms-{account}"));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("trailwarden.toml");
-    let key = format!("arn:aws:kms:us-east-1:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
-    std::fs::write(
-        &config,
-        format!("emails = [\"{EMAIL}\"]\n[bucket]\nkms_key_id = \"{key}\"\n"),
-    )
-    .unwrap();
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+/// Since 2023 AWS encrypts every bucket (SSE-S3) and deleting the configuration returns to it,
+/// so "encryption off" cannot happen; what can drift is the KMS key the config asks for. The key
+/// is given as an alias, for the bucket and the trail: resolved with kms:DescribeKey, so the
+/// key ARN the services report is in sync.
+#[tokio::test]
+async fn bucket_encryption_not_the_configured_kms_key() {
+    let account = unique_account();
+    kms_key(&account, "alias/tw-logs", &["cloudtrail.amazonaws.com"]).await;
+    let config = write_config(
+        &account,
+        &format!("emails = [\"{EMAIL}\"]\n[bucket]\nkms_key_id = \"alias/tw-logs\"\n[trail]\nkms_key_id = \"alias/tw-logs\"\n"),
+    );
     let config = config.to_str().unwrap();
     let out = tw(&account, &["apply", "--config", config, "--yes"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -396,6 +432,58 @@ async fn bucket_encryption_not_the_configured_kms_key() {
         0
     );
     assert_eq!(tw(&account, &["check", "--config", config]).code, 0);
+}
+
+/// A key whose policy does not let CloudTrail use it would make CreateTrail fail half-way
+/// (InsufficientEncryptionPolicyException) and bucket delivery fail silently: the apply is
+/// refused before the first write, and the message names what is missing.
+#[tokio::test]
+async fn a_kms_key_cloudtrail_cannot_use_stops_apply_before_any_write() {
+    let account = unique_account();
+    kms_key(
+        &account,
+        "alias/tw-alarms-only",
+        &["cloudwatch.amazonaws.com"],
+    )
+    .await;
+    let config = write_config(
+        &account,
+        &format!("emails = [\"{EMAIL}\"]\n[trail]\nkms_key_id = \"alias/tw-alarms-only\"\n"),
+    );
+    let before = Emulator::shared()
+        .write_requests_for_account(&account)
+        .len();
+    let out = tw(
+        &account,
+        &["apply", "--config", config.to_str().unwrap(), "--yes"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("cloudtrail.amazonaws.com"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("kms:GenerateDataKey"), "{}", out.stdout);
+    let writes = Emulator::shared().write_requests_for_account(&account);
+    assert_eq!(writes.len(), before, "{writes:?}");
+
+    // A key that does not exist: the same, named as missing.
+    let config = write_config(
+        &account,
+        &format!("emails = [\"{EMAIL}\"]\n[trail]\nkms_key_id = \"alias/no-such-key\"\n"),
+    );
+    let out = tw(
+        &account,
+        &["apply", "--config", config.to_str().unwrap(), "--yes"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("does not exist"), "{}", out.stdout);
+    assert_eq!(
+        Emulator::shared()
+            .write_requests_for_account(&account)
+            .len(),
+        before
+    );
 }
 
 #[tokio::test]
@@ -467,7 +555,7 @@ async fn role_policy_deleted() {
             aws_sdk_iam::Client::new(&c.cfg)
                 .delete_role_policy()
                 .role_name("trailwarden-cloudtrail-to-logs")
-                .policy_name("cloudtrail-to-cloudwatch-logs")
+                .policy_name("cloudtrail-to-cloudwatch-logs-us-east-1")
                 .send()
                 .await
                 .unwrap();
@@ -476,10 +564,13 @@ async fn role_policy_deleted() {
     .await;
 }
 
+/// A trust policy conditioned on aws:SourceAccount (what earlier versions wrote) keeps CloudTrail
+/// from assuming the role ("Role policy document for CloudTrail to use CloudWatch Logs for
+/// monitoring"): drift, repaired by apply.
 #[tokio::test]
 async fn role_trust_changed() {
     drift_case("role.trust", "iam_role.trailwarden-cloudtrail-to-logs", |c| async move {
-        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": c.account}}}]});
         aws_sdk_iam::Client::new(&c.cfg)
             .update_assume_role_policy()
             .role_name("trailwarden-cloudtrail-to-logs")

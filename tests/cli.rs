@@ -132,14 +132,13 @@ async fn fresh_apply_creates_the_whole_chain_as_documented() {
         trust["Statement"][0]["Principal"]["Service"],
         "cloudtrail.amazonaws.com"
     );
-    assert_eq!(
-        trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
-        account.as_str()
-    );
+    // No condition: the role policy supports neither aws:SourceArn nor aws:SourceAccount ("Role
+    // policy document for CloudTrail to use CloudWatch Logs for monitoring").
+    assert_eq!(trust["Statement"][0].get("Condition"), None, "{trust}");
     let inline = iam
         .get_role_policy()
         .role_name("trailwarden-cloudtrail-to-logs")
-        .policy_name("cloudtrail-to-cloudwatch-logs")
+        .policy_name("cloudtrail-to-cloudwatch-logs-us-east-1")
         .send()
         .await
         .unwrap();

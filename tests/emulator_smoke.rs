@@ -729,6 +729,36 @@ async fn cloudtrail_trail_calls_work() {
         .send()
         .await
         .expect("CreateBucket");
+    // What CloudTrail checks before it accepts a trail, as the emulator enforces like AWS: its
+    // statements in the bucket policy ("Amazon S3 bucket policy for CloudTrail"), an existing
+    // log group, and a role it may assume without a condition.
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/AWSLogs/{account}/*"),
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]});
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .expect("PutBucketPolicy");
+    aws_sdk_cloudwatchlogs::Client::new(&cfg)
+        .create_log_group()
+        .log_group_name("/trailwarden/cloudtrail")
+        .send()
+        .await
+        .expect("CreateLogGroup");
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    aws_sdk_iam::Client::new(&cfg)
+        .create_role()
+        .role_name("trailwarden-cloudtrail")
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .expect("CreateRole");
 
     let created = ct
         .create_trail()

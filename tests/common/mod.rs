@@ -346,9 +346,19 @@ pub async fn legacy_trail(
     account: &str,
 ) -> (String, aws_sdk_cloudtrail::Client) {
     let bucket = format!("legacy-{account}");
-    s3_client(cfg)
-        .create_bucket()
+    let s3 = s3_client(cfg);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    // CloudTrail refuses a bucket whose policy does not grant it GetBucketAcl and PutObject
+    // ("Amazon S3 bucket policy for CloudTrail"); the emulator does too.
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/AWSLogs/{account}/*"),
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]});
+    s3.put_bucket_policy()
         .bucket(&bucket)
+        .policy(policy.to_string())
         .send()
         .await
         .unwrap();

@@ -9,9 +9,13 @@ loudly when a patched attribute has gone away.
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import time
+import unicodedata
 from typing import Any, Callable
+from urllib.parse import unquote
 
 APPLIED: list[str] = []
 
@@ -186,9 +190,477 @@ def _patch_s3() -> None:
     _wrap(S3Backend, "delete_bucket_encryption", make_delete_enc, "s3: DeleteBucketEncryption reverts to SSE-S3")
 
 
+# ---------------------------------------------------------------- IAM policy evaluation (small subset)
+#
+# Just enough of IAM's policy language to answer "would AWS let CloudTrail do X": Effect,
+# Principal/NotPrincipal, Action/NotAction, Resource/NotResource with * and ? wildcards, and
+# the string/ARN/Bool/Null condition operators (with IfExists and ForAnyValue/ForAllValues).
+# Any other operator counts as not satisfied.
+
+CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"
+_NEGATED_OPERATORS = {
+    "stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals", "arnnotlike",
+}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _load_policy(document: Any) -> dict[str, Any] | None:
+    """A policy document as a dict (str, bytes or URL-encoded text), None when unreadable."""
+    if document is None:
+        return None
+    if isinstance(document, dict):
+        return document
+    if isinstance(document, (bytes, bytearray)):
+        document = document.decode("utf-8", "replace")
+    text = str(document).strip()
+    for candidate in (text, unquote(text)):
+        try:
+            parsed = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(parsed, dict):
+            return parsed
+    return None
+
+
+def _statements(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not policy:
+        return []
+    return [s for s in _as_list(policy.get("Statement")) if isinstance(s, dict)]
+
+
+def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    """IAM wildcard match: `*` any run of characters, `?` one character, nothing else special."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in str(pattern))
+    return re.fullmatch(regex, value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)) is not None
+
+
+def _principal_matches(principal: Any, service: str) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        if "*" in [str(p) for p in _as_list(principal.get("AWS"))]:
+            return True
+        return service in [str(p) for p in _as_list(principal.get("Service"))]
+    return False
+
+
+def _bool_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _condition_holds(condition: Any, context: dict[str, str]) -> bool:
+    """Every operator block and every key in it must hold. `context` keys are lower case."""
+    if not condition:
+        return True
+    if not isinstance(condition, dict):
+        return False
+    for raw_operator, block in condition.items():
+        operator = str(raw_operator)
+        if ":" in operator:  # ForAnyValue: / ForAllValues: on single-valued keys
+            operator = operator.split(":", 1)[1]
+        if_exists = operator.lower().endswith("ifexists")
+        if if_exists:
+            operator = operator[: -len("IfExists")]
+        op = operator.lower()
+        if not isinstance(block, dict):
+            return False
+        for key, wanted in block.items():
+            values = [_bool_text(v) for v in _as_list(wanted)]
+            actual = context.get(str(key).lower())
+            if op == "null":
+                is_null = actual is None
+                if not any((v.lower() == "true") == is_null for v in values):
+                    return False
+                continue
+            if actual is None:
+                if if_exists or op in _NEGATED_OPERATORS:
+                    continue
+                return False
+            if op == "stringequals":
+                ok = actual in values
+            elif op == "stringnotequals":
+                ok = actual not in values
+            elif op == "stringequalsignorecase":
+                ok = actual.casefold() in [v.casefold() for v in values]
+            elif op == "stringnotequalsignorecase":
+                ok = actual.casefold() not in [v.casefold() for v in values]
+            elif op in ("stringlike", "arnlike", "arnequals"):
+                ok = any(_glob(v, actual) for v in values)
+            elif op in ("stringnotlike", "arnnotlike", "arnnotequals"):
+                ok = not any(_glob(v, actual) for v in values)
+            elif op == "bool":
+                ok = actual.lower() in [v.lower() for v in values]
+            else:
+                ok = False
+            if not ok:
+                return False
+    return True
+
+
+def _statement_applies(stmt: dict[str, Any], service: str, action: str, resource: str,
+                       context: dict[str, str]) -> bool:
+    if "Principal" in stmt:
+        if not _principal_matches(stmt["Principal"], service):
+            return False
+    elif "NotPrincipal" in stmt:
+        if _principal_matches(stmt["NotPrincipal"], service):
+            return False
+    else:
+        return False
+    if "Action" in stmt:
+        if not any(_glob(str(a), action, ignore_case=True) for a in _as_list(stmt["Action"])):
+            return False
+    elif "NotAction" in stmt:
+        if any(_glob(str(a), action, ignore_case=True) for a in _as_list(stmt["NotAction"])):
+            return False
+    else:
+        return False
+    if "Resource" in stmt:
+        if not any(_glob(str(r), resource) for r in _as_list(stmt["Resource"])):
+            return False
+    elif "NotResource" in stmt:
+        if any(_glob(str(r), resource) for r in _as_list(stmt["NotResource"])):
+            return False
+    return _condition_holds(stmt.get("Condition"), context)
+
+
+def _permitted(policy: dict[str, Any] | None, service: str, action: str, resource: str,
+               context: dict[str, str]) -> bool:
+    """An Allow applies and no Deny applies (resource policy alone, same-account semantics)."""
+    allowed = False
+    for stmt in _statements(policy):
+        if not _statement_applies(stmt, service, action, resource, context):
+            continue
+        if str(stmt.get("Effect", "")).lower() == "deny":
+            return False
+        if str(stmt.get("Effect", "")).lower() == "allow":
+            allowed = True
+    return allowed
+
+
+# ---------------------------------------------------------------- CloudTrail: what CreateTrail/UpdateTrail check
+
+LOG_GROUP_ARN_RE = re.compile(r"^arn:([^:]+):logs:([^:]+):(\d{12}):log-group:([^:]+)(?::\*)?$")
+
+
+def _patch_cloudtrail_validation() -> None:
+    from moto.cloudtrail.exceptions import S3BucketDoesNotExistException
+    from moto.cloudtrail.models import CloudTrailBackend, Trail
+    from moto.core.exceptions import JsonRESTError
+    from moto.iam.models import iam_backends
+    from moto.logs.models import logs_backends
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    class InvalidCloudWatchLogsRoleArnException(JsonRESTError):
+        code = 400
+
+        def __init__(self, message: str = "Access denied. Check the trust relationships for your role."):
+            super().__init__("InvalidCloudWatchLogsRoleArnException", message)
+
+    class InvalidCloudWatchLogsLogGroupArnException(JsonRESTError):
+        code = 400
+
+        def __init__(self) -> None:
+            super().__init__("InvalidCloudWatchLogsLogGroupArnException",
+                             "CloudTrail cannot validate the specified log group ARN.")
+
+    class InsufficientS3BucketPolicyException(JsonRESTError):
+        code = 400
+
+        def __init__(self, bucket: str):
+            super().__init__("InsufficientS3BucketPolicyException",
+                             f"Incorrect S3 bucket policy is detected for bucket: {bucket}")
+
+    # AWS CloudTrail API Reference, CreateTrail
+    # (https://docs.aws.amazon.com/ko_kr/awscloudtrail/latest/APIReference/API_CreateTrail.html):
+    # the role and the log group named in a trail must exist in the caller's account.
+    # "Sending events to CloudWatch Logs - Amazon CloudTrail"
+    # (https://docs.amazonaws.cn/en_us/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html):
+    # the role is one that CloudTrail's service principal assumes.
+    # "Role policy document for CloudTrail to use CloudWatch Logs for monitoring - AWS CloudTrail"
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html):
+    # confused-deputy conditions (aws:SourceArn, aws:SourceAccount) are not supported for this
+    # role, so a trust statement carrying them does not let CloudTrail in. AWS's answer is
+    # InvalidCloudWatchLogsRoleArnException "Access denied. Check the trust relationships for your
+    # role." (as reported in github.com/awslabs/dynamodb-continuous-backup/issues/2).
+    def check_role(account_id: str, partition: str, role_arn: str) -> None:
+        backend = iam_backends[account_id][partition]
+        role = next((r for r in backend.get_roles() if r.arn == role_arn), None)
+        if role is None:
+            raise InvalidCloudWatchLogsRoleArnException()
+        trust = _load_policy(role.assume_role_policy_document)
+        trusted = False
+        for stmt in _statements(trust):
+            if not _principal_matches(stmt.get("Principal"), CLOUDTRAIL_SERVICE):
+                continue
+            if not any(_glob(str(a), "sts:AssumeRole", ignore_case=True) for a in _as_list(stmt.get("Action"))):
+                continue
+            condition = stmt.get("Condition") or {}
+            keys = {str(k).lower() for block in condition.values() if isinstance(block, dict) for k in block}
+            effect = str(stmt.get("Effect", "")).lower()
+            if effect == "deny" and not condition:
+                raise InvalidCloudWatchLogsRoleArnException()
+            if effect == "allow" and not keys & {"aws:sourcearn", "aws:sourceaccount"}:
+                trusted = True
+        if not trusted:
+            raise InvalidCloudWatchLogsRoleArnException()
+
+    # Same CreateTrail page: CloudWatchLogsLogGroupArn must name a log group that exists in the
+    # account (here also: in the trail's home region); AWS answers InvalidCloudWatchLogsLogGroupArnException "CloudTrail cannot validate the
+    # specified log group ARN." (as reported in github.com/cisagov/crossfeed/pull/2197). Both
+    # `...:log-group:NAME` and `...:log-group:NAME:*` are accepted here.
+    def check_log_group(account_id: str, region: str, log_group_arn: str) -> None:
+        m = LOG_GROUP_ARN_RE.match(log_group_arn)
+        if not m or m.group(3) != account_id or m.group(2) != region or m.group(1) != get_partition(region):
+            raise InvalidCloudWatchLogsLogGroupArnException()
+        name = m.group(4)
+        try:
+            groups = logs_backends[account_id][region].groups
+        except Exception:
+            raise InvalidCloudWatchLogsLogGroupArnException()
+        if name not in groups:
+            raise InvalidCloudWatchLogsLogGroupArnException()
+
+    # "Amazon S3 bucket policy for CloudTrail - AWS CloudTrail"
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html):
+    # CloudTrail's service principal needs s3:GetBucketAcl on the bucket and s3:PutObject on
+    # BUCKET/[PREFIX/]AWSLogs/ACCOUNT/* (organization trails: AWSLogs/ORG-ID/...), and an
+    # aws:SourceArn condition, when present, names the trail's ARN. AWS answers
+    # InsufficientS3BucketPolicyException "Incorrect S3 bucket policy is detected for bucket: B"
+    # (as reported in github.com/cloudposse/terraform-aws-cloudtrail-s3-bucket/issues/90).
+    # The policy is evaluated for CloudTrail's own request: over TLS (so a Deny on
+    # aws:SecureTransport=false does not apply), with aws:SourceArn = the trail, aws:SourceAccount =
+    # the account and, for PutObject, s3:x-amz-acl = bucket-owner-full-control.
+    def check_bucket(account_id: str, region: str, partition: str, trail_name: str, bucket_name: str,
+                     prefix: str | None, is_org: bool) -> None:
+        try:
+            bucket = s3_backends[account_id][partition].get_bucket(bucket_name)
+        except Exception:
+            raise S3BucketDoesNotExistException(f"S3 bucket {bucket_name} does not exist!")
+        policy = _load_policy(getattr(bucket, "policy", None))
+        trail_arn = f"arn:{partition}:cloudtrail:{region}:{account_id}:trail/{trail_name}"
+        context = {
+            "aws:sourcearn": trail_arn,
+            "aws:sourceaccount": account_id,
+            "aws:securetransport": "true",
+            "aws:principalservicename": CLOUDTRAIL_SERVICE,
+        }
+        bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
+        if not _permitted(policy, CLOUDTRAIL_SERVICE, "s3:GetBucketAcl", bucket_arn, context):
+            raise InsufficientS3BucketPolicyException(bucket_name)
+        put_context = dict(context, **{"s3:x-amz-acl": "bucket-owner-full-control"})
+        base = f"{bucket_arn}/{prefix.strip('/') + '/' if prefix and prefix.strip('/') else ''}AWSLogs/"
+        tail = f"CloudTrail/{region}/2024/01/01/{account_id}_CloudTrail_{region}_20240101T0000Z_0123456789abcdef.json.gz"
+        keys = [f"{base}{account_id}/{tail}"]
+        if is_org:
+            keys.append(f"{base}o-exampleorgid/{account_id}/{tail}")
+        granted = any(_permitted(policy, CLOUDTRAIL_SERVICE, "s3:PutObject", k, put_context) for k in keys)
+        if not granted and is_org:
+            # A statement naming the organization (AWSLogs/o-xxxx/*) rather than this account.
+            for stmt in _statements(policy):
+                if str(stmt.get("Effect", "")).lower() != "allow":
+                    continue
+                for r in _as_list(stmt.get("Resource")):
+                    if _glob(f"{base}o-*/*", str(r)):
+                        org_key = str(r).rstrip("*") + f"{account_id}/{tail}"
+                        if _permitted(policy, CLOUDTRAIL_SERVICE, "s3:PutObject", org_key, put_context):
+                            granted = True
+        if not granted:
+            raise InsufficientS3BucketPolicyException(bucket_name)
+
+    def make_create(original: Callable) -> Callable:
+        signature = inspect.signature(original)
+
+        def create_trail(self: Any, *args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(self, *args, **kwargs)
+            a = bound.arguments
+            partition = get_partition(self.region_name)
+            Trail.check_name(type("_T", (), {"trail_name": a["name"]})())
+            check_bucket(self.account_id, self.region_name, partition, a["name"], a["bucket_name"],
+                         a.get("s3_key_prefix"), bool(a.get("is_org_trail")))
+            if a.get("cw_log_group_arn") and not a.get("cw_role_arn"):
+                # Reported by AWS as InvalidCloudWatchLogsRoleArnException
+                # (github.com/pulumi/docs/issues/5117).
+                raise InvalidCloudWatchLogsRoleArnException("You must specify a role ARN as well as a log group.")
+            if a.get("cw_log_group_arn"):
+                check_log_group(self.account_id, self.region_name, a["cw_log_group_arn"])
+            if a.get("cw_role_arn"):
+                check_role(self.account_id, partition, a["cw_role_arn"])
+            return original(*bound.args, **bound.kwargs)
+
+        return create_trail
+
+    _wrap(CloudTrailBackend, "create_trail", make_create,
+          "cloudtrail: CreateTrail checks the bucket policy, the log group and the role's trust policy")
+
+    def make_update(original: Callable) -> Callable:
+        signature = inspect.signature(original)
+
+        def update_trail(self: Any, *args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(self, *args, **kwargs)
+            a = bound.arguments
+            trail = self.get_trail(a["name"])
+            partition = get_partition(self.region_name)
+            if a.get("s3_bucket_name") is not None or a.get("s3_key_prefix") is not None:
+                bucket = a.get("s3_bucket_name") or trail.bucket_name
+                prefix = a["s3_key_prefix"] if a.get("s3_key_prefix") is not None else trail.s3_key_prefix
+                is_org = a.get("is_organization_trail")
+                is_org = trail.is_org_trail if is_org is None else is_org
+                check_bucket(self.account_id, trail.region_name, partition, trail.trail_name, bucket, prefix,
+                             bool(is_org))
+            if a.get("cw_log_group_arn"):
+                check_log_group(self.account_id, trail.region_name, a["cw_log_group_arn"])
+            if a.get("cw_role_arn"):
+                check_role(self.account_id, partition, a["cw_role_arn"])
+            return original(*bound.args, **bound.kwargs)
+
+        return update_trail
+
+    _wrap(CloudTrailBackend, "update_trail", make_update,
+          "cloudtrail: UpdateTrail checks the bucket (existence, policy), the log group and the role's trust policy")
+
+
+# ---------------------------------------------------------------- CloudTrail event selectors
+
+# AWS CloudTrail EventSelector (https://docs.aws.amazon.com/goto/SdkForJava/cloudtrail-2013-11-01/EventSelector,
+# and aws-sdk-cloudtrail's EventSelector, https://docs.rs/aws-sdk-cloudtrail/latest/aws_sdk_cloudtrail/types/struct.EventSelector.html):
+# a trail created without selectors logs all read and write management events and no data events;
+# ReadWriteType defaults to All and IncludeManagementEvents to true; a trail has either basic or
+# advanced selectors, never both.
+DEFAULT_EVENT_SELECTOR = {
+    "ReadWriteType": "All",
+    "IncludeManagementEvents": True,
+    "DataResources": [],
+    "ExcludeManagementEventSources": [],
+}
+
+
+def _patch_cloudtrail_event_selectors() -> None:
+    from moto.cloudtrail.models import Trail
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def make_put(_original: Callable) -> Callable:
+        # moto keeps old advanced selectors when basic ones are put; AWS replaces one kind by the other.
+        def put_event_selectors(self: Any, event_selectors: Any, advanced_event_selectors: Any) -> None:
+            if event_selectors:
+                self.event_selectors = event_selectors
+                self.advanced_event_selectors = []
+            elif advanced_event_selectors:
+                self.event_selectors = []
+                self.advanced_event_selectors = advanced_event_selectors
+
+        return put_event_selectors
+
+    _wrap(Trail, "put_event_selectors", make_put, "cloudtrail: PutEventSelectors replaces basic/advanced selectors")
+
+    def make_get(_original: Callable) -> Callable:
+        # moto: a new trail reports no selectors at all. AWS: the default selector.
+        def get_event_selectors(self: Any) -> str:
+            params = json.loads(self.body) if self.body else {}
+            trail_arn, basic, advanced = self.cloudtrail_backend.get_event_selectors(trail_name=params.get("TrailName"))
+            out: dict[str, Any] = {"TrailARN": trail_arn}
+            if advanced:
+                out["AdvancedEventSelectors"] = advanced
+            elif basic:
+                out["EventSelectors"] = [dict(json.loads(json.dumps(DEFAULT_EVENT_SELECTOR)), **s) for s in basic]
+            else:
+                out["EventSelectors"] = [json.loads(json.dumps(DEFAULT_EVENT_SELECTOR))]
+            return json.dumps(out)
+
+        return get_event_selectors
+
+    _wrap(CloudTrailResponse, "get_event_selectors", make_get,
+          "cloudtrail: GetEventSelectors reports the default selector of a new trail")
+
+
+# ---------------------------------------------------------------- IAM tags
+
+# IAM API Reference, Tag (https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/Tag): a key is
+# 1-128 characters of [\p{L}\p{Z}\p{N}_.:/=+\-@]+, a value 0-256 characters of
+# [\p{L}\p{Z}\p{N}_.:/=+\-@]*. IAM answers a violation with HTTP 400 ValidationError
+# "1 validation error detected: Value at 'tags.N.member.value' failed to satisfy constraint: Member
+# must satisfy regular expression pattern: ..." (as reported in github.com/kubernetes/kops/issues/16027
+# and github.com/juspay/hyperswitch-suite/pull/323). moto checks keys with [\w\s...] (which lets
+# tabs and newlines through) and values not at all.
+TAG_KEY_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
+TAG_VALUE_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+IAM_TAGGING_ACTIONS = (
+    "create_role", "tag_role", "create_user", "tag_user", "create_policy", "tag_policy",
+    "create_instance_profile", "tag_instance_profile", "create_open_id_connect_provider",
+    "tag_open_id_connect_provider",
+)
+
+
+def tag_text_ok(text: str) -> bool:
+    """Every character is a letter (L*), separator (Z*), number (N*) or one of _.:/=+-@."""
+    return all(unicodedata.category(ch)[0] in "LZN" or ch in _TAG_PUNCTUATION for ch in text)
+
+
+def tag_violations(tags: Any) -> list[str]:
+    problems: list[str] = []
+    for index, tag in enumerate(_as_list(tags), start=1):
+        if not isinstance(tag, dict):
+            continue
+        key = str(tag.get("Key") if tag.get("Key") is not None else "")
+        value = str(tag.get("Value") if tag.get("Value") is not None else "")
+        where = f"tags.{index}.member"
+        if not tag_text_ok(key):
+            problems.append(f"Value at '{where}.key' failed to satisfy constraint: "
+                            f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}")
+        if len(key) < 1:
+            problems.append(f"Value at '{where}.key' failed to satisfy constraint: "
+                            "Member must have length greater than or equal to 1")
+        if len(key) > 128:
+            problems.append(f"Value at '{where}.key' failed to satisfy constraint: "
+                            "Member must have length less than or equal to 128")
+        if not tag_text_ok(value):
+            problems.append(f"Value at '{where}.value' failed to satisfy constraint: "
+                            f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}")
+        if len(value) > 256:
+            problems.append(f"Value at '{where}.value' failed to satisfy constraint: "
+                            "Member must have length less than or equal to 256")
+    return problems
+
+
+def _patch_iam_tags() -> None:
+    from moto.iam.exceptions import ValidationError
+    from moto.iam.responses import IamResponse
+
+    def make(original: Callable) -> Callable:
+        def action(self: Any) -> Any:
+            problems = tag_violations(self._get_param("Tags", []))
+            if problems:
+                count = len(problems)
+                raise ValidationError(f"{count} validation error{'s' if count > 1 else ''} detected: "
+                                      + "; ".join(problems))
+            return original(self)
+
+        return action
+
+    for name in IAM_TAGGING_ACTIONS:
+        _wrap(IamResponse, name, make, f"iam: {name} refuses tag keys/values outside AWS's pattern and lengths")
+
+
 def apply() -> list[str]:
     if not APPLIED:
         _patch_logs()
+        # Validation first: the TrailAlreadyExists wrapper of _patch_cloudtrail then sits outside
+        # it, so an existing name is reported before any policy problem.
+        _patch_cloudtrail_validation()
         _patch_cloudtrail()
+        _patch_cloudtrail_event_selectors()
         _patch_s3()
+        _patch_iam_tags()
     return list(APPLIED)

@@ -3,8 +3,9 @@
 
 Runs moto's server application in this process, behind a WSGI middleware that
 smooths over the places where the current Rust AWS SDK and moto disagree on
-the wire (see README.md next to this file), keeps a log of every AWS request
-and maps credentials onto moto accounts.
+the wire (see README.md next to this file), keeps a log of every AWS request,
+maps credentials onto moto accounts and injects per-account faults on demand
+(throttling, lost responses, S3 buckets not yet visible: /_harness/faults).
 
 Usage:
     server.py --port 0 --port-file /tmp/x.port [--parent-pid PID] [--cleanup-file F]
@@ -22,11 +23,13 @@ import json
 import logging
 import math
 import os
+import random
 import re
 import signal
 import sys
 import threading
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, unquote
@@ -501,6 +504,238 @@ def fix_versioning_xml(data: bytes) -> bytes:
 
 
 # --------------------------------------------------------------------------
+# Per-account fault injection (harness route /_harness/faults)
+# --------------------------------------------------------------------------
+
+# Query-protocol XML namespaces, by request-log service name.
+QUERY_NAMESPACES = {
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+    "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
+    "cloudwatch": "http://monitoring.amazonaws.com/doc/2010-08-01/",
+}
+
+# Bucket-configuration calls that S3 may answer NoSuchBucket for a short while after
+# CreateBucket: "What is Amazon S3? / Amazon S3 data consistency model"
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel):
+# bucket configurations are eventually consistent.
+S3_NOT_YET_CREATED_OPERATIONS = frozenset(
+    {"PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption", "PutBucketVersioning", "PutBucketPolicy"}
+)
+FAULT_SETTINGS = ("s3_not_yet_created", "lost_responses", "throttle")
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+OPERATION_KEY_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
+
+
+class FaultSettingsError(ValueError):
+    pass
+
+
+def parse_fault_settings(document: Any) -> tuple[str, dict[str, Any]]:
+    """Validate a POST /_harness/faults body: {"account": "...", setting: value, ...}."""
+    if not isinstance(document, dict):
+        raise FaultSettingsError("body must be a JSON object")
+    account = document.get("account")
+    if not isinstance(account, str) or not ACCOUNT_RE.match(account):
+        raise FaultSettingsError("'account' must be a 12-digit string")
+    settings: dict[str, Any] = {}
+    for key, value in document.items():
+        if key == "account":
+            continue
+        if key not in FAULT_SETTINGS:
+            raise FaultSettingsError(f"unknown setting {key!r} (known: {', '.join(FAULT_SETTINGS)})")
+        if value is None:
+            continue
+        if key == "s3_not_yet_created":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise FaultSettingsError("'s3_not_yet_created' must be an integer >= 0")
+            if value:
+                settings[key] = value
+        elif key == "lost_responses":
+            if not isinstance(value, list) or not all(isinstance(v, str) and OPERATION_KEY_RE.match(v) for v in value):
+                raise FaultSettingsError("'lost_responses' must be a list of \"service:Operation\" strings")
+            if value:
+                settings[key] = list(dict.fromkeys(value))
+        elif key == "throttle":
+            if not isinstance(value, dict) or set(value) - {"share", "seed"}:
+                raise FaultSettingsError("'throttle' must be {\"share\": 0..1, \"seed\": int}")
+            share = value.get("share", 0)
+            seed = value.get("seed", 0)
+            if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+                raise FaultSettingsError("'throttle.share' must be a number in [0, 1]")
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise FaultSettingsError("'throttle.seed' must be an integer")
+            if share > 0:
+                settings[key] = {"share": float(share), "seed": seed}
+    return account, settings
+
+
+class AccountFaults:
+    def __init__(self, settings: dict[str, Any]):
+        self.settings = settings
+        self.lost_pending: list[str] = list(settings.get("lost_responses", []))
+        self.lost_fired: list[str] = []
+        self.not_yet_created: dict[str, int] = {}
+        throttle = settings.get("throttle")
+        self.rng = random.Random(throttle["seed"]) if throttle else None
+        self.counts: dict[str, int] = {}
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "settings": self.settings,
+            "lost_responses_pending": list(self.lost_pending),
+            "lost_responses_fired": list(self.lost_fired),
+            "buckets_not_yet_created": {b: n for b, n in self.not_yet_created.items() if n > 0},
+            "answered": dict(self.counts),
+        }
+
+
+class FaultRegistry:
+    """Fault settings and their state, per account; every method is thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._accounts: dict[str, AccountFaults] = {}
+
+    def replace(self, account: str, settings: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if settings:
+                self._accounts[account] = AccountFaults(settings)
+                return self._accounts[account].describe()
+            self._accounts.pop(account, None)
+            return {"settings": {}}
+
+    def clear(self, account: str) -> bool:
+        with self._lock:
+            return self._accounts.pop(account, None) is not None
+
+    def listing(self) -> dict[str, Any]:
+        with self._lock:
+            return {account: state.describe() for account, state in sorted(self._accounts.items())}
+
+    def active(self, account: str) -> bool:
+        return account in self._accounts
+
+    def tracks_buckets(self, account: str) -> bool:
+        with self._lock:
+            state = self._accounts.get(account)
+            return bool(state and state.settings.get("s3_not_yet_created"))
+
+    def bucket_created(self, account: str, bucket: str) -> None:
+        with self._lock:
+            state = self._accounts.get(account)
+            if state and state.settings.get("s3_not_yet_created"):
+                state.not_yet_created[bucket] = state.settings["s3_not_yet_created"]
+
+    def decide(self, entry: dict[str, Any], bucket: str | None) -> str | None:
+        """The fault to answer this request with, if any (consumes the fault)."""
+        with self._lock:
+            state = self._accounts.get(entry["account"])
+            if state is None:
+                return None
+            fault = None
+            throttle = state.settings.get("throttle")
+            if state.rng is not None and throttle and state.rng.random() < throttle["share"]:
+                fault = "throttle"
+            elif (entry["service"] == "s3" and entry["operation"] in S3_NOT_YET_CREATED_OPERATIONS
+                  and bucket and state.not_yet_created.get(bucket, 0) > 0):
+                state.not_yet_created[bucket] -= 1
+                fault = "s3_not_yet_created"
+            else:
+                key = f"{entry['service']}:{entry['operation']}"
+                if key in state.lost_pending:
+                    state.lost_pending.remove(key)
+                    state.lost_fired.append(key)
+                    fault = "lost_response"
+            if fault:
+                state.counts[fault] = state.counts.get(fault, 0) + 1
+            return fault
+
+
+def s3_bucket_of(environ: dict[str, Any]) -> str | None:
+    """Bucket of a path-style S3 request."""
+    parts = [p for p in unquote(environ.get("PATH_INFO", "")).split("/") if p]
+    return parts[0] if parts else None
+
+
+def protocol_of(environ: dict[str, Any], entry: dict[str, Any]) -> str:
+    if CBOR_PATH_RE.match(environ.get("PATH_INFO", "")):
+        return "cbor"
+    if entry["service"] == "s3":
+        return "s3"
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return "json"
+    return "query"
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def error_response(start_response: Callable, protocol: str, environ: dict[str, Any], entry: dict[str, Any],
+                   status: str, code: str, message: str, extra: dict[str, str] | None = None) -> Iterable[bytes]:
+    """An AWS error in the wire form of the request's protocol."""
+    request_id = _request_id()
+    if protocol == "cbor":
+        return CloudWatchCbor._error(start_response, status, code, message)
+    if protocol == "json":
+        content_type = environ.get("CONTENT_TYPE") or "application/x-amz-json-1.1"
+        data = json.dumps({"__type": code, "message": message}).encode("utf-8")
+        headers = [("Content-Type", content_type), ("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
+    elif protocol == "s3":
+        root = ET.Element("Error")
+        ET.SubElement(root, "Code").text = code
+        ET.SubElement(root, "Message").text = message
+        for name, value in (extra or {}).items():
+            ET.SubElement(root, name).text = value
+        ET.SubElement(root, "RequestId").text = request_id
+        ET.SubElement(root, "HostId").text = base64.b64encode(request_id.encode()).decode("ascii")
+        data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            data = b""
+        headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
+    else:
+        root = ET.Element("ErrorResponse", {"xmlns": QUERY_NAMESPACES.get(entry["service"], "")})
+        error = ET.SubElement(root, "Error")
+        ET.SubElement(error, "Type").text = "Receiver" if status.startswith("5") else "Sender"
+        ET.SubElement(error, "Code").text = code
+        ET.SubElement(error, "Message").text = message
+        ET.SubElement(root, "RequestId").text = request_id
+        data = ET.tostring(root, encoding="utf-8")
+        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+    headers.append(("Content-Length", str(len(data))))
+    start_response(status, headers)
+    return [data]
+
+
+# Throttling answers by protocol. Query: IAM/STS/SNS answer 400 Throttling "Rate exceeded"
+# (error body as reported in github.com/legion-platform/legion/issues/807). JSON: CloudTrail's
+# ThrottlingException ("CloudTrail / Client / exceptions / ThrottlingException",
+# https://docs.aws.amazon.com/botocore/latest/reference/services/cloudtrail/client/exceptions/ThrottlingException.html),
+# HTTP 400 as in AWS's Common Errors ("Common Errors - AWS Data Exchange",
+# https://docs.aws.amazon.com/data-exchange/latest/apireference/CommonErrors.html). S3: 503 SlowDown
+# ("Amazon S3 error best practices", https://docs.aws.amazon.com/AmazonS3/latest/userguide/ErrorBestPractices.html).
+THROTTLE_ANSWERS = {
+    "query": ("400 Bad Request", "Throttling", "Rate exceeded"),
+    "json": ("400 Bad Request", "ThrottlingException", "Rate exceeded"),
+    "cbor": ("400 Bad Request", "ThrottlingException", "Rate exceeded"),
+    "s3": ("503 Slow Down", "SlowDown", "Please reduce your request rate."),
+}
+# A lost response: the write happened, the caller sees a server error. S3: InternalError
+# (same S3 page: a request answered InternalError may or may not have been processed);
+# other protocols: InternalFailure, HTTP 500 (same Common Errors page).
+INTERNAL_ANSWERS = {
+    "query": ("500 Internal Server Error", "InternalFailure",
+              "The request processing has failed because of an unknown error, exception or failure."),
+    "json": ("500 Internal Server Error", "InternalFailure",
+             "The request processing has failed because of an unknown error, exception or failure."),
+    "cbor": ("500 Internal Server Error", "InternalFailure",
+             "The request processing has failed because of an unknown error, exception or failure."),
+    "s3": ("500 Internal Server Error", "InternalError", "We encountered an internal error. Please try again."),
+}
+
+
+# --------------------------------------------------------------------------
 # WSGI plumbing
 # --------------------------------------------------------------------------
 
@@ -534,13 +769,13 @@ class HarnessMiddleware:
         self.app = app
         self.log = request_log
         self.cloudwatch = CloudWatchCbor()
+        self.faults = FaultRegistry()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
 
         if path.startswith("/_harness/"):
-            return self._harness(path, method, start_response)
+            return self._harness(environ, start_response)
         if path.startswith("/moto-api"):
             return self.app(environ, start_response)
 
@@ -557,9 +792,51 @@ class HarnessMiddleware:
             body = read_body(environ)
 
         entry = describe_request(environ, body)
+        bucket = s3_bucket_of(environ) if entry["service"] == "s3" else None
+        fault = self.faults.decide(entry, bucket) if self.faults.active(entry["account"]) else None
+        if fault:
+            entry["fault"] = fault
         self.log.append(entry)
 
-        if cbor_match and method == "POST":
+        protocol = protocol_of(environ, entry)
+        if fault == "throttle":
+            status, code, message = THROTTLE_ANSWERS[protocol]
+            return error_response(start_response, protocol, environ, entry, status, code, message)
+        if fault == "s3_not_yet_created":
+            return error_response(start_response, protocol, environ, entry, "404 Not Found", "NoSuchBucket",
+                                  "The specified bucket does not exist", {"BucketName": bucket or ""})
+
+        track_bucket = (entry["service"] == "s3" and entry["operation"] == "CreateBucket" and bucket is not None
+                        and self.faults.tracks_buckets(entry["account"]))
+        if fault == "lost_response" or track_bucket:
+            # Run the request to completion here: its outcome decides what happens next.
+            captured: dict[str, Any] = {}
+
+            def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+                captured["status"], captured["headers"] = status, list(headers)
+                return lambda _chunk: None
+
+            result = self._dispatch(environ, capture, entry, body, cbor_match)
+            try:
+                data = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close:
+                    close()
+            status = captured.get("status", "500 Internal Server Error")
+            if track_bucket and status.startswith("2"):
+                self.faults.bucket_created(entry["account"], bucket or "")
+            if fault == "lost_response":
+                status, code, message = INTERNAL_ANSWERS[protocol]
+                return error_response(start_response, protocol, environ, entry, status, code, message)
+            start_response(status, captured.get("headers", []))
+            return [data]
+
+        return self._dispatch(environ, start_response, entry, body, cbor_match)
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Callable, entry: dict[str, Any],
+                  body: bytes | None, cbor_match: Any) -> Iterable[bytes]:
+        if cbor_match and environ.get("REQUEST_METHOD") == "POST":
             if cbor_match.group(1) == CLOUDWATCH_TARGET_PREFIX:
                 return self.cloudwatch.handle(self.app, environ, start_response, cbor_match.group(2), body or b"")
 
@@ -580,14 +857,40 @@ class HarnessMiddleware:
             start_response("500 Internal Server Error", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
             return [data]
 
-    def _harness(self, path: str, method: str, start_response: Callable) -> Iterable[bytes]:
+    def _harness(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
         if path == "/_harness/requests" and method == "GET":
             return _json_response(start_response, "200 OK", self.log.snapshot())
         if path == "/_harness/requests/reset" and method == "POST":
             return _json_response(start_response, "200 OK", {"cleared": self.log.clear()})
         if path == "/_harness/health":
             return _json_response(start_response, "200 OK", {"status": "ok"})
+        if path == "/_harness/faults":
+            return self._faults_route(environ, method, start_response)
         return _json_response(start_response, "404 Not Found", {"error": f"no harness route {method} {path}"})
+
+    def _faults_route(self, environ: dict[str, Any], method: str, start_response: Callable) -> Iterable[bytes]:
+        if method == "GET":
+            account = parse_qs(environ.get("QUERY_STRING", "")).get("account", [None])[0]
+            listing = self.faults.listing()
+            if account is not None:
+                listing = {account: listing[account]} if account in listing else {}
+            return _json_response(start_response, "200 OK", listing)
+        if method == "POST":
+            try:
+                document = json.loads(read_body(environ) or b"null")
+                account, settings = parse_fault_settings(document)
+            except (ValueError, FaultSettingsError) as exc:
+                return _json_response(start_response, "400 Bad Request", {"error": str(exc)})
+            return _json_response(start_response, "200 OK", {"account": account, **self.faults.replace(account, settings)})
+        if method == "DELETE":
+            account = parse_qs(environ.get("QUERY_STRING", "")).get("account", [""])[0]
+            if not ACCOUNT_RE.match(account):
+                return _json_response(start_response, "400 Bad Request",
+                                      {"error": "DELETE /_harness/faults needs ?account=<12 digits>"})
+            return _json_response(start_response, "200 OK", {"account": account, "cleared": self.faults.clear(account)})
+        return _json_response(start_response, "405 Method Not Allowed", {"error": f"{method} /_harness/faults"})
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,737 @@
+#!/usr/bin/env python3
+"""Self-test of the emulator's AWS-fidelity rules (fidelity.py) and fault switches (server.py).
+
+Starts server.py on a free port, drives it with boto3 (one fresh 12-digit account per case,
+selected by the TWEM<account>AAAA access-key convention) and checks each rule both ways:
+refused when the input is wrong, accepted when it is right.
+
+    .venv-emulator/bin/python tests/emulator/test_fidelity.py [-v] [-k SUBSTRING]
+
+Exit status 0 when every check passed; the last line reads "N passed, M failed".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+from typing import Any, Callable
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REGION = "us-east-1"
+PASSED: list[str] = []
+FAILED: list[str] = []
+VERBOSE = False
+_counter = [0]
+
+
+# ---------------------------------------------------------------- plumbing
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+class Server:
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="tw-fidelity-")
+        port_file = os.path.join(self.dir, "port")
+        self.log = open(os.path.join(self.dir, "server.log"), "w+")
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "server.py"), "--port", "0", "--port-file", port_file,
+             "--parent-pid", str(os.getpid())],
+            stdout=self.log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if _read(port_file):
+                break
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not _read(port_file):
+            self.log.seek(0)
+            output = self.log.read()
+            self.stop()
+            raise SystemExit("emulator did not start:\n" + output)
+        self.endpoint = f"http://127.0.0.1:{_read(port_file)}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def harness(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.endpoint + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    def faults(self, account: str, **settings: Any) -> None:
+        status, body = self.harness("POST", "/_harness/faults", {"account": account, **settings})
+        assert status == 200, (status, body)
+
+    def requests_for(self, account: str) -> list[dict[str, Any]]:
+        return [e for e in self.harness("GET", "/_harness/requests")[1] if e["account"] == account]
+
+
+def new_account() -> str:
+    _counter[0] += 1
+    return f"7{os.getpid() % 100000:05d}{_counter[0]:06d}"
+
+
+class Aws:
+    """boto3 clients for one account."""
+
+    def __init__(self, server: Server, account: str, retries: int = 1):
+        self.account = account
+        self.session = boto3.session.Session(
+            aws_access_key_id=f"TWEM{account}AAAA", aws_secret_access_key="emulator", region_name=REGION)
+        # total_max_attempts counts the first attempt (botocore's max_attempts would not); no
+        # client-side validation, so that what reaches the emulator is what a test sends.
+        self.config = Config(retries={"total_max_attempts": retries, "mode": "standard"},
+                             s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=30,
+                             parameter_validation=False)
+        self.endpoint = server.endpoint
+        self._clients: dict[str, Any] = {}
+
+    def __getattr__(self, service: str) -> Any:
+        if service.startswith("_"):
+            raise AttributeError(service)
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, endpoint_url=self.endpoint, config=self.config)
+        return self._clients[service]
+
+
+def check(name: str, fn: Callable[[], None]) -> None:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - report every failure and go on
+        FAILED.append(name)
+        print(f"FAIL {name}: {type(exc).__name__}: {exc}")
+        if VERBOSE:
+            traceback.print_exc()
+    else:
+        PASSED.append(name)
+        if VERBOSE:
+            print(f"ok   {name}")
+
+
+def expect_error(call: Callable[[], Any], code: str, status: int | None = None, message: str | None = None) -> dict:
+    try:
+        call()
+    except botocore.exceptions.ClientError as err:
+        got = err.response["Error"].get("Code")
+        got_status = err.response["ResponseMetadata"].get("HTTPStatusCode")
+        assert got == code, f"expected {code}, got {got}: {err.response['Error']}"
+        if status is not None:
+            assert got_status == status, f"expected HTTP {status}, got {got_status}"
+        if message is not None:
+            got_message = err.response["Error"].get("Message", "")
+            assert message in got_message, f"message {got_message!r} lacks {message!r}"
+        return err.response
+    raise AssertionError(f"expected {code}, the call succeeded")
+
+
+# ---------------------------------------------------------------- CloudTrail set-up helpers
+
+
+def trust_policy(condition: dict | None = None, service: str = "cloudtrail.amazonaws.com") -> str:
+    stmt: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if condition:
+        stmt["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [stmt]})
+
+
+def bucket_policy(bucket: str, account: str, trail_arn: str | None, prefix: str = "",
+                  put_resource: str | None = None, acl_resource: str | None = None,
+                  source_arn_op: str = "StringEquals", extra: list | None = None) -> str:
+    """CloudTrail's documented bucket policy (with aws:SourceArn when trail_arn is given) plus a TLS deny."""
+    key = f"{prefix}/AWSLogs/{account}/*" if prefix else f"AWSLogs/{account}/*"
+    acl: dict[str, Any] = {
+        "Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "s3:GetBucketAcl", "Resource": acl_resource or f"arn:aws:s3:::{bucket}",
+    }
+    write: dict[str, Any] = {
+        "Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": put_resource or f"arn:aws:s3:::{bucket}/{key}",
+        "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+    }
+    if trail_arn:
+        acl["Condition"] = {source_arn_op: {"aws:SourceArn": trail_arn}}
+        write["Condition"].setdefault(source_arn_op, {})["aws:SourceArn"] = trail_arn
+    deny_tls = {
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [acl, write, deny_tls] + (extra or [])})
+
+
+def trail_arn(account: str, name: str) -> str:
+    return f"arn:aws:cloudtrail:{REGION}:{account}:trail/{name}"
+
+
+def setup_chain(aws: Aws, trail: str = "main", policy: str | None = None, trust: str | None = None,
+                role_path: str = "/", prefix: str = "") -> dict[str, str]:
+    """Bucket (+policy), log group, role; returns the CreateTrail arguments for a correct set-up."""
+    bucket = f"tw-{aws.account}-{trail}".lower()
+    aws.s3.create_bucket(Bucket=bucket)
+    aws.s3.put_bucket_policy(Bucket=bucket, Policy=policy if policy is not None else
+                             bucket_policy(bucket, aws.account, trail_arn(aws.account, trail), prefix))
+    group = aws.logs.create_log_group(logGroupName=f"/tw/{trail}") or {}
+    del group
+    role = aws.iam.create_role(RoleName=f"tw-{trail}-logs", Path=role_path,
+                               AssumeRolePolicyDocument=trust if trust is not None else trust_policy())["Role"]
+    args = {
+        "Name": trail,
+        "S3BucketName": bucket,
+        "CloudWatchLogsLogGroupArn": f"arn:aws:logs:{REGION}:{aws.account}:log-group:/tw/{trail}:*",
+        "CloudWatchLogsRoleArn": role["Arn"],
+    }
+    if prefix:
+        args["S3KeyPrefix"] = prefix
+    return args
+
+
+ROLE_MESSAGE = "Access denied. Check the trust relationships for your role."
+
+
+# ---------------------------------------------------------------- rule 1: CloudWatch Logs role and log group
+
+
+def test_role_and_log_group(server: Server) -> None:
+    def correct_setup() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws)
+        out = aws.cloudtrail.create_trail(**args)
+        assert out["CloudWatchLogsRoleArn"] == args["CloudWatchLogsRoleArn"], out
+        aws.cloudtrail.update_trail(Name="main", CloudWatchLogsRoleArn=args["CloudWatchLogsRoleArn"],
+                                    CloudWatchLogsLogGroupArn=args["CloudWatchLogsLogGroupArn"])
+
+    check("role: trusted by cloudtrail.amazonaws.com without condition -> CreateTrail/UpdateTrail succeed", correct_setup)
+
+    for label, condition in [
+        ("aws:SourceAccount (StringEquals)", lambda a: {"StringEquals": {"aws:SourceAccount": a}}),
+        ("aws:SourceArn (ArnLike)", lambda a: {"ArnLike": {"aws:SourceArn": f"arn:aws:cloudtrail:*:{a}:trail/*"}}),
+        ("AWS:SOURCEARN (any case, StringLike)", lambda a: {"StringLike": {"AWS:SOURCEARN": "*"}}),
+    ]:
+        def refused(condition: Callable = condition) -> None:
+            aws = Aws(server, new_account())
+            args = setup_chain(aws, trust=trust_policy(condition(aws.account)))
+            expect_error(lambda: aws.cloudtrail.create_trail(**args), "InvalidCloudWatchLogsRoleArnException",
+                         400, ROLE_MESSAGE)
+            assert not aws.cloudtrail.describe_trails()["trailList"]
+
+        check(f"role: trust condition {label} -> InvalidCloudWatchLogsRoleArnException", refused)
+
+    def other_condition_ok() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws, trust=trust_policy({"Bool": {"aws:SecureTransport": "true"}}))
+        aws.cloudtrail.create_trail(**args)
+
+    check("role: a trust condition on another key is not refused", other_condition_ok)
+
+    def other_service() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws, trust=trust_policy(service="logs.amazonaws.com"))
+        expect_error(lambda: aws.cloudtrail.create_trail(**args), "InvalidCloudWatchLogsRoleArnException", 400)
+
+    check("role: trusted by another service only -> refused", other_service)
+
+    def missing_role() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws, role_path="/service-role/")
+        assert "/service-role/" in args["CloudWatchLogsRoleArn"]
+        wrong = args["CloudWatchLogsRoleArn"].replace("/service-role/", "/")
+        expect_error(lambda: aws.cloudtrail.create_trail(**dict(args, CloudWatchLogsRoleArn=wrong)),
+                     "InvalidCloudWatchLogsRoleArnException", 400)
+        other_account = args["CloudWatchLogsRoleArn"].replace(aws.account, "999999999999")
+        expect_error(lambda: aws.cloudtrail.create_trail(**dict(args, CloudWatchLogsRoleArn=other_account)),
+                     "InvalidCloudWatchLogsRoleArnException", 400)
+        aws.cloudtrail.create_trail(**args)  # the exact ARN, path included
+
+    check("role: ARN without the role's path / of another account -> refused; exact ARN accepted", missing_role)
+
+    def update_to_bad_role() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws)
+        aws.cloudtrail.create_trail(**args)
+        bad = aws.iam.create_role(RoleName="conditioned", AssumeRolePolicyDocument=trust_policy(
+            {"StringEquals": {"aws:SourceAccount": aws.account}}))["Role"]["Arn"]
+        expect_error(lambda: aws.cloudtrail.update_trail(Name="main", CloudWatchLogsRoleArn=bad),
+                     "InvalidCloudWatchLogsRoleArnException", 400, ROLE_MESSAGE)
+        trail = aws.cloudtrail.get_trail(Name="main")["Trail"]
+        assert trail["CloudWatchLogsRoleArn"] == args["CloudWatchLogsRoleArn"], trail
+
+    check("role: UpdateTrail to a role with aws:SourceAccount trust -> refused, trail unchanged", update_to_bad_role)
+
+    def missing_log_group() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws)
+        aws.session.client("logs", region_name="eu-west-1", endpoint_url=aws.endpoint,
+                           config=aws.config).create_log_group(logGroupName="/tw/main")
+        for arn in (f"arn:aws:logs:{REGION}:{aws.account}:log-group:/tw/absent:*",
+                    f"arn:aws:logs:{REGION}:999999999999:log-group:/tw/main:*",
+                    f"arn:aws:logs:eu-west-1:{aws.account}:log-group:/tw/main:*",
+                    "not-an-arn"):
+            expect_error(lambda: aws.cloudtrail.create_trail(**dict(args, CloudWatchLogsLogGroupArn=arn)),
+                         "InvalidCloudWatchLogsLogGroupArnException", 400)
+        expect_error(lambda: aws.cloudtrail.update_trail(Name="nothere", CloudWatchLogsLogGroupArn="x"),
+                     "TrailNotFoundException", 400)
+        aws.cloudtrail.create_trail(**dict(args, CloudWatchLogsLogGroupArn=args["CloudWatchLogsLogGroupArn"][:-2]))
+
+    check("log group: missing / other account / other region / malformed -> InvalidCloudWatchLogsLogGroupArnException; "
+          "ARN without :* accepted", missing_log_group)
+
+    def group_without_role() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws)
+        del args["CloudWatchLogsRoleArn"]
+        expect_error(lambda: aws.cloudtrail.create_trail(**args), "InvalidCloudWatchLogsRoleArnException", 400)
+
+    check("log group without role -> InvalidCloudWatchLogsRoleArnException", group_without_role)
+
+
+# ---------------------------------------------------------------- rule 2: S3 bucket and its policy
+
+
+def test_bucket_policy(server: Server) -> None:
+    def simple(aws: Aws, policy: Callable[[str], str] | None, prefix: str = "", org: bool = False) -> Callable:
+        bucket = f"tw-{aws.account}-b"
+        aws.s3.create_bucket(Bucket=bucket)
+        if policy is not None:
+            aws.s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket))
+        kwargs: dict[str, Any] = {"Name": "main", "S3BucketName": bucket}
+        if prefix:
+            kwargs["S3KeyPrefix"] = prefix
+        if org:
+            kwargs["IsOrganizationTrail"] = True
+        return lambda: aws.cloudtrail.create_trail(**kwargs)
+
+    def missing_bucket() -> None:
+        aws = Aws(server, new_account())
+        expect_error(lambda: aws.cloudtrail.create_trail(Name="main", S3BucketName=f"tw-{aws.account}-none"),
+                     "S3BucketDoesNotExistException", 400)
+
+    check("bucket: missing -> S3BucketDoesNotExistException", missing_bucket)
+
+    def no_policy() -> None:
+        aws = Aws(server, new_account())
+        expect_error(simple(aws, None), "InsufficientS3BucketPolicyException", 400,
+                     f"Incorrect S3 bucket policy is detected for bucket: tw-{aws.account}-b")
+
+    check("bucket: no policy -> InsufficientS3BucketPolicyException", no_policy)
+
+    def documented() -> None:
+        aws = Aws(server, new_account())
+        simple(aws, lambda b: bucket_policy(b, aws.account, trail_arn(aws.account, "main")))()
+        trails = aws.cloudtrail.describe_trails()["trailList"]
+        assert [t["Name"] for t in trails] == ["main"], trails
+
+    check("bucket: documented policy with aws:SourceArn and a TLS deny -> accepted", documented)
+
+    def no_source_arn() -> None:
+        aws = Aws(server, new_account())
+        simple(aws, lambda b: bucket_policy(b, aws.account, None))()
+
+    check("bucket: documented policy without aws:SourceArn -> accepted", no_source_arn)
+
+    def wildcards() -> None:
+        aws = Aws(server, new_account())
+        simple(aws, lambda b: bucket_policy(b, aws.account, f"arn:aws:cloudtrail:*:{aws.account}:trail/*",
+                                            put_resource=f"arn:aws:s3:::{b}/*", source_arn_op="ArnLike"))()
+
+    check("bucket: wildcard resource BUCKET/* and ArnLike aws:SourceArn -> accepted", wildcards)
+
+    def source_arn_list() -> None:
+        aws = Aws(server, new_account())
+        arns = [trail_arn(aws.account, "other"), trail_arn(aws.account, "main")]
+        simple(aws, lambda b: bucket_policy(b, aws.account, arns))()  # type: ignore[arg-type]
+
+    check("bucket: aws:SourceArn as a list containing the trail -> accepted", source_arn_list)
+
+    def wrong_source_arn() -> None:
+        aws = Aws(server, new_account())
+        expect_error(simple(aws, lambda b: bucket_policy(b, aws.account, trail_arn(aws.account, "other"))),
+                     "InsufficientS3BucketPolicyException", 400)
+
+    check("bucket: aws:SourceArn naming another trail -> refused", wrong_source_arn)
+
+    def wrong_account_path() -> None:
+        aws = Aws(server, new_account())
+        expect_error(simple(aws, lambda b: bucket_policy(b, "111122223333", trail_arn(aws.account, "main"))),
+                     "InsufficientS3BucketPolicyException", 400)
+
+    check("bucket: PutObject on AWSLogs/<another account>/* -> refused", wrong_account_path)
+
+    def no_acl_statement() -> None:
+        aws = Aws(server, new_account())
+        expect_error(simple(aws, lambda b: bucket_policy(b, aws.account, None, acl_resource=f"arn:aws:s3:::{b}-x")),
+                     "InsufficientS3BucketPolicyException", 400)
+
+    check("bucket: s3:GetBucketAcl on another bucket -> refused", no_acl_statement)
+
+    def explicit_deny() -> None:
+        aws = Aws(server, new_account())
+        deny = {"Effect": "Deny", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+                "Resource": "*"}
+        expect_error(simple(aws, lambda b: bucket_policy(b, aws.account, None, extra=[deny])),
+                     "InsufficientS3BucketPolicyException", 400)
+
+    check("bucket: an unconditional Deny of CloudTrail's PutObject -> refused", explicit_deny)
+
+    def prefix() -> None:
+        aws = Aws(server, new_account())
+        simple(aws, lambda b: bucket_policy(b, aws.account, trail_arn(aws.account, "main"), prefix="logs/ct"),
+               prefix="logs/ct")()
+        aws2 = Aws(server, new_account())
+        expect_error(simple(aws2, lambda b: bucket_policy(b, aws2.account, trail_arn(aws2.account, "main")),
+                            prefix="logs/ct"), "InsufficientS3BucketPolicyException", 400)
+
+    check("bucket: S3KeyPrefix must be covered by the PutObject resource", prefix)
+
+    def org_trail() -> None:
+        aws = Aws(server, new_account())
+        simple(aws, lambda b: bucket_policy(b, aws.account, None, put_resource=f"arn:aws:s3:::{b}/AWSLogs/o-abc123/*"),
+               org=True)()
+        aws2 = Aws(server, new_account())
+        expect_error(simple(aws2, lambda b: bucket_policy(b, aws2.account, None,
+                                                          put_resource=f"arn:aws:s3:::{b}/AWSLogs/o-abc123/*")),
+                     "InsufficientS3BucketPolicyException", 400)
+
+    check("bucket: AWSLogs/o-*/* accepted for an organization trail only", org_trail)
+
+    def update() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws)
+        aws.cloudtrail.create_trail(**args)
+        expect_error(lambda: aws.cloudtrail.update_trail(Name="main", S3KeyPrefix="elsewhere"),
+                     "InsufficientS3BucketPolicyException", 400)
+        expect_error(lambda: aws.cloudtrail.update_trail(Name="main", S3BucketName=f"tw-{aws.account}-none"),
+                     "S3BucketDoesNotExistException", 400)
+        other = f"tw-{aws.account}-other"
+        aws.s3.create_bucket(Bucket=other)
+        expect_error(lambda: aws.cloudtrail.update_trail(Name="main", S3BucketName=other),
+                     "InsufficientS3BucketPolicyException", 400)
+        aws.s3.put_bucket_policy(Bucket=other, Policy=bucket_policy(other, aws.account, trail_arn(aws.account, "main")))
+        aws.cloudtrail.update_trail(Name="main", S3BucketName=other)
+        assert aws.cloudtrail.get_trail(Name="main")["Trail"]["S3BucketName"] == other
+
+    check("bucket: UpdateTrail re-checks bucket existence and policy", update)
+
+    def existing_name_first() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws)
+        aws.cloudtrail.create_trail(**args)
+        expect_error(lambda: aws.cloudtrail.create_trail(**args), "TrailAlreadyExistsException", 400)
+
+    check("existing patch: CreateTrail on an existing name still answers TrailAlreadyExistsException", existing_name_first)
+
+
+# ---------------------------------------------------------------- rule 3: event selectors
+
+
+def test_event_selectors(server: Server) -> None:
+    def default_and_round_trip() -> None:
+        aws = Aws(server, new_account())
+        aws.cloudtrail.create_trail(**setup_chain(aws))
+        got = aws.cloudtrail.get_event_selectors(TrailName="main")
+        assert got["EventSelectors"] == [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                                          "DataResources": [], "ExcludeManagementEventSources": []}], got
+        assert not got.get("AdvancedEventSelectors"), got
+        assert got["TrailARN"] == trail_arn(aws.account, "main"), got
+
+        aws.cloudtrail.put_event_selectors(TrailName="main", EventSelectors=[
+            {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
+        got = aws.cloudtrail.get_event_selectors(TrailName="main")
+        assert got["EventSelectors"][0]["ReadWriteType"] == "WriteOnly", got
+        assert got["EventSelectors"][0]["IncludeManagementEvents"] is True, got
+
+        advanced = [{"Name": "Management events", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Management"]}]}]
+        aws.cloudtrail.put_event_selectors(TrailName="main", AdvancedEventSelectors=advanced)
+        got = aws.cloudtrail.get_event_selectors(TrailName="main")
+        assert got["AdvancedEventSelectors"] == advanced, got
+        assert not got.get("EventSelectors"), got
+
+        aws.cloudtrail.put_event_selectors(TrailName="main", EventSelectors=[
+            {"ReadWriteType": "All", "IncludeManagementEvents": True}])
+        got = aws.cloudtrail.get_event_selectors(TrailName="main")
+        assert not got.get("AdvancedEventSelectors"), got
+        assert got["EventSelectors"][0]["ReadWriteType"] == "All", got
+
+    check("event selectors: a new trail reports AWS's default; basic/advanced round-trip and replace each other",
+          default_and_round_trip)
+
+
+# ---------------------------------------------------------------- rule 4: IAM tags
+
+
+def test_iam_tags(server: Server) -> None:
+    trust = trust_policy()
+    bad_cases = [
+        ("value with parentheses", {"Key": "Service", "Value": "UCS (Unified)"}, "tags.1.member.value",
+         "regular expression pattern"),
+        ("value with '*'", {"Key": "ns", "Value": "*"}, "tags.1.member.value", "regular expression pattern"),
+        ("value with a tab", {"Key": "k", "Value": "a\tb"}, "tags.1.member.value", "regular expression pattern"),
+        ("key with '!'", {"Key": "bad!key", "Value": "v"}, "tags.1.member.key", "regular expression pattern"),
+        ("empty key", {"Key": "", "Value": "v"}, "tags.1.member.key", "greater than or equal to 1"),
+        ("key of 129 characters", {"Key": "k" * 129, "Value": "v"}, "tags.1.member.key", "less than or equal to 128"),
+        ("value of 257 characters", {"Key": "k", "Value": "v" * 257}, "tags.1.member.value",
+         "less than or equal to 256"),
+    ]
+    for label, tag, where, constraint in bad_cases:
+        def refused(tag: dict = tag, where: str = where, constraint: str = constraint) -> None:
+            aws = Aws(server, new_account())
+            response = expect_error(
+                lambda: aws.iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust,
+                                            Tags=[{"Key": "fine", "Value": "ok"}, tag]),
+                "ValidationError", 400)
+            message = response["Error"]["Message"]
+            assert message.startswith("1 validation error detected: "), message
+            assert where.replace("tags.1", "tags.2") in message and constraint in message, message
+            expect_error(lambda: aws.iam.get_role(RoleName="r"), "NoSuchEntity", 404)
+            aws.iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust)
+            expect_error(lambda: aws.iam.tag_role(RoleName="r", Tags=[tag]), "ValidationError", 400, where)
+            expect_error(lambda: aws.iam.create_user(UserName="u", Tags=[tag]), "ValidationError", 400, where)
+
+        check(f"iam tags: {label} -> ValidationError on CreateRole, TagRole, CreateUser", refused)
+
+    def pattern_message() -> None:
+        aws = Aws(server, new_account())
+        response = expect_error(lambda: aws.iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust,
+                                                            Tags=[{"Key": "k", "Value": "a,b"}]), "ValidationError", 400)
+        assert response["Error"]["Message"] == (
+            "1 validation error detected: Value at 'tags.1.member.value' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"), response["Error"]
+
+    check("iam tags: exact message for a bad value", pattern_message)
+
+    def accepted() -> None:
+        aws = Aws(server, new_account())
+        tags = [
+            {"Key": "ManagedBy", "Value": "trailwarden"},
+            {"Key": "Équipe sécurité", "Value": "東京 ünïcode ٣"},
+            {"Key": "a_b.c:d/e=f+g-h@i", "Value": ""},
+            {"Key": "k" * 128, "Value": "v" * 256},
+        ]
+        aws.iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust, Tags=tags)
+        got = {t["Key"]: t["Value"] for t in aws.iam.list_role_tags(RoleName="r")["Tags"]}
+        assert got == {t["Key"]: t["Value"] for t in tags}, got
+        aws.iam.tag_role(RoleName="r", Tags=[{"Key": "Owner", "Value": "sec ops"}])
+        aws.iam.create_user(UserName="u", Tags=tags[:2])
+
+    check("iam tags: letters/numbers/separators of any script and _.:/=+-@, limits 128/256 -> accepted", accepted)
+
+
+# ---------------------------------------------------------------- rule 5: fault switches
+
+
+def test_faults(server: Server) -> None:
+    def harness_api() -> None:
+        account = new_account()
+        status, body = server.harness("POST", "/_harness/faults", {"account": account, "s3_not_yet_created": 1,
+                                                                   "lost_responses": ["iam:CreateRole"]})
+        assert status == 200 and body["settings"]["s3_not_yet_created"] == 1, body
+        status, listing = server.harness("GET", "/_harness/faults")
+        assert status == 200 and account in listing, listing
+        assert listing[account]["lost_responses_pending"] == ["iam:CreateRole"], listing
+        status, one = server.harness("GET", f"/_harness/faults?account={account}")
+        assert list(one) == [account], one
+        status, body = server.harness("DELETE", f"/_harness/faults?account={account}")
+        assert status == 200 and body["cleared"] is True, body
+        assert account not in server.harness("GET", "/_harness/faults")[1]
+        server.faults(account, throttle={"share": 0.5, "seed": 1})
+        server.faults(account)  # empty settings clear
+        assert account not in server.harness("GET", "/_harness/faults")[1]
+        for bad in ({"account": "12"}, {"account": account, "nope": 1}, {"account": account, "throttle": {"share": 2}},
+                    {"account": account, "lost_responses": ["CreateRole"]}, [1]):
+            status, body = server.harness("POST", "/_harness/faults", bad)
+            assert status == 400 and "error" in body, (bad, status, body)
+        assert server.harness("DELETE", "/_harness/faults")[0] == 400
+
+    check("faults: POST/GET/DELETE /_harness/faults, empty settings clear, bad bodies answer 400", harness_api)
+
+    def not_yet_created() -> None:
+        aws = Aws(server, new_account())
+        bystander = Aws(server, new_account())
+        server.faults(aws.account, s3_not_yet_created=2)
+        bucket = f"tw-{aws.account}-nyc"
+        aws.s3.create_bucket(Bucket=bucket)
+        response = expect_error(lambda: aws.s3.put_bucket_tagging(
+            Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]}), "NoSuchBucket", 404)
+        assert response["Error"].get("BucketName") == bucket, response["Error"]
+        expect_error(lambda: aws.s3.put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}), "NoSuchBucket", 404)
+        aws.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        aws.s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+        other = f"tw-{bystander.account}-nyc"
+        bystander.s3.create_bucket(Bucket=other)
+        bystander.s3.put_bucket_tagging(Bucket=other, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+        faults = [(e["operation"], e.get("fault")) for e in server.requests_for(aws.account) if e.get("fault")]
+        assert faults == [("PutBucketTagging", "s3_not_yet_created"), ("PutBucketVersioning", "s3_not_yet_created")], faults
+        assert not [e for e in server.requests_for(bystander.account) if e.get("fault")]
+
+    check("faults: s3_not_yet_created answers NoSuchBucket N times after CreateBucket, per account", not_yet_created)
+
+    def not_yet_created_with_retries() -> None:
+        aws = Aws(server, new_account(), retries=3)
+        server.faults(aws.account, s3_not_yet_created=1)
+        bucket = f"tw-{aws.account}-nyc"
+        aws.s3.create_bucket(Bucket=bucket)
+        # NoSuchBucket is not retried by the SDK: the caller must cope.
+        expect_error(lambda: aws.s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy(bucket, aws.account, None)),
+                     "NoSuchBucket", 404)
+        aws.s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy(bucket, aws.account, None))
+
+    check("faults: s3_not_yet_created NoSuchBucket is not retried by the SDK", not_yet_created_with_retries)
+
+    def lost_responses() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws)
+        server.faults(aws.account, lost_responses=[
+            "iam:CreateRole", "cloudtrail:CreateTrail", "s3:PutBucketPolicy", "logs:CreateLogGroup",
+            "cloudwatch:PutMetricAlarm", "sns:CreateTopic"])
+        expect_error(lambda: aws.iam.create_role(RoleName="lost", AssumeRolePolicyDocument=trust_policy()),
+                     "InternalFailure", 500)
+        aws.iam.get_role(RoleName="lost")
+        expect_error(lambda: aws.iam.create_role(RoleName="lost", AssumeRolePolicyDocument=trust_policy()),
+                     "EntityAlreadyExists", 409)
+        expect_error(lambda: aws.cloudtrail.create_trail(**args), "InternalFailure", 500)
+        aws.cloudtrail.get_trail(Name="main")
+        expect_error(lambda: aws.cloudtrail.create_trail(**args), "TrailAlreadyExistsException", 400)
+        bucket = args["S3BucketName"]
+        policy = bucket_policy(bucket, aws.account, None)
+        expect_error(lambda: aws.s3.put_bucket_policy(Bucket=bucket, Policy=policy), "InternalError", 500)
+        assert json.loads(aws.s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(policy)
+        expect_error(lambda: aws.logs.create_log_group(logGroupName="/lost"), "InternalFailure", 500)
+        assert aws.logs.describe_log_groups(logGroupNamePrefix="/lost")["logGroups"]
+        expect_error(lambda: aws.cloudwatch.put_metric_alarm(
+            AlarmName="lost", MetricName="m", Namespace="ns", Statistic="Sum", Period=300, EvaluationPeriods=1,
+            Threshold=1.0, ComparisonOperator="GreaterThanOrEqualToThreshold"), "InternalFailure", 500)
+        assert [a["AlarmName"] for a in aws.cloudwatch.describe_alarms(AlarmNames=["lost"])["MetricAlarms"]] == ["lost"]
+        expect_error(lambda: aws.sns.create_topic(Name="lost"), "InternalFailure", 500)
+        assert aws.sns.list_topics()["Topics"]
+        aws.sns.create_topic(Name="lost2")  # each listed operation fires once
+        aws.iam.create_role(RoleName="second", AssumeRolePolicyDocument=trust_policy())
+        state = server.harness("GET", f"/_harness/faults?account={aws.account}")[1][aws.account]
+        assert not state["lost_responses_pending"], state
+        logged = [e["operation"] for e in server.requests_for(aws.account) if e.get("fault") == "lost_response"]
+        assert logged == ["CreateRole", "CreateTrail", "PutBucketPolicy", "CreateLogGroup", "PutMetricAlarm",
+                          "CreateTopic"], logged
+
+    check("faults: lost_responses executes the write, answers 500 once per listed operation (all protocols)",
+          lost_responses)
+
+    def lost_response_retried() -> None:
+        aws = Aws(server, new_account(), retries=3)
+        server.faults(aws.account, lost_responses=["iam:CreateRole"])
+        # The SDK retries the 500 and meets the role the lost write created.
+        expect_error(lambda: aws.iam.create_role(RoleName="lost", AssumeRolePolicyDocument=trust_policy()),
+                     "EntityAlreadyExists", 409)
+
+    check("faults: a retried lost CreateRole meets EntityAlreadyExists", lost_response_retried)
+
+    def throttle_all() -> None:
+        aws = Aws(server, new_account())
+        server.faults(aws.account, throttle={"share": 1.0, "seed": 3})
+        expect_error(lambda: aws.iam.list_roles(), "Throttling", 400)
+        expect_error(lambda: aws.sts.get_caller_identity(), "Throttling", 400)
+        expect_error(lambda: aws.sns.list_topics(), "Throttling", 400)
+        expect_error(lambda: aws.logs.describe_log_groups(), "ThrottlingException", 400)
+        expect_error(lambda: aws.cloudtrail.describe_trails(), "ThrottlingException", 400)
+        expect_error(lambda: aws.cloudwatch.describe_alarms(), "ThrottlingException", 400)
+        expect_error(lambda: aws.s3.list_buckets(), "SlowDown", 503)
+        expect_error(lambda: aws.s3.create_bucket(Bucket=f"tw-{aws.account}-t"), "SlowDown", 503)
+        server.faults(aws.account)
+        expect_error(lambda: aws.s3.head_bucket(Bucket=f"tw-{aws.account}-t"), "404", 404)  # never reached moto
+        entries = server.requests_for(aws.account)
+        assert sum(1 for e in entries if e.get("fault") == "throttle") == 8, entries
+
+    check("faults: throttle share 1 -> Throttling (query), ThrottlingException (JSON, CBOR), SlowDown 503 (S3)",
+          throttle_all)
+
+    def throttle_share() -> None:
+        patterns = []
+        for _ in range(2):
+            aws = Aws(server, new_account())
+            server.faults(aws.account, throttle={"share": 0.3, "seed": 7})
+            pattern = ""
+            for _ in range(60):
+                try:
+                    aws.sts.get_caller_identity()
+                    pattern += "."
+                except botocore.exceptions.ClientError as err:
+                    assert err.response["Error"]["Code"] == "Throttling", err.response
+                    pattern += "T"
+            patterns.append(pattern)
+        assert patterns[0] == patterns[1], patterns
+        assert 8 <= patterns[0].count("T") <= 30, patterns[0]
+        aws = Aws(server, new_account(), retries=5)
+        server.faults(aws.account, throttle={"share": 0.3, "seed": 7})
+        for _ in range(4):
+            assert aws.sts.get_caller_identity()["Account"] == aws.account  # the SDK retries through
+
+    check("faults: throttle share 0.3 is deterministic by seed, and retried through by the SDK", throttle_share)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    global VERBOSE
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-k", default="", help="run only test groups whose name contains this")
+    args = parser.parse_args()
+    VERBOSE = args.verbose
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        os.environ.pop(key, None)
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    started = time.time()
+    server = Server()
+    try:
+        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_faults]
+        for group in groups:
+            if args.k not in group.__name__:
+                continue
+            try:
+                group(server)  # each check inside reports itself; this catches set-up failures
+            except Exception as exc:  # noqa: BLE001
+                FAILED.append(group.__name__)
+                print(f"FAIL {group.__name__}: {type(exc).__name__}: {exc}")
+    finally:
+        server.stop()
+    print(f"test_fidelity: {time.time() - started:.1f} s")
+    print(f"{len(PASSED)} passed, {len(FAILED)} failed")
+    return 1 if FAILED or not PASSED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
