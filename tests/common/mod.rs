@@ -249,15 +249,36 @@ impl Emulator {
         self.http("POST", "/moto-api/reset");
     }
 
+    /// Sets `account`'s fault switches (see tests/emulator/README.md, "Faults"): e.g.
+    /// `{"s3_not_yet_created": 2}` or `{"lost_responses": ["iam:CreateRole"]}`. Other accounts
+    /// are not affected, so tests on the shared server stay isolated.
+    pub fn set_faults(&self, account: &str, settings: serde_json::Value) {
+        let mut body = settings;
+        body["account"] = serde_json::Value::String(account.to_string());
+        self.http_body("POST", "/_harness/faults", &body.to_string());
+    }
+
+    /// What the emulator reports of `account`'s faults (settings, what was answered).
+    pub fn faults(&self, account: &str) -> serde_json::Value {
+        let text = self.http("GET", &format!("/_harness/faults?account={account}"));
+        let all: serde_json::Value = serde_json::from_str(&text).expect("faults JSON");
+        all[account].clone()
+    }
+
     /// Minimal HTTP/1.1 exchange with the server; panics unless it answers 2xx.
     fn http(&self, method: &str, path: &str) -> String {
+        self.http_body(method, path, "")
+    }
+
+    fn http_body(&self, method: &str, path: &str, body: &str) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))
             .unwrap_or_else(|e| panic!("cannot connect to emulator at {}: {e}", self.endpoint));
         stream.set_read_timeout(Some(HTTP_TIMEOUT)).ok();
         stream.set_write_timeout(Some(HTTP_TIMEOUT)).ok();
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.port
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
         );
         stream
             .write_all(request.as_bytes())
