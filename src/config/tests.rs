@@ -191,3 +191,43 @@ fn emails_are_checked() {
         assert!(!valid_email(bad), "{bad}");
     }
 }
+
+#[test]
+fn metric_names_and_namespaces_follow_cloudwatch_logs_rules() {
+    // MetricTransformation: metricName and metricNamespace match `[^:*$]*` (CloudWatch Logs
+    // API Reference); a filter name may hold `$`.
+    let dir = std::env::temp_dir().join(format!("tw-preset-dollar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (field, value, bad) in [
+        ("metric_name", "Root$Count", true),
+        ("namespace", "Cloud$Trail", true),
+        ("filter_name", "Root$Usage", false),
+    ] {
+        let path = dir.join(format!("{field}.toml"));
+        let mut control = std::collections::BTreeMap::from([
+            ("id", "x".to_string()),
+            ("filter_name", "X".to_string()),
+            ("metric_name", "XCount".to_string()),
+            ("pattern", "{ $.eventName = \"X\" }".to_string()),
+        ]);
+        let (slot, text) = if field == "namespace" {
+            (None, format!("namespace = \"{value}\"\n"))
+        } else {
+            (Some(field), String::new())
+        };
+        if let Some(f) = slot {
+            control.insert(f, value.to_string());
+        }
+        let body: String = control
+            .iter()
+            .map(|(k, v)| format!("{k} = '{v}'\n"))
+            .collect();
+        std::fs::write(&path, format!("name = \"p\"\n{text}[[controls]]\n{body}")).unwrap();
+        let errs = errors(&format!(
+            "emails = [\"a@example.com\"]\npresets = [\"{}\"]\n",
+            path.display()
+        ));
+        let found = errs.iter().any(|e| e.contains("name-invalid") && e.contains('$'));
+        assert_eq!(found, bad, "{field} = {value}: {errs:?}");
+    }
+}
