@@ -6,7 +6,10 @@
 # built on first use; set TRAILWARDEN_SKIP_PROWLER=1 to leave that step out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tests/emulator/ensure-venv.sh >/dev/null
+python="$(bash tests/emulator/ensure-venv.sh)"
+# The emulator's own rules first: each AWS behaviour it enforces, checked both ways with boto3.
+echo "== tests/emulator/test_fidelity.py"
+PYTHONDONTWRITEBYTECODE=1 "$python" tests/emulator/test_fidelity.py
 cargo test --locked
 cargo run --locked --quiet -- presets test
 # The README's "try it without an account" command: apply, re-apply, check, scan from S3.
