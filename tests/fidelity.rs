@@ -370,3 +370,33 @@ async fn tags_aws_refuses_are_refused_before_any_request() {
         "no request may be made"
     );
 }
+
+/// Two applies at once on an empty account (two CI jobs): each create the other made first
+/// comes back "already exists" and is trailwarden's, so both succeed and leave one chain.
+#[tokio::test]
+async fn two_applies_at_once_leave_one_chain() {
+    let account = unique_account();
+    let runs: Vec<common::Run> = std::thread::scope(|s| {
+        let a = s.spawn(|| tw(&account, &["apply", "--email", EMAIL, "--yes"]));
+        let b = s.spawn(|| tw(&account, &["apply", "--email", EMAIL, "--yes"]));
+        vec![a.join().unwrap(), b.join().unwrap()]
+    });
+    for run in &runs {
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    }
+    assert_in_sync(&account, &[]);
+    let cfg = Emulator::shared().sdk_config(&account, "us-east-1").await;
+    let trails = aws_sdk_cloudtrail::Client::new(&cfg)
+        .describe_trails()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trails.trail_list().len(), 1);
+    let filters = aws_sdk_cloudwatchlogs::Client::new(&cfg)
+        .describe_metric_filters()
+        .log_group_name("trailwarden-cloudtrail")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filters.metric_filters().len(), 3);
+}

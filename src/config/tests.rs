@@ -227,7 +227,24 @@ fn metric_names_and_namespaces_follow_cloudwatch_logs_rules() {
             "emails = [\"a@example.com\"]\npresets = [\"{}\"]\n",
             path.display()
         ));
-        let found = errs.iter().any(|e| e.contains("name-invalid") && e.contains('$'));
+        let found = errs
+            .iter()
+            .any(|e| e.contains("name-invalid") && e.contains('$'));
         assert_eq!(found, bad, "{field} = {value}: {errs:?}");
     }
+}
+
+#[test]
+fn a_negative_threshold_is_an_error() {
+    let errs =
+        errors("emails = [\"a@example.com\"]\n[controls.root-account-usage]\nthreshold = -1\n");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("alarm-threshold") && e.contains("0 or more")),
+        "{errs:?}"
+    );
+    assert!(
+        errors("emails = [\"a@example.com\"]\n[controls.root-account-usage]\nthreshold = 0\n")
+            .is_empty()
+    );
 }

@@ -457,11 +457,16 @@ pub fn validate_alarm(
     at: Option<usize>,
     diags: &mut Diagnostics,
 ) {
-    if !a.threshold.is_finite() {
+    // The metric counts matching events (metric value 1): a negative threshold either always
+    // or never breaches, whatever happens in the account.
+    if !a.threshold.is_finite() || a.threshold < 0.0 {
         diags.push(source.error_at(
             "alarm-threshold",
             at,
-            format!("{what}: threshold must be a finite number"),
+            format!(
+                "{what}: threshold must be a number of events, 0 or more (got {})",
+                a.threshold
+            ),
         ));
     }
     // CloudWatch accepts 10, 30 and multiples of 60 seconds.
