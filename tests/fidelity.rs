@@ -400,3 +400,76 @@ async fn two_applies_at_once_leave_one_chain() {
         .unwrap();
     assert_eq!(filters.metric_filters().len(), 3);
 }
+
+/// The default bucket name is predictable: a bucket of that name in another account must never
+/// be read or written as ours. Every S3 request names this account as the expected owner
+/// ("Verifying bucket ownership with bucket owner condition", Amazon S3 User Guide); S3 (and
+/// the emulator) answer 403, and apply stops before writing anything.
+#[tokio::test]
+async fn a_bucket_of_our_name_in_another_account_is_never_used() {
+    let ours = unique_account();
+    let squatter = unique_account();
+    let cfg = Emulator::shared().sdk_config(&squatter, "us-east-1").await;
+    common::s3_client(&cfg)
+        .create_bucket()
+        .bucket(format!("trailwarden-cloudtrail-{ours}-us-east-1"))
+        .send()
+        .await
+        .unwrap();
+    let out = tw(&ours, &["apply", "--email", EMAIL, "--yes"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("another account"), "{}", out.stderr);
+    assert!(
+        Emulator::shared().write_requests_for_account(&ours).is_empty(),
+        "nothing may be written"
+    );
+}
+
+/// A region that is not enabled for the account rejects requests as if the credentials were
+/// invalid ("Specify which AWS Regions your account can use"): the error says which it is.
+#[tokio::test]
+async fn a_region_that_is_not_enabled_is_named_as_such() {
+    let account = unique_account();
+    Emulator::shared().set_faults(&account, json!({"disabled_regions": ["ap-east-1"]}));
+    let out = tw(&account, &["check", "--email", EMAIL, "--region", "ap-east-1"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("region ap-east-1 is not enabled"), "{}", out.stderr);
+    assert!(!out.stderr.contains("credentials were rejected"), "{}", out.stderr);
+}
+
+/// Reads lag behind writes on AWS. With subscriptions listed only seconds after Subscribe, a
+/// check right after apply reads again before reporting drift, and a second apply does not
+/// subscribe the address again (AWS would send the confirmation email again).
+#[tokio::test]
+async fn reads_right_after_writes_do_not_cause_false_drift_or_a_second_subscription() {
+    let settle = [("TRAILWARDEN_SETTLE", "4")];
+    let no_settle = [("TRAILWARDEN_SETTLE", "0")];
+    let emu = Emulator::shared();
+    let subscribes = |account: &str| {
+        emu.write_requests_for_account(account)
+            .iter()
+            .filter(|r| r["operation"] == "Subscribe")
+            .count()
+    };
+    let apply = |account: &str, env: &[(&str, &str)]| {
+        let out = common::trailwarden_with(account, &["apply", "--email", EMAIL, "--yes"], env);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    };
+
+    let account = unique_account();
+    emu.set_faults(&account, json!({"subscription_lag_seconds": 3}));
+    apply(&account, &settle);
+    let out = common::trailwarden_with(&account, &["check", "--email", EMAIL], &settle);
+    assert_eq!(out.code, 0, "false drift:\n{}\n{}", out.stdout, out.stderr);
+    apply(&account, &settle);
+    assert_eq!(subscribes(&account), 1);
+
+    // Without the second read, both go wrong: the test can fail.
+    let account = unique_account();
+    emu.set_faults(&account, json!({"subscription_lag_seconds": 3}));
+    apply(&account, &no_settle);
+    let out = common::trailwarden_with(&account, &["check", "--email", EMAIL], &no_settle);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    apply(&account, &no_settle);
+    assert_eq!(subscribes(&account), 2);
+}

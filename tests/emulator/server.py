@@ -4,8 +4,10 @@
 Runs moto's server application in this process, behind a WSGI middleware that
 smooths over the places where the current Rust AWS SDK and moto disagree on
 the wire (see README.md next to this file), keeps a log of every AWS request,
-maps credentials onto moto accounts and injects per-account faults on demand
-(throttling, lost responses, S3 buckets not yet visible: /_harness/faults).
+maps credentials onto moto accounts, answers the request rules of fidelity.py
+(S3 bucket owner condition) and injects per-account faults on demand (throttling,
+lost responses, S3 buckets not yet visible, Regions not enabled, SNS subscriptions
+not yet listed: /_harness/faults).
 
 Usage:
     server.py --port 0 --port-file /tmp/x.port [--parent-pid PID] [--cleanup-file F]
@@ -463,7 +465,8 @@ class CloudWatchCbor:
         return {"__type": err_type, "message": message}
 
     @staticmethod
-    def _error(start_response: Callable, status: str, err_type: str, message: str) -> Iterable[bytes]:
+    def _error(start_response: Callable, status: str, err_type: str, message: str,
+               extra_headers: list[tuple[str, str]] | None = None) -> Iterable[bytes]:
         encoded = cbor2.dumps({"__type": err_type, "message": message})
         start_response(
             status,
@@ -471,7 +474,7 @@ class CloudWatchCbor:
                 ("Content-Type", "application/cbor"),
                 ("smithy-protocol", "rpc-v2-cbor"),
                 ("Content-Length", str(len(encoded))),
-            ],
+            ] + list(extra_headers or []),
         )
         return [encoded]
 
@@ -522,9 +525,16 @@ QUERY_NAMESPACES = {
 S3_NOT_YET_CREATED_OPERATIONS = frozenset(
     {"PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption", "PutBucketVersioning", "PutBucketPolicy"}
 )
-FAULT_SETTINGS = ("s3_not_yet_created", "lost_responses", "throttle")
+FAULT_SETTINGS = ("s3_not_yet_created", "lost_responses", "throttle", "disabled_regions", "subscription_lag_seconds")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 OPERATION_KEY_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
+REGION_NAME_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+# Global services: on AWS their endpoint is signed for us-east-1 whatever Region the client is set to,
+# but an SDK given an endpoint URL (as here) signs them for the client's Region; disabled_regions
+# leaves them alone.
+GLOBAL_SERVICES = frozenset({"iam"})
+# SNS reads that subscription_lag_seconds filters.
+SNS_SUBSCRIPTION_LISTS = frozenset({"ListSubscriptionsByTopic", "ListSubscriptions"})
 
 
 class FaultSettingsError(ValueError):
@@ -567,6 +577,16 @@ def parse_fault_settings(document: Any) -> tuple[str, dict[str, Any]]:
                 raise FaultSettingsError("'throttle.seed' must be an integer")
             if share > 0:
                 settings[key] = {"share": float(share), "seed": seed}
+        elif key == "disabled_regions":
+            if not isinstance(value, list) or not all(isinstance(v, str) and REGION_NAME_RE.match(v) for v in value):
+                raise FaultSettingsError("'disabled_regions' must be a list of region names such as \"ap-east-1\"")
+            if value:
+                settings[key] = list(dict.fromkeys(value))
+        elif key == "subscription_lag_seconds":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise FaultSettingsError("'subscription_lag_seconds' must be a number of seconds >= 0")
+            if value > 0:
+                settings[key] = value
     return account, settings
 
 
@@ -578,14 +598,28 @@ class AccountFaults:
         self.not_yet_created: dict[str, int] = {}
         throttle = settings.get("throttle")
         self.rng = random.Random(throttle["seed"]) if throttle else None
+        self.disabled_regions = frozenset(settings.get("disabled_regions", []))
+        self.subscription_lag = float(settings.get("subscription_lag_seconds", 0))
+        # (topic ARN, endpoint) -> time.monotonic() when its Subscribe was answered.
+        self.subscribed_at: dict[tuple[str, str], float] = {}
         self.counts: dict[str, int] = {}
 
+    def lagging(self, now: float) -> set[tuple[str, str]]:
+        """(topic ARN, endpoint) pairs whose Subscribe was answered less than the lag ago."""
+        return {key for key, at in self.subscribed_at.items() if now - at < self.subscription_lag}
+
     def describe(self) -> dict[str, Any]:
+        now = time.monotonic()
         return {
             "settings": self.settings,
             "lost_responses_pending": list(self.lost_pending),
             "lost_responses_fired": list(self.lost_fired),
             "buckets_not_yet_created": {b: n for b, n in self.not_yet_created.items() if n > 0},
+            "subscriptions_hidden": [
+                {"topic_arn": topic, "endpoint": endpoint,
+                 "visible_in_seconds": round(self.subscription_lag - (now - self.subscribed_at[(topic, endpoint)]), 3)}
+                for topic, endpoint in sorted(self.lagging(now))
+            ],
             "answered": dict(self.counts),
         }
 
@@ -627,21 +661,49 @@ class FaultRegistry:
             if state and state.settings.get("s3_not_yet_created"):
                 state.not_yet_created[bucket] = state.settings["s3_not_yet_created"]
 
-    def decide(self, entry: dict[str, Any], bucket: str | None) -> str | None:
-        """The fault to answer this request with, if any (consumes the fault)."""
+    def lags_subscriptions(self, account: str) -> bool:
+        with self._lock:
+            state = self._accounts.get(account)
+            return bool(state and state.subscription_lag > 0)
+
+    def subscribed(self, account: str, topic_arn: str, endpoint: str) -> None:
+        """A Subscribe that created (topic ARN, endpoint) was just answered."""
+        with self._lock:
+            state = self._accounts.get(account)
+            if state and state.subscription_lag > 0:
+                state.subscribed_at[(topic_arn, endpoint)] = time.monotonic()
+
+    def hidden_subscriptions(self, account: str) -> set[tuple[str, str]]:
+        with self._lock:
+            state = self._accounts.get(account)
+            if not state or state.subscription_lag <= 0:
+                return set()
+            return state.lagging(time.monotonic())
+
+    def count(self, account: str, fault: str) -> None:
+        with self._lock:
+            state = self._accounts.get(account)
+            if state:
+                state.counts[fault] = state.counts.get(fault, 0) + 1
+
+    def decide(self, entry: dict[str, Any], bucket: str | None, refused: bool = False) -> str | None:
+        """The fault to answer this request with, if any (consumes the fault). `refused`: a fidelity
+        rule refuses the request, so it would never reach moto (lost_responses is then not consumed)."""
         with self._lock:
             state = self._accounts.get(entry["account"])
             if state is None:
                 return None
             fault = None
             throttle = state.settings.get("throttle")
-            if state.rng is not None and throttle and state.rng.random() < throttle["share"]:
+            if entry.get("region") in state.disabled_regions and entry["service"] not in GLOBAL_SERVICES:
+                fault = "disabled_region"
+            elif state.rng is not None and throttle and state.rng.random() < throttle["share"]:
                 fault = "throttle"
             elif (entry["service"] == "s3" and entry["operation"] in S3_NOT_YET_CREATED_OPERATIONS
                   and bucket and state.not_yet_created.get(bucket, 0) > 0):
                 state.not_yet_created[bucket] -= 1
                 fault = "s3_not_yet_created"
-            else:
+            elif not refused:
                 key = f"{entry['service']}:{entry['operation']}"
                 if key in state.lost_pending:
                     state.lost_pending.remove(key)
@@ -673,15 +735,23 @@ def _request_id() -> str:
 
 
 def error_response(start_response: Callable, protocol: str, environ: dict[str, Any], entry: dict[str, Any],
-                   status: str, code: str, message: str, extra: dict[str, str] | None = None) -> Iterable[bytes]:
-    """An AWS error in the wire form of the request's protocol."""
+                   status: str, code: str, message: str, extra: dict[str, str] | None = None,
+                   query_error: bool = False) -> Iterable[bytes]:
+    """An AWS error in the wire form of the request's protocol. `extra`: more S3 <Error> children;
+    `query_error`: JSON and CBOR answers also carry `x-amzn-query-error: CODE;Sender|Receiver` (what a
+    query-compatible service such as CloudWatch sends, and what its SDKs read the code from)."""
     request_id = _request_id()
     if protocol == "cbor":
-        return CloudWatchCbor._error(start_response, status, code, message)
+        headers = [("x-amzn-RequestId", request_id)]
+        if query_error:
+            headers.append(("x-amzn-query-error", f"{code};{'Receiver' if status.startswith('5') else 'Sender'}"))
+        return CloudWatchCbor._error(start_response, status, code, message, headers)
     if protocol == "json":
         content_type = environ.get("CONTENT_TYPE") or "application/x-amz-json-1.1"
         data = json.dumps({"__type": code, "message": message}).encode("utf-8")
         headers = [("Content-Type", content_type), ("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
+        if query_error:
+            headers.append(("x-amzn-query-error", f"{code};{'Receiver' if status.startswith('5') else 'Sender'}"))
     elif protocol == "s3":
         root = ET.Element("Error")
         ET.SubElement(root, "Code").text = code
@@ -735,6 +805,78 @@ INTERNAL_ANSWERS = {
 }
 
 
+# A request signed for a Region the account has not enabled: "Specify which AWS Regions your account
+# can use" (AWS Account Management Reference Guide,
+# https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html; enabling one:
+# https://docs.aws.amazon.com/cli/latest/reference/account/enable-region.html). AWS rejects the
+# credentials there, each service with its own "invalid credentials" error, as reported:
+#   query (STS, SNS) and CloudWatch: 403 InvalidClientTokenId "The security token included in the
+#     request is invalid." (sts:GetCallerIdentity in af-south-1: github.com/hashicorp/terraform-provider-aws/issues/12940;
+#     eu-south-1: github.com/remotion-dev/github-unwrapped-2022/issues/34; CloudWatch DescribeAlarms in
+#     eu-south-1/af-south-1/me-central-1: github.com/prowler-cloud/prowler/issues/2458);
+#   JSON (CloudWatch Logs, CloudTrail): 400 UnrecognizedClientException, same message (Logs
+#     DescribeMetricFilters in me-south-1: github.com/nccgroup/ScoutSuite/issues/1389; the JSON body and
+#     400 status: github.com/maxbanton/cwh/issues/119);
+#   S3: 403 InvalidAccessKeyId "The AWS Access Key Id you provided does not exist in our records." --
+#     S3's own code for a key it does not know, the IAM resources being "distributed to the Region" only
+#     when it is enabled (same Account Management page); no public report of S3's exact answer in a
+#     disabled Region with long-term keys was found.
+# CloudWatch speaks JSON 1.0 (boto3) and CBOR (the Rust SDK) but is query-compatible: its errors keep
+# the query codes (x-amzn-query-error), so it answers as the query services do.
+QUERY_COMPATIBLE_SERVICES = frozenset({"cloudwatch"})
+REGION_DISABLED_ANSWERS = {
+    "query": ("403 Forbidden", "InvalidClientTokenId", "The security token included in the request is invalid."),
+    "cbor": ("403 Forbidden", "InvalidClientTokenId", "The security token included in the request is invalid."),
+    "json": ("400 Bad Request", "UnrecognizedClientException", "The security token included in the request is invalid."),
+    "s3": ("403 Forbidden", "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+}
+
+
+# --------------------------------------------------------------------------
+# SNS: subscriptions not yet listed (subscription_lag_seconds)
+# --------------------------------------------------------------------------
+
+SNS_MEMBER_RE = re.compile(rb"<member>.*?</member>", re.DOTALL)
+SNS_SUBSCRIPTIONS_RE = re.compile(rb"(<Subscriptions>)(.*?)(</Subscriptions>)", re.DOTALL)
+
+
+def sns_subscription_exists(account: str, region: str | None, topic_arn: str, endpoint: str, protocol: str) -> bool:
+    """Whether moto already holds this subscription (a repeated Subscribe creates nothing new)."""
+    try:
+        from moto.sns.models import sns_backends
+
+        backend = sns_backends[account][region or "us-east-1"]
+        return backend._find_subscription(topic_arn, endpoint, protocol) is not None
+    except Exception:  # pragma: no cover - moto internals changed: count it as new
+        return False
+
+
+def filter_subscription_members(data: bytes, hidden: set[tuple[str, str]]) -> tuple[bytes, int]:
+    """Drop the <member>s of a List{Subscriptions,SubscriptionsByTopic} XML answer whose
+    (TopicArn, Endpoint) is in `hidden`; returns the new document and how many were dropped."""
+    dropped = 0
+
+    def keep(member: bytes) -> bool:
+        try:
+            element = ET.fromstring(member)
+        except ET.ParseError:
+            return True
+        fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in element}
+        return (fields.get("TopicArn", ""), fields.get("Endpoint", "")) not in hidden
+
+    def rewrite(block: re.Match) -> bytes:
+        nonlocal dropped
+        members = SNS_MEMBER_RE.findall(block.group(2))
+        kept = [m for m in members if keep(m)]
+        dropped += len(members) - len(kept)
+        if len(kept) == len(members):
+            return block.group(0)
+        return block.group(1) + b"".join(kept) + block.group(3)
+
+    out = SNS_SUBSCRIPTIONS_RE.sub(rewrite, data)
+    return out, dropped
+
+
 # --------------------------------------------------------------------------
 # WSGI plumbing
 # --------------------------------------------------------------------------
@@ -765,11 +907,22 @@ def _json_response(start_response: Callable, status: str, value: Any) -> Iterabl
 
 
 class HarnessMiddleware:
-    def __init__(self, app: Callable, request_log: RequestLog):
+    def __init__(self, app: Callable, request_log: RequestLog, request_rules: Iterable[Callable] = ()):
         self.app = app
         self.log = request_log
         self.cloudwatch = CloudWatchCbor()
         self.faults = FaultRegistry()
+        # fidelity.REQUEST_RULES (none with --plain-moto): each takes (environ, entry, bucket) and
+        # returns None or a refusal {"rule", "status", "code", "message"[, "extra"]} that is answered
+        # here, without reaching moto.
+        self.request_rules = list(request_rules)
+
+    def _refusal(self, environ: dict[str, Any], entry: dict[str, Any], bucket: str | None) -> dict[str, Any] | None:
+        for rule in self.request_rules:
+            refusal = rule(environ, entry, bucket)
+            if refusal:
+                return refusal
+        return None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -792,23 +945,48 @@ class HarnessMiddleware:
             body = read_body(environ)
 
         entry = describe_request(environ, body)
+        account = entry["account"]
         bucket = s3_bucket_of(environ) if entry["service"] == "s3" else None
-        fault = self.faults.decide(entry, bucket) if self.faults.active(entry["account"]) else None
+        refusal = self._refusal(environ, entry, bucket)
+        faulty = self.faults.active(account)
+        fault = self.faults.decide(entry, bucket, refused=refusal is not None) if faulty else None
         if fault:
             entry["fault"] = fault
-        self.log.append(entry)
+        elif refusal:
+            entry["rule"] = refusal["rule"]
+        # A subscription list under subscription_lag_seconds is logged once filtered (see below).
+        lagged_list = (not fault and not refusal and entry["service"] == "sns"
+                       and entry["operation"] in SNS_SUBSCRIPTION_LISTS and self.faults.lags_subscriptions(account))
+        if not lagged_list:
+            self.log.append(entry)
 
         protocol = protocol_of(environ, entry)
+        if fault == "disabled_region":
+            query_compatible = entry["service"] in QUERY_COMPATIBLE_SERVICES
+            status, code, message = REGION_DISABLED_ANSWERS["query" if query_compatible else protocol]
+            extra = {"AWSAccessKeyId": access_key_of(environ) or ""} if protocol == "s3" else None
+            return error_response(start_response, protocol, environ, entry, status, code, message, extra,
+                                  query_error=query_compatible)
         if fault == "throttle":
             status, code, message = THROTTLE_ANSWERS[protocol]
             return error_response(start_response, protocol, environ, entry, status, code, message)
         if fault == "s3_not_yet_created":
             return error_response(start_response, protocol, environ, entry, "404 Not Found", "NoSuchBucket",
                                   "The specified bucket does not exist", {"BucketName": bucket or ""})
+        if refusal:
+            return error_response(start_response, protocol, environ, entry, refusal["status"], refusal["code"],
+                                  refusal["message"], refusal.get("extra"))
 
         track_bucket = (entry["service"] == "s3" and entry["operation"] == "CreateBucket" and bucket is not None
-                        and self.faults.tracks_buckets(entry["account"]))
-        if fault == "lost_response" or track_bucket:
+                        and self.faults.tracks_buckets(account))
+        subscribe: tuple[str, str] | None = None
+        if entry["service"] == "sns" and entry["operation"] == "Subscribe" and self.faults.lags_subscriptions(account):
+            params = parse_qs((body or b"").decode("utf-8", "replace")) if form else parse_qs(environ.get("QUERY_STRING", ""))
+            topic_arn = params.get("TopicArn", [""])[0]
+            endpoint = params.get("Endpoint", [""])[0]
+            if not sns_subscription_exists(account, entry["region"], topic_arn, endpoint, params.get("Protocol", [""])[0]):
+                subscribe = (topic_arn, endpoint)
+        if fault == "lost_response" or track_bucket or subscribe or lagged_list:
             # Run the request to completion here: its outcome decides what happens next.
             captured: dict[str, Any] = {}
 
@@ -824,12 +1002,25 @@ class HarnessMiddleware:
                 if close:
                     close()
             status = captured.get("status", "500 Internal Server Error")
+            headers = captured.get("headers", [])
             if track_bucket and status.startswith("2"):
-                self.faults.bucket_created(entry["account"], bucket or "")
+                self.faults.bucket_created(account, bucket or "")
+            if subscribe and status.startswith("2"):
+                self.faults.subscribed(account, *subscribe)
+            if lagged_list:
+                hidden = self.faults.hidden_subscriptions(account)
+                if hidden and status.startswith("2") and data.lstrip().startswith(b"<"):
+                    data, dropped = filter_subscription_members(data, hidden)
+                    if dropped:
+                        entry["fault"] = "subscription_lag"
+                        self.faults.count(account, "subscription_lag")
+                        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                        headers.append(("Content-Length", str(len(data))))
+                self.log.append(entry)
             if fault == "lost_response":
                 status, code, message = INTERNAL_ANSWERS[protocol]
                 return error_response(start_response, protocol, environ, entry, status, code, message)
-            start_response(status, captured.get("headers", []))
+            start_response(status, headers)
             return [data]
 
         return self._dispatch(environ, start_response, entry, body, cbor_match)
@@ -962,14 +1153,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
 
+    request_rules: list[Callable] = []
     if not args.plain_moto:
         import fidelity
 
         for label in fidelity.apply():
             log.info("fidelity patch: %s", label)
+        request_rules = list(fidelity.REQUEST_RULES)
 
     moto_app = DomainDispatcherApplication(create_backend_app)
-    app = HarnessMiddleware(moto_app, RequestLog(os.environ.get("TRAILWARDEN_EMULATOR_LOG")))
+    app = HarnessMiddleware(moto_app, RequestLog(os.environ.get("TRAILWARDEN_EMULATOR_LOG")), request_rules)
 
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.socket.getsockname()[1]

@@ -127,6 +127,34 @@ class Aws:
             self._clients[service] = self.session.client(service, endpoint_url=self.endpoint, config=self.config)
         return self._clients[service]
 
+    def client(self, service: str, region: str) -> Any:
+        """A client of this account signing for another region."""
+        key = f"{service}@{region}"
+        if key not in self._clients:
+            self._clients[key] = self.session.client(service, region_name=region, endpoint_url=self.endpoint,
+                                                     config=self.config)
+        return self._clients[key]
+
+
+def cbor_call(server: Server, account: str, region: str, operation: str, params: dict | None = None
+              ) -> tuple[int, dict[str, str], Any]:
+    """A CloudWatch call in Smithy RPC v2 CBOR, as the Rust SDK sends it (boto3 uses JSON 1.0)."""
+    import cbor2
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"{server.endpoint}/service/GraniteServiceVersion20100801/operation/{operation}"
+    request = AWSRequest(method="POST", url=url, data=cbor2.dumps(params or {}), headers={
+        "Content-Type": "application/cbor", "Accept": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+    SigV4Auth(Credentials(f"TWEM{account}AAAA", "emulator"), "monitoring", region).add_auth(request)
+    prepared = urllib.request.Request(url, data=request.body, method="POST", headers=dict(request.headers.items()))
+    try:
+        with urllib.request.urlopen(prepared) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, cbor2.loads(resp.read() or cbor2.dumps({}))
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, cbor2.loads(err.read())
+
 
 def check(name: str, fn: Callable[[], None]) -> None:
     try:
@@ -550,7 +578,81 @@ def test_iam_tags(server: Server) -> None:
     check("iam tags: letters/numbers/separators of any script and _.:/=+-@, limits 128/256 -> accepted", accepted)
 
 
-# ---------------------------------------------------------------- rule 5: fault switches
+# ---------------------------------------------------------------- rule 5: S3 bucket owner condition
+
+
+def test_bucket_owner(server: Server) -> None:
+    def other_owner_refused() -> None:
+        owner, other = Aws(server, new_account()), Aws(server, new_account())
+        bucket = f"tw-{owner.account}-own"
+        owner.s3.create_bucket(Bucket=bucket)
+        policy = bucket_policy(bucket, owner.account, None)
+        owner.s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+        # Another account naming itself as the expected owner: refused, nothing reaches moto.
+        mine = other.account
+        expect_error(lambda: other.s3.get_bucket_policy(Bucket=bucket, ExpectedBucketOwner=mine),
+                     "AccessDenied", 403, "Access Denied")
+        expect_error(lambda: other.s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy(bucket, mine, None),
+                                                        ExpectedBucketOwner=mine), "AccessDenied", 403)
+        expect_error(lambda: other.s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=mine), "403", 403)
+        expect_error(lambda: other.s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner=mine),
+                     "AccessDenied", 403)
+        # The owner naming another account: refused too.
+        expect_error(lambda: owner.s3.get_bucket_versioning(Bucket=bucket, ExpectedBucketOwner=mine),
+                     "AccessDenied", 403)
+        assert json.loads(owner.s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(policy)
+        assert owner.s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+        logged = [(e["operation"], e.get("rule")) for e in server.requests_for(other.account) if e.get("rule")]
+        assert logged == [(op, "expected_bucket_owner") for op in
+                          ("GetBucketPolicy", "PutBucketPolicy", "HeadBucket", "PutObject")], logged
+        assert [e.get("rule") for e in server.requests_for(owner.account)].count("expected_bucket_owner") == 1
+
+    check("bucket owner: ExpectedBucketOwner naming another account -> 403 AccessDenied (HeadBucket: bare 403), "
+          "moto never reached", other_owner_refused)
+
+    def own_bucket_accepted() -> None:
+        owner, other = Aws(server, new_account()), Aws(server, new_account())
+        bucket = f"tw-{owner.account}-own"
+        me = owner.account
+        owner.s3.create_bucket(Bucket=bucket)
+        owner.s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=me)
+        owner.s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]},
+                                    ExpectedBucketOwner=me)
+        assert owner.s3.get_bucket_encryption(Bucket=bucket, ExpectedBucketOwner=me)["ServerSideEncryptionConfiguration"]
+        owner.s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner=me)
+        assert owner.s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=me)["Body"].read() == b"x"
+        # A missing bucket is moto's answer (404), whoever is named.
+        expect_error(lambda: owner.s3.head_bucket(Bucket=f"tw-{me}-none", ExpectedBucketOwner=other.account), "404", 404)
+        expect_error(lambda: owner.s3.get_bucket_policy(Bucket=f"tw-{me}-none", ExpectedBucketOwner=other.account),
+                     "NoSuchBucket", 404)
+        # moto itself: without the header another account sees (and could change) the bucket.
+        assert other.s3.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert not [e for e in server.requests_for(me) + server.requests_for(other.account) if e.get("rule")]
+
+    check("bucket owner: ExpectedBucketOwner = the owner -> accepted; missing bucket -> 404; no header -> moto's "
+          "cross-account access", own_bucket_accepted)
+
+    def copy_source_owner() -> None:
+        owner, other = Aws(server, new_account()), Aws(server, new_account())
+        source, target = f"tw-{owner.account}-src", f"tw-{other.account}-dst"
+        owner.s3.create_bucket(Bucket=source)
+        owner.s3.put_object(Bucket=source, Key="src", Body=b"data")
+        other.s3.create_bucket(Bucket=target)
+        copy = {"Bucket": source, "Key": "src"}
+        expect_error(lambda: other.s3.copy_object(Bucket=target, Key="c", CopySource=copy,
+                                                  ExpectedBucketOwner=other.account,
+                                                  ExpectedSourceBucketOwner=other.account), "AccessDenied", 403)
+        expect_error(lambda: other.s3.list_objects_v2(Bucket=target, ExpectedBucketOwner=owner.account),
+                     "AccessDenied", 403)
+        assert other.s3.list_objects_v2(Bucket=target)["KeyCount"] == 0
+        other.s3.copy_object(Bucket=target, Key="c", CopySource=copy, ExpectedBucketOwner=other.account,
+                             ExpectedSourceBucketOwner=owner.account)
+        assert other.s3.get_object(Bucket=target, Key="c")["Body"].read() == b"data"
+
+    check("bucket owner: CopyObject ExpectedSourceBucketOwner checked against the source bucket", copy_source_owner)
+
+
+# ---------------------------------------------------------------- rule 6: fault switches
 
 
 def test_faults(server: Server) -> None:
@@ -571,7 +673,12 @@ def test_faults(server: Server) -> None:
         server.faults(account)  # empty settings clear
         assert account not in server.harness("GET", "/_harness/faults")[1]
         for bad in ({"account": "12"}, {"account": account, "nope": 1}, {"account": account, "throttle": {"share": 2}},
-                    {"account": account, "lost_responses": ["CreateRole"]}, [1]):
+                    {"account": account, "lost_responses": ["CreateRole"]}, [1],
+                    {"account": account, "disabled_regions": "ap-east-1"},
+                    {"account": account, "disabled_regions": ["Hong Kong"]},
+                    {"account": account, "subscription_lag_seconds": -1},
+                    {"account": account, "subscription_lag_seconds": True},
+                    {"account": account, "subscription_lag_seconds": "5"}):
             status, body = server.harness("POST", "/_harness/faults", bad)
             assert status == 400 and "error" in body, (bad, status, body)
         assert server.harness("DELETE", "/_harness/faults")[0] == 400
@@ -700,6 +807,104 @@ def test_faults(server: Server) -> None:
 
     check("faults: throttle share 0.3 is deterministic by seed, and retried through by the SDK", throttle_share)
 
+    def disabled_regions() -> None:
+        aws, bystander = Aws(server, new_account()), Aws(server, new_account())
+        server.faults(aws.account, disabled_regions=["ap-east-1", "me-south-1"])
+        invalid = "The security token included in the request is invalid."
+        hk = lambda service: aws.client(service, "ap-east-1")  # noqa: E731
+        expect_error(lambda: hk("sts").get_caller_identity(), "InvalidClientTokenId", 403, invalid)
+        expect_error(lambda: aws.client("sts", "me-south-1").get_caller_identity(), "InvalidClientTokenId", 403)
+        expect_error(lambda: hk("sns").list_topics(), "InvalidClientTokenId", 403, invalid)
+        # boto3 speaks JSON 1.0 to CloudWatch; the Rust SDK speaks CBOR (checked on the wire below).
+        response = expect_error(lambda: hk("cloudwatch").describe_alarms(), "InvalidClientTokenId", 403, invalid)
+        assert response["ResponseMetadata"]["HTTPHeaders"].get("x-amzn-query-error") == "InvalidClientTokenId;Sender"
+        status, headers, document = cbor_call(server, aws.account, "ap-east-1", "DescribeAlarms")
+        assert (status, document) == (403, {"__type": "InvalidClientTokenId", "message": invalid}), (status, document)
+        assert headers.get("x-amzn-query-error") == "InvalidClientTokenId;Sender", headers
+        expect_error(lambda: hk("logs").describe_log_groups(), "UnrecognizedClientException", 400, invalid)
+        expect_error(lambda: hk("cloudtrail").describe_trails(), "UnrecognizedClientException", 400, invalid)
+        expect_error(lambda: hk("s3").list_buckets(), "InvalidAccessKeyId", 403, "does not exist in our records")
+        bucket = f"tw-{aws.account}-hk"
+        expect_error(lambda: hk("s3").create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-east-1"}), "InvalidAccessKeyId", 403)
+        expect_error(lambda: hk("logs").create_log_group(logGroupName="/never"), "UnrecognizedClientException", 400)
+        # Nothing reached moto; the same account elsewhere and other accounts there are untouched; IAM is
+        # global (the SDK signs it for ap-east-1 only because of the endpoint override).
+        expect_error(lambda: aws.s3.head_bucket(Bucket=bucket), "404", 404)
+        assert aws.sts.get_caller_identity()["Account"] == aws.account
+        hk("iam").list_roles()
+        assert bystander.client("sts", "ap-east-1").get_caller_identity()["Account"] == bystander.account
+        assert bystander.client("logs", "ap-east-1").describe_log_groups()["logGroups"] == []
+        bystander.client("cloudwatch", "ap-east-1").describe_alarms()
+        status, _, document = cbor_call(server, bystander.account, "ap-east-1", "DescribeAlarms")
+        assert status == 200 and document.get("MetricAlarms") == [], (status, document)
+        refused = [(e["service"], e["region"]) for e in server.requests_for(aws.account) if e.get("fault") == "disabled_region"]
+        assert len(refused) == 10 and {r for _, r in refused} == {"ap-east-1", "me-south-1"}, refused
+        assert not [e for e in server.requests_for(bystander.account) if e.get("fault")]
+        server.faults(aws.account)
+        assert hk("sts").get_caller_identity()["Account"] == aws.account  # cleared: the region works again
+
+    check("faults: disabled_regions refuse every request signed for those regions (query/CBOR 403 "
+          "InvalidClientTokenId, JSON 400 UnrecognizedClientException, S3 403 InvalidAccessKeyId); other regions, "
+          "other accounts and global IAM unaffected", disabled_regions)
+
+    def disabled_region_first() -> None:
+        aws = Aws(server, new_account())
+        server.faults(aws.account, disabled_regions=["ap-east-1"], lost_responses=["sts:GetCallerIdentity"],
+                      throttle={"share": 1.0, "seed": 1})
+        expect_error(lambda: aws.client("sts", "ap-east-1").get_caller_identity(), "InvalidClientTokenId", 403)
+        state = server.harness("GET", f"/_harness/faults?account={aws.account}")[1][aws.account]
+        assert state["lost_responses_pending"] == ["sts:GetCallerIdentity"], state
+        assert state["answered"] == {"disabled_region": 1}, state
+        server.faults(aws.account, disabled_regions=["ap-east-1"], lost_responses=["sts:GetCallerIdentity"])
+        expect_error(lambda: aws.sts.get_caller_identity(), "InternalFailure", 500)  # us-east-1: the lost response
+
+    check("faults: disabled_regions come before throttle and consume no lost response", disabled_region_first)
+
+    def subscription_lag() -> None:
+        aws, bystander = Aws(server, new_account()), Aws(server, new_account())
+        topic = aws.sns.create_topic(Name="alerts")["TopicArn"]
+        other_topic = aws.sns.create_topic(Name="other")["TopicArn"]
+        aws.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="old@example.com")  # before the setting
+        server.faults(aws.account, subscription_lag_seconds=1.0)
+        aws.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="new@example.com")
+        aws.sns.subscribe(TopicArn=other_topic, Protocol="email", Endpoint="new@example.com")
+        aws.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="old@example.com")  # exists: nothing new
+
+        def endpoints(subscriptions: list[dict]) -> list[str]:
+            return sorted(f"{s['TopicArn'].rsplit(':', 1)[-1]}/{s['Endpoint']}" for s in subscriptions)
+
+        assert endpoints(aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == \
+            ["alerts/old@example.com"]
+        assert endpoints(aws.sns.list_subscriptions_by_topic(TopicArn=other_topic)["Subscriptions"]) == []
+        assert endpoints(aws.sns.list_subscriptions()["Subscriptions"]) == ["alerts/old@example.com"]
+        state = server.harness("GET", f"/_harness/faults?account={aws.account}")[1][aws.account]
+        hidden = sorted((h["topic_arn"], h["endpoint"]) for h in state["subscriptions_hidden"])
+        assert hidden == [(topic, "new@example.com"), (other_topic, "new@example.com")], state
+        assert all(0 < h["visible_in_seconds"] <= 1.0 for h in state["subscriptions_hidden"]), state
+
+        bystander_topic = bystander.sns.create_topic(Name="alerts")["TopicArn"]
+        bystander.sns.subscribe(TopicArn=bystander_topic, Protocol="email", Endpoint="new@example.com")
+        assert endpoints(bystander.sns.list_subscriptions_by_topic(TopicArn=bystander_topic)["Subscriptions"]) == \
+            ["alerts/new@example.com"]
+
+        time.sleep(1.05)
+        assert endpoints(aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == \
+            ["alerts/new@example.com", "alerts/old@example.com"]
+        assert endpoints(aws.sns.list_subscriptions()["Subscriptions"]) == \
+            ["alerts/new@example.com", "alerts/old@example.com", "other/new@example.com"]
+        logged = [(e["operation"], e.get("fault")) for e in server.requests_for(aws.account)
+                  if e["operation"].startswith("ListSubscriptions")]
+        assert logged == [("ListSubscriptionsByTopic", "subscription_lag"), ("ListSubscriptionsByTopic", "subscription_lag"),
+                          ("ListSubscriptions", "subscription_lag"), ("ListSubscriptionsByTopic", None),
+                          ("ListSubscriptions", None)], logged
+        assert server.harness("GET", f"/_harness/faults?account={aws.account}")[1][aws.account]["answered"] == \
+            {"subscription_lag": 3}
+        assert not [e for e in server.requests_for(bystander.account) if e.get("fault")]
+
+    check("faults: subscription_lag_seconds hides subscriptions from ListSubscriptions[ByTopic] for N s after "
+          "their Subscribe (new ones only, per account)", subscription_lag)
+
 
 # ---------------------------------------------------------------- main
 
@@ -717,7 +922,8 @@ def main() -> int:
     started = time.time()
     server = Server()
     try:
-        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_faults]
+        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_bucket_owner,
+                  test_faults]
         for group in groups:
             if args.k not in group.__name__:
                 continue
