@@ -479,3 +479,39 @@ fn limits_are_conflicts_before_anything_is_written() {
     actual.filters.pop();
     assert!(plan(&d, &actual).conflicts.is_empty());
 }
+
+#[test]
+fn an_adopted_organization_trails_role_may_write_member_account_streams() {
+    // Organization trails deliver member accounts' events to `o-ORGID_*` streams ("Role policy
+    // document for CloudTrail to use CloudWatch Logs for monitoring").
+    let cfg = config::from_str(
+        "t.toml",
+        "emails = [\"a@example.com\"]\n[trail]\nname = \"org\"\nadopt = true\n",
+        &config::Overrides::default(),
+    )
+    .unwrap();
+    let target = Target::new(super::tests::ACCOUNT, "us-east-1");
+    let org_trail = TrailState {
+        name: "org".into(),
+        arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/org".into(),
+        organization_trail: true,
+        s3_bucket: Some("org-logs".into()),
+        ..Default::default()
+    };
+    let d = crate::desired::build(&cfg, &target, Some(&org_trail));
+    let policy = d.role.unwrap().policy.to_string();
+    assert!(policy.contains("log-stream:o-*_*"), "{policy}");
+    assert!(
+        policy.contains("log-stream:111122223333_CloudTrail_us-east-1*"),
+        "{policy}"
+    );
+    let plain = crate::desired::build(
+        &cfg,
+        &target,
+        Some(&TrailState {
+            organization_trail: false,
+            ..org_trail
+        }),
+    );
+    assert!(!plain.role.unwrap().policy.to_string().contains("o-*"));
+}
