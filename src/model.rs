@@ -365,7 +365,7 @@ impl EventSelectors {
             EventSelectors::Advanced(list) => {
                 for s in list {
                     let field = |name: &str| s.field_selectors.iter().find(|f| f.field == name);
-                    if !field("eventCategory").is_some_and(|f| f.equals == ["Management"]) {
+                    if field("eventCategory").is_none_or(|f| f.equals != ["Management"]) {
                         continue;
                     }
                     let (read, write) = match field("readOnly") {
