@@ -420,7 +420,9 @@ async fn a_bucket_of_our_name_in_another_account_is_never_used() {
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("another account"), "{}", out.stderr);
     assert!(
-        Emulator::shared().write_requests_for_account(&ours).is_empty(),
+        Emulator::shared()
+            .write_requests_for_account(&ours)
+            .is_empty(),
         "nothing may be written"
     );
 }
@@ -431,10 +433,21 @@ async fn a_bucket_of_our_name_in_another_account_is_never_used() {
 async fn a_region_that_is_not_enabled_is_named_as_such() {
     let account = unique_account();
     Emulator::shared().set_faults(&account, json!({"disabled_regions": ["ap-east-1"]}));
-    let out = tw(&account, &["check", "--email", EMAIL, "--region", "ap-east-1"]);
+    let out = tw(
+        &account,
+        &["check", "--email", EMAIL, "--region", "ap-east-1"],
+    );
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("region ap-east-1 is not enabled"), "{}", out.stderr);
-    assert!(!out.stderr.contains("credentials were rejected"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("region ap-east-1 is not enabled"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("credentials were rejected"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Reads lag behind writes on AWS. With subscriptions listed only seconds after Subscribe, a
