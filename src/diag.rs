@@ -4,6 +4,7 @@
 //! a file, the file name with line and column.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -85,11 +86,33 @@ impl Diagnostics {
 pub struct Source<'a> {
     pub name: &'a str,
     pub text: &'a str,
+    /// Where each value of a TOML text was written, by path: `bucket.name`, `emails[1]`,
+    /// `controls.root-account-usage`, `controls[2].pattern` (an array of tables).
+    spans: BTreeMap<String, usize>,
+    /// Where each key was written, by the same paths.
+    keys: BTreeMap<String, usize>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(name: &'a str, text: &'a str) -> Source<'a> {
-        Source { name, text }
+        let (spans, keys) = toml_spans(text);
+        Source {
+            name,
+            text,
+            spans,
+            keys,
+        }
+    }
+
+    /// Offset of the key at `path` (for problems with the key itself, such as an unknown key).
+    pub fn key_at(&self, path: &str) -> Option<usize> {
+        self.keys.get(path).copied()
+    }
+
+    /// Offset of the value at `path` (see [`Source`]), from the TOML parser's spans: the place
+    /// this value was written, not the first text that looks like it.
+    pub fn at(&self, path: &str) -> Option<usize> {
+        self.spans.get(path).copied()
     }
 
     pub fn location(&self, offset: usize) -> String {
@@ -98,36 +121,6 @@ impl<'a> Source<'a> {
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         format!("{}:{line}:{col}", self.name)
-    }
-
-    /// Offset of the first occurrence of `needle`, to point at where a value was written.
-    pub fn find(&self, needle: &str) -> Option<usize> {
-        if needle.is_empty() {
-            return None;
-        }
-        self.text.find(needle)
-    }
-
-    /// Offset of `key = ...` or `[key]` / `[table.key]` in the text.
-    pub fn find_key(&self, key: &str) -> Option<usize> {
-        let mut offset = 0;
-        for line in self.text.split_inclusive('\n') {
-            let t = line.trim_start();
-            let indent = line.len() - t.len();
-            let is_key = t.starts_with(key) && t[key.len()..].trim_start().starts_with('=');
-            let is_table = t.starts_with('[')
-                && t.trim_end()
-                    .trim_end_matches(']')
-                    .trim_start_matches('[')
-                    .rsplit('.')
-                    .next()
-                    == Some(key);
-            if is_key || is_table {
-                return Some(offset + indent);
-            }
-            offset += line.len();
-        }
-        None
     }
 
     pub fn error_at(
@@ -164,9 +157,65 @@ impl<'a> Source<'a> {
     }
 }
 
+/// The span map of [`Source`]; empty when the text is not valid TOML (the parse error is
+/// reported on its own).
+fn toml_spans(text: &str) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+    use toml::de::{DeTable, DeValue};
+    type Spans = (BTreeMap<String, usize>, BTreeMap<String, usize>);
+    fn value(path: String, v: &toml::Spanned<DeValue<'_>>, out: &mut Spans) {
+        match v.get_ref() {
+            DeValue::Table(t) => table(&path, t, out),
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    value(format!("{path}[{i}]"), item, out);
+                }
+            }
+            _ => {}
+        }
+        out.0.entry(path).or_insert(v.span().start);
+    }
+    fn table(prefix: &str, t: &DeTable<'_>, out: &mut Spans) {
+        for (k, v) in t.iter() {
+            let key: &str = k.get_ref();
+            let path = if prefix.is_empty() {
+                key.to_string()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            // A table is located at its header or key, a scalar at its value.
+            let at = match v.get_ref() {
+                DeValue::Table(_) => k.span().start,
+                _ => v.span().start,
+            };
+            out.0.insert(path.clone(), at);
+            out.1.insert(path.clone(), k.span().start);
+            value(path, v, out);
+        }
+    }
+    let mut out = (BTreeMap::new(), BTreeMap::new());
+    if let Ok(doc) = DeTable::parse(text) {
+        table("", doc.get_ref(), &mut out);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_located_where_they_were_written() {
+        let text = "[trail]\nname = \"Audit\"\n[bucket]\nname = \"Audit\"\nemails = [\"a\", \"b\"]\n[[controls]]\npattern = \"x\"\n[[controls]]\npattern = \"x\"\n";
+        let s = Source::new("f", text);
+        assert_eq!(s.location(s.at("trail.name").unwrap()), "f:2:8");
+        assert_eq!(s.location(s.at("bucket.name").unwrap()), "f:4:8");
+        assert_eq!(s.location(s.at("bucket.emails[1]").unwrap()), "f:5:16");
+        assert_eq!(s.location(s.at("controls[1].pattern").unwrap()), "f:9:11");
+        assert_eq!(s.location(s.at("bucket").unwrap()), "f:3:2");
+        assert_eq!(s.location(s.key_at("bucket.name").unwrap()), "f:4:1");
+        assert_eq!(s.at("nope"), None);
+        assert_eq!(Source::new("f", "not = = toml").at("not"), None);
+    }
 
     #[test]
     fn location_counts_lines_and_columns_from_one() {
@@ -174,14 +223,5 @@ mod tests {
         assert_eq!(s.location(0), "f.toml:1:1");
         assert_eq!(s.location(6), "f.toml:2:1");
         assert_eq!(s.location(9), "f.toml:2:4");
-    }
-
-    #[test]
-    fn find_key_finds_keys_and_tables() {
-        let s = Source::new("f", "region = \"x\"\n[bucket]\n  name = \"b\"\n");
-        assert_eq!(s.find_key("region"), Some(0));
-        assert_eq!(s.find_key("bucket"), Some(13));
-        assert_eq!(s.location(s.find_key("name").unwrap()), "f:3:3");
-        assert_eq!(s.find_key("nope"), None);
     }
 }

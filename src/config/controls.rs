@@ -36,9 +36,7 @@ pub(super) fn effective_controls(
             if ov.disabled {
                 continue;
             }
-            let at = key
-                .as_ref()
-                .and_then(|k| src.find(&format!("[controls.{k}]")).or(src.find(k)));
+            let at = key.as_ref().and_then(|k| src.at(&format!("controls.{k}")));
             let mut pattern = c.pattern.clone();
             let mut alarm_settings = c.alarm.clone();
             let mut modified = false;
@@ -180,7 +178,7 @@ pub(super) fn effective_controls(
         if !used_overrides.contains(k) {
             diags.push(src.error_at(
                 "control-unknown",
-                src.find(&format!("[controls.{k}]")).or(src.find(k)),
+                src.at(&format!("controls.{k}")),
                 format!(
                     "[controls.{k}] matches no control id or filter name of the chosen presets"
                 ),

@@ -10,10 +10,12 @@ use crate::model::Tags;
 use crate::preset::{self, Preset};
 
 mod controls;
+mod resolve;
 mod validate;
 
-use controls::effective_controls;
 pub use controls::with_exclusions;
+use resolve::resolve;
+pub use resolve::Purpose;
 pub use validate::*;
 
 pub const DEFAULT_CONFIG_FILE: &str = "trailwarden.toml";
@@ -235,6 +237,11 @@ impl Config {
 /// Load the config file (if any), merge the flags, and validate everything. `Err` carries every
 /// problem found.
 pub fn load(ov: &Overrides) -> Result<Config, Diagnostics> {
+    load_for(ov, Purpose::Chain)
+}
+
+/// [`load`] for a purpose: `scan` needs the controls only, and no email.
+pub fn load_for(ov: &Overrides, purpose: Purpose) -> Result<Config, Diagnostics> {
     let mut diags = Diagnostics::default();
     let (path, text) = match &ov.config {
         Some(p) => match std::fs::read_to_string(p) {
@@ -248,10 +255,19 @@ pub fn load(ov: &Overrides) -> Result<Config, Diagnostics> {
             }
         },
         None => {
+            // No ./trailwarden.toml is fine; one that cannot be read (permissions, a directory,
+            // not UTF-8) is an error, not silently left out.
             let p = Path::new(DEFAULT_CONFIG_FILE);
             match std::fs::read_to_string(p) {
                 Ok(t) => (Some(p.to_path_buf()), t),
-                Err(_) => (None, String::new()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, String::new()),
+                Err(e) => {
+                    diags.push(Diagnostic::error(
+                        "config-unreadable",
+                        format!("cannot read config file {}: {e}", p.display()),
+                    ));
+                    return Err(diags);
+                }
             }
         }
     };
@@ -263,7 +279,7 @@ pub fn load(ov: &Overrides) -> Result<Config, Diagnostics> {
     let Some(file) = parse_file(&source, &mut diags) else {
         return Err(diags);
     };
-    let cfg = resolve(file, ov, &source, path.clone(), &mut diags);
+    let cfg = resolve(file, ov, &source, path.clone(), purpose, &mut diags);
     if diags.has_errors() {
         Err(diags)
     } else {
@@ -275,12 +291,29 @@ pub fn load(ov: &Overrides) -> Result<Config, Diagnostics> {
 
 /// Parse a config text (for tests and `init`), with the flags merged.
 pub fn from_str(name: &str, text: &str, ov: &Overrides) -> Result<Config, Diagnostics> {
+    from_str_for(name, text, ov, Purpose::Chain)
+}
+
+/// [`from_str`] for a purpose.
+pub fn from_str_for(
+    name: &str,
+    text: &str,
+    ov: &Overrides,
+    purpose: Purpose,
+) -> Result<Config, Diagnostics> {
     let mut diags = Diagnostics::default();
     let source = Source::new(name, text);
     let Some(file) = parse_file(&source, &mut diags) else {
         return Err(diags);
     };
-    let mut cfg = resolve(file, ov, &source, Some(PathBuf::from(name)), &mut diags);
+    let mut cfg = resolve(
+        file,
+        ov,
+        &source,
+        Some(PathBuf::from(name)),
+        purpose,
+        &mut diags,
+    );
     if diags.has_errors() {
         Err(diags)
     } else {
@@ -301,7 +334,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
     };
     let mut fc = FileConfig::default();
     for (key, value) in table {
-        let at = src.find_key(&key);
+        let at = src.key_at(&key);
         match key.as_str() {
             "region" => fc.region = take(value, &key, at, src, diags),
             "profile" => fc.profile = take(value, &key, at, src, diags),
@@ -321,7 +354,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                 };
                 for (name, v) in entries {
                     let path = format!("{key}.{name}");
-                    let at = src.find(&format!("[{path}]")).or(at);
+                    let at = src.key_at(&path).or(at);
                     if key == "topics" {
                         if let Some(t) = take(v, &path, at, src, diags) {
                             fc.topics.insert(name, t);
@@ -357,304 +390,6 @@ fn take<T: serde::de::DeserializeOwned>(
             diags.push(src.error_at("config-value", at, format!("`{path}`: {msg}")));
             None
         }
-    }
-}
-
-fn resolve(
-    file: FileConfig,
-    ov: &Overrides,
-    src: &Source,
-    path: Option<PathBuf>,
-    diags: &mut Diagnostics,
-) -> Config {
-    let region = ov.region.clone().or(file.region.clone());
-    if let Some(r) = &region {
-        if !REGIONS.contains(&r.as_str()) {
-            let at = if ov.region.is_some() {
-                None
-            } else {
-                src.find_key("region")
-            };
-            diags.push(at_or_flag(
-                src,
-                ov.region.is_some(),
-                "region-unknown",
-                at,
-                format!("unknown region `{r}` (expected e.g. us-east-1, eu-west-1)"),
-            ));
-        }
-    }
-    let endpoint_url = ov.endpoint_url.clone().or(file.endpoint_url.clone());
-    if let Some(u) = &endpoint_url {
-        if !(u.starts_with("http://") || u.starts_with("https://")) {
-            diags.push(at_or_flag(
-                src,
-                ov.endpoint_url.is_some(),
-                "endpoint-url",
-                src.find_key("endpoint_url"),
-                format!("endpoint URL `{u}` must start with http:// or https://"),
-            ));
-        }
-    }
-
-    // Presets: flags replace the file's list.
-    let preset_specs: Vec<String> = if !ov.presets.is_empty() {
-        ov.presets.clone()
-    } else {
-        match (&file.presets, &file.preset) {
-            (Some(_), Some(_)) => {
-                diags.push(src.error_at(
-                    "config-preset-twice",
-                    src.find_key("preset"),
-                    "use either `preset` or `presets`, not both",
-                ));
-                file.presets.clone().unwrap_or_default()
-            }
-            (Some(list), None) => list.clone(),
-            (None, Some(one)) => vec![one.clone()],
-            (None, None) => vec![DEFAULT_PRESET.to_string()],
-        }
-    };
-    let base_dir = path
-        .as_ref()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
-    let mut presets = Vec::new();
-    for spec in &preset_specs {
-        // Preset paths in a config file are relative to the file.
-        let spec_path = match &base_dir {
-            Some(dir)
-                if ov.presets.is_empty()
-                    && spec.ends_with(".toml")
-                    && Path::new(spec).is_relative()
-                    && !dir.as_os_str().is_empty() =>
-            {
-                dir.join(spec).display().to_string()
-            }
-            _ => spec.clone(),
-        };
-        if let Some(p) = preset::load(&spec_path, diags) {
-            presets.push(p);
-        }
-    }
-
-    // Topics and emails.
-    let default_emails: Vec<String> = if !ov.emails.is_empty() {
-        ov.emails.clone()
-    } else {
-        file.emails.clone().unwrap_or_default()
-    };
-    let mut topics: Vec<TopicSettings> = Vec::new();
-    let mut topic_cfgs = file.topics.clone();
-    topic_cfgs.entry(DEFAULT_TOPIC_KEY.to_string()).or_default();
-    for (key, t) in &topic_cfgs {
-        let explicit = t.name.is_some();
-        let name = t.name.clone().unwrap_or_else(|| {
-            if key == DEFAULT_TOPIC_KEY {
-                DEFAULT_TOPIC.to_string()
-            } else {
-                format!("{DEFAULT_TOPIC}-{key}")
-            }
-        });
-        let emails = match (&t.emails, key.as_str()) {
-            (Some(e), _) => e.clone(),
-            (None, DEFAULT_TOPIC_KEY) => default_emails.clone(),
-            (None, _) => default_emails.clone(),
-        };
-        if !valid_topic_name(&name) {
-            diags.push(src.error_at(
-                "topic-name",
-                src.find(&format!("\"{name}\"")),
-                format!("SNS topic name `{name}` must be 1–256 letters, digits, `-` or `_`"),
-            ));
-        }
-        for e in &emails {
-            if !valid_email(e) {
-                let from_flag = !ov.emails.is_empty() && t.emails.is_none();
-                diags.push(at_or_flag(
-                    src,
-                    from_flag,
-                    "email-invalid",
-                    src.find(&format!("\"{e}\"")),
-                    format!("`{e}` is not a valid email address"),
-                ));
-            }
-        }
-        topics.push(TopicSettings {
-            key: key.clone(),
-            name,
-            emails,
-            kms_key_id: t.kms_key_id.clone(),
-            explicit,
-        });
-    }
-    if topics.iter().all(|t| t.emails.is_empty()) {
-        diags.push(Diagnostic::error(
-            "email-missing",
-            "no notification email: give --email ADDRESS (repeatable) or `emails = [...]` in the config file; alarms without a subscriber notify nobody",
-        ));
-    }
-
-    // Names.
-    let bucket = BucketConfig {
-        name: ov.bucket.clone().or(file.bucket.name.clone()),
-        ..file.bucket.clone()
-    };
-    if let Some(b) = &bucket.name {
-        if let Err(why) = check_bucket_name(b) {
-            diags.push(at_or_flag(
-                src,
-                ov.bucket.is_some(),
-                "bucket-name",
-                src.find(&format!("\"{b}\"")),
-                format!("invalid bucket name `{b}`: {why}"),
-            ));
-        }
-    }
-    if let Some(p) = &bucket.prefix {
-        if p.starts_with('/') || p.ends_with('/') || p.contains("AWSLogs") || p.len() > 200 {
-            diags.push(src.error_at(
-                "bucket-prefix",
-                src.find_key("prefix"),
-                format!("bucket prefix `{p}` must not start or end with `/` nor contain AWSLogs"),
-            ));
-        }
-    }
-    let mut trail = file.trail.clone();
-    if let Some(a) = &ov.adopt_trail {
-        trail.name = Some(a.clone());
-        trail.adopt = true;
-    } else if let Some(t) = &ov.trail {
-        trail.name = Some(t.clone());
-    }
-    if trail.adopt && trail.name.is_none() {
-        diags.push(src.error_at(
-            "trail-adopt-name",
-            src.find_key("adopt"),
-            "`adopt = true` needs the name of the existing trail: `[trail] name = \"...\"`",
-        ));
-    }
-    if let Some(t) = &trail.name {
-        if !valid_trail_name(t) {
-            diags.push(at_or_flag(
-                src,
-                ov.trail.is_some() || ov.adopt_trail.is_some(),
-                "trail-name",
-                src.find(&format!("\"{t}\"")),
-                format!("invalid trail name `{t}`: 3–128 letters, digits, `.`, `_` or `-`, starting and ending with a letter or digit"),
-            ));
-        }
-    }
-    if let Some(t) = &trail.delivery_topic {
-        if !valid_topic_name(t) {
-            diags.push(src.error_at(
-                "topic-name",
-                src.find_key("delivery_topic"),
-                format!("SNS topic name `{t}` must be 1–256 letters, digits, `-` or `_`"),
-            ));
-        }
-    }
-    let log_group_name = ov.log_group.clone().or(file.log_group.name.clone());
-    if let Some(g) = &log_group_name {
-        if !valid_log_group_name(g) {
-            diags.push(at_or_flag(
-                src,
-                ov.log_group.is_some(),
-                "log-group-name",
-                src.find(&format!("\"{g}\"")),
-                format!("invalid log group name `{g}`: 1–512 of letters, digits, `_ - / . #`"),
-            ));
-        }
-    }
-    let retention_days = ov
-        .retention_days
-        .or(file.log_group.retention_days)
-        .unwrap_or(DEFAULT_RETENTION_DAYS);
-    if !RETENTION_DAYS.contains(&retention_days) {
-        diags.push(at_or_flag(
-            src,
-            ov.retention_days.is_some(),
-            "retention-days",
-            src.find_key("retention_days"),
-            format!(
-                "retention of {retention_days} days is not one CloudWatch Logs accepts ({})",
-                RETENTION_DAYS
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
-    }
-    if let Some(r) = &file.role.name {
-        if r.is_empty()
-            || r.len() > 64
-            || !r
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-        {
-            diags.push(src.error_at(
-                "role-name",
-                src.find(&format!("\"{r}\"")),
-                format!("invalid IAM role name `{r}`"),
-            ));
-        }
-    }
-    for (k, v) in &file.tags {
-        if let Err(why) = validate::check_tag(k, v) {
-            diags.push(src.error_at(
-                "tag-invalid",
-                src.find(k),
-                format!("invalid tag `{k}` = `{v}`: {why}"),
-            ));
-        }
-    }
-    if file.tags.len() > validate::MAX_USER_TAGS {
-        diags.push(src.error_at(
-            "tag-invalid",
-            src.find_key("tags"),
-            format!(
-                "{} tags given; at most {} (AWS allows 50 per resource, and trailwarden adds `{}`)",
-                file.tags.len(),
-                validate::MAX_USER_TAGS,
-                crate::model::MANAGED_TAG_KEY
-            ),
-        ));
-    }
-
-    // Controls: presets combined, identical filters provisioned once, overrides applied.
-    let controls = effective_controls(&presets, &file.controls, &topics, src, diags);
-
-    Config {
-        config_path: path,
-        region,
-        profile: ov.profile.clone().or(file.profile.clone()),
-        endpoint_url,
-        presets,
-        controls,
-        bucket,
-        trail,
-        log_group_name,
-        retention_days,
-        role_name: file.role.name.clone(),
-        topics,
-        tags: file.tags.clone(),
-        warnings: Vec::new(),
-    }
-}
-
-fn at_or_flag(
-    src: &Source,
-    from_flag: bool,
-    code: &'static str,
-    at: Option<usize>,
-    msg: String,
-) -> Diagnostic {
-    if from_flag {
-        let mut d = Diagnostic::error(code, msg);
-        d.location = Some("command line".into());
-        d
-    } else {
-        src.error_at(code, at, msg)
     }
 }
 

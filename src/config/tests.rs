@@ -26,18 +26,22 @@ fn every_problem_is_reported_at_once_with_its_line() {
     let text = "region = \"mars-1\"\nemails = [\"not-an-email\"]\nretention = 3\n[bucket]\nname = \"Bad_Bucket\"\n[log_group]\nretention_days = 42\n[controls.root-account-usage]\nthreshold = \"lots\"\n[controls.nope]\ndisabled = true\n";
     let e = errors(text);
     let has = |needle: &str| e.iter().any(|x| x.contains(needle));
-    assert!(has("cfg.toml:1:1: unknown region `mars-1`"), "{e:#?}");
+    // Each at the value (or key) it is about.
+    assert!(has("cfg.toml:1:10: unknown region `mars-1`"), "{e:#?}");
     assert!(
-        has("cfg.toml:2:") && has("`not-an-email` is not a valid email address"),
+        has("cfg.toml:2:11: `not-an-email` is not a valid email address"),
         "{e:#?}"
     );
     assert!(has("cfg.toml:3:1: unknown key `retention`"), "{e:#?}");
     assert!(
-        has("cfg.toml:5:") && has("invalid bucket name `Bad_Bucket`"),
+        has("cfg.toml:5:8: invalid bucket name `Bad_Bucket`"),
         "{e:#?}"
     );
-    assert!(has("retention of 42 days"), "{e:#?}");
-    assert!(has("cfg.toml:8:1: `controls.root-account-usage`"), "{e:#?}");
+    assert!(has("cfg.toml:7:18: retention of 42 days"), "{e:#?}");
+    assert!(
+        has("cfg.toml:8:11: `controls.root-account-usage`"),
+        "{e:#?}"
+    );
     assert!(has("[controls.nope] matches no control"), "{e:#?}");
     assert!(e.len() >= 7, "{e:#?}");
 }
@@ -247,4 +251,53 @@ fn a_negative_threshold_is_an_error() {
         errors("emails = [\"a@example.com\"]\n[controls.root-account-usage]\nthreshold = 0\n")
             .is_empty()
     );
+}
+
+#[test]
+fn the_same_value_in_two_places_is_reported_where_it_is_wrong() {
+    // `Audit` is a valid trail name and an invalid bucket name: the bucket's line is named, not
+    // the first line holding the same text.
+    let e = errors(
+        "emails = [\"a@example.com\"]\n[trail]\nname = \"Audit\"\n[bucket]\nname = \"Audit\"\n",
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(
+        e[0].contains("cfg.toml:5:8: invalid bucket name `Audit`"),
+        "{e:#?}"
+    );
+    let e = errors("emails = [\"a@example.com\", \"b@example.com\", \"a@b\"]\n");
+    assert!(e[0].contains("cfg.toml:1:45:"), "{e:#?}");
+}
+
+#[test]
+fn an_unreadable_default_config_file_is_an_error() {
+    // ./trailwarden.toml that is a directory: not silently left out.
+    let dir = std::env::temp_dir().join(format!("tw-unreadable-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join(DEFAULT_CONFIG_FILE)).unwrap();
+    let ov = Overrides {
+        config: Some(dir.join(DEFAULT_CONFIG_FILE)),
+        emails: vec!["a@example.com".into()],
+        ..Default::default()
+    };
+    let err = load(&ov).unwrap_err();
+    assert_eq!(err.items[0].code, "config-unreadable");
+}
+
+#[test]
+fn controls_only_need_no_email() {
+    let ov = Overrides {
+        config: Some(std::path::PathBuf::from("/nonexistent/but/unused")),
+        ..Default::default()
+    };
+    // A missing explicit file is an error either way.
+    assert!(load_for(&ov, Purpose::Controls).is_err());
+    let cfg = from_str_for(
+        "t.toml",
+        "preset = \"cis\"\n",
+        &Overrides::default(),
+        Purpose::Controls,
+    )
+    .unwrap();
+    assert_eq!(cfg.controls.len(), 15);
+    assert!(from_str("t.toml", "preset = \"cis\"\n", &Overrides::default()).is_err());
 }

@@ -285,7 +285,14 @@ fn load_depth(
         for id in &file.remove {
             // Removing an id the base does not have is almost certainly a typo.
             if !base.controls.iter().any(|c| &c.control.id == id) {
-                let span = source.find(&format!("\"{id}\""));
+                let span = (0..)
+                    .map(|i| format!("remove[{i}]"))
+                    .map_while(|p| source.at(&p))
+                    .find(|at| {
+                        source.text[*at..]
+                            .trim_start_matches(['"', '\''])
+                            .starts_with(id.as_str())
+                    });
                 diags.push(source.error_at(
                     "preset-remove-unknown",
                     span,
@@ -334,13 +341,32 @@ fn load_depth(
     Some(preset)
 }
 
+/// The path (`controls[3]`) of the `[[controls]]` entry of this file whose id is `id`; `None`
+/// for a control inherited from the base preset.
+fn control_path(source: &Source, id: &str) -> Option<String> {
+    (0..)
+        .map(|i| format!("controls[{i}]"))
+        .take_while(|p| source.at(p).is_some())
+        .find(|p| {
+            source.at(&format!("{p}.id")).is_some_and(|at| {
+                let rest = &source.text[at..];
+                rest.starts_with(&format!("\"{id}\"")) || rest.starts_with(&format!("'{id}'"))
+            })
+        })
+}
+
 /// Checks that need the whole resolved preset: ids, names, patterns, alarm settings, examples.
 fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
     let mut ids = BTreeMap::new();
     let mut filters = BTreeMap::new();
     for c in &preset.controls {
         let ctl = &c.control;
-        let at = source.find(&format!("\"{}\"", ctl.id));
+        let path = control_path(source, &ctl.id);
+        let field_at = |field: &str| {
+            path.as_ref()
+                .and_then(|p| source.at(&format!("{p}.{field}")))
+        };
+        let at = field_at("id");
         if ctl.id.is_empty()
             || !ctl
                 .id
@@ -399,7 +425,7 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
                 ));
             }
         }
-        let pattern_at = source.find(&ctl.pattern).or(at);
+        let pattern_at = field_at("pattern").or(at);
         match Pattern::parse(&ctl.pattern) {
             Err(e) => diags.push(source.error_at(
                 "pattern-invalid",
@@ -407,13 +433,13 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
                 format!("control `{}`: invalid filter pattern: {e}", ctl.id),
             )),
             Ok(p) => {
-                for ex in &ctl.examples {
+                for (i, ex) in ctl.examples.iter().enumerate() {
                     let event = Event::from_text(ex.event.trim());
                     let got = p.matches(&event);
                     if got != ex.matches {
                         diags.push(source.error_at(
                             "example-mismatch",
-                            source.find(&ex.name).or(at),
+                            field_at(&format!("examples[{i}].name")).or(at),
                             format!(
                                 "control `{}`: example `{}` should {}match but {}",
                                 ctl.id,
@@ -426,12 +452,12 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
                 }
             }
         }
-        for alt in &ctl.alternatives {
+        for (i, alt) in ctl.alternatives.iter().enumerate() {
             if let Some(pat) = &alt.pattern {
                 if let Err(e) = Pattern::parse(pat) {
                     diags.push(source.error_at(
                         "pattern-invalid",
-                        source.find(pat).or(at),
+                        field_at(&format!("alternatives[{i}].pattern")).or(at),
                         format!(
                             "control `{}` alternative `{}`: invalid filter pattern: {e}",
                             ctl.id, alt.id
