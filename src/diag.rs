@@ -7,6 +7,85 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// The stable code of a diagnostic, listed in docs/configuration.md ("Diagnostic codes"; a test
+/// keeps the two in step).
+macro_rules! codes {
+    ($($variant:ident => $text:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    ConfigSyntax => "config-syntax",
+    ConfigValue => "config-value",
+    ConfigUnknownKey => "config-unknown-key",
+    ConfigType => "config-type",
+    ConfigUnreadable => "config-unreadable",
+    ConfigPresetTwice => "config-preset-twice",
+    RegionUnknown => "region-unknown",
+    EndpointUrl => "endpoint-url",
+    EmailInvalid => "email-invalid",
+    EmailMissing => "email-missing",
+    BucketName => "bucket-name",
+    BucketPrefix => "bucket-prefix",
+    TrailName => "trail-name",
+    TrailAdoptName => "trail-adopt-name",
+    LogGroupName => "log-group-name",
+    RetentionDays => "retention-days",
+    RoleName => "role-name",
+    TopicName => "topic-name",
+    TopicUnknown => "topic-unknown",
+    TagInvalid => "tag-invalid",
+    ControlUnknown => "control-unknown",
+    AlternativeUnknown => "alternative-unknown",
+    ExclusionInvalid => "exclusion-invalid",
+    ExclusionsBreakExactMatch => "exclusions-break-exact-match",
+    FilterConflict => "filter-conflict",
+    AlarmConflict => "alarm-conflict",
+    TooManyFilters => "too-many-filters",
+    UnknownPreset => "unknown-preset",
+    PresetUnreadable => "preset-unreadable",
+    PresetInvalid => "preset-invalid",
+    PresetExtendsCycle => "preset-extends-cycle",
+    PresetRemoveUnknown => "preset-remove-unknown",
+    PresetRemoveWithoutExtends => "preset-remove-without-extends",
+    ControlId => "control-id",
+    ControlDuplicate => "control-duplicate",
+    FilterDuplicate => "filter-duplicate",
+    NameInvalid => "name-invalid",
+    NamespaceReserved => "namespace-reserved",
+    AuditorUnknown => "auditor-unknown",
+    PatternInvalid => "pattern-invalid",
+    ExampleMismatch => "example-mismatch",
+    AlarmThreshold => "alarm-threshold",
+    AlarmPeriod => "alarm-period",
+    AlarmEvaluationPeriods => "alarm-evaluation-periods",
+    AlarmDatapoints => "alarm-datapoints",
+    AlarmSetting => "alarm-setting",
+    PatternLint => "pattern-lint",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -17,7 +96,7 @@ pub enum Severity {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// `file:line:column`, when the problem comes from a file.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,7 +104,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -34,7 +113,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             code,
@@ -125,7 +204,7 @@ impl<'a> Source<'a> {
 
     pub fn error_at(
         &self,
-        code: &'static str,
+        code: Code,
         offset: Option<usize>,
         message: impl Into<String>,
     ) -> Diagnostic {
@@ -142,7 +221,7 @@ impl<'a> Source<'a> {
 
     pub fn warning_at(
         &self,
-        code: &'static str,
+        code: Code,
         offset: Option<usize>,
         message: impl Into<String>,
     ) -> Diagnostic {
@@ -151,7 +230,7 @@ impl<'a> Source<'a> {
         d
     }
 
-    pub fn toml_error(&self, code: &'static str, e: &toml::de::Error) -> Diagnostic {
+    pub fn toml_error(&self, code: Code, e: &toml::de::Error) -> Diagnostic {
         let msg = e.message().trim().to_string();
         self.error_at(code, e.span().map(|s| s.start), msg)
     }
@@ -223,5 +302,37 @@ mod tests {
         assert_eq!(s.location(0), "f.toml:1:1");
         assert_eq!(s.location(6), "f.toml:2:1");
         assert_eq!(s.location(9), "f.toml:2:4");
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    use super::Code;
+
+    /// docs/configuration.md lists every diagnostic code, and nothing else.
+    #[test]
+    fn the_docs_list_every_code() {
+        let doc = include_str!("../docs/configuration.md");
+        let start = doc.find("Codes: ").expect("the Codes paragraph");
+        let end = start + doc[start..].find("\n\n").unwrap_or(doc.len() - start);
+        let listed: Vec<&str> = doc[start..end]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| !s.contains(' ') && s.contains('-'))
+            .collect();
+        let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        for c in &codes {
+            assert!(
+                listed.contains(c),
+                "docs/configuration.md does not list `{c}`"
+            );
+        }
+        for l in &listed {
+            assert!(
+                codes.contains(l),
+                "docs/configuration.md lists `{l}`, which no code is"
+            );
+        }
     }
 }

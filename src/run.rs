@@ -8,6 +8,7 @@ use crate::aws::{Aws, AwsError, ConnectOptions};
 use crate::cli::*;
 use crate::config::{self, Config, Overrides};
 use crate::desired;
+use crate::diag::Code;
 use crate::error::Error;
 use crate::model::{Actual, Desired, Target};
 use crate::plan::{self, Action, Plan};
@@ -99,7 +100,7 @@ pub async fn connect(cfg: &Config) -> Result<Aws, Error> {
     if !config::REGIONS.contains(&aws.region()) {
         let mut d = crate::diag::Diagnostics::default();
         d.push(crate::diag::Diagnostic::error(
-            "region-unknown",
+            Code::RegionUnknown,
             format!(
                 "unknown region `{}` (from the AWS environment or profile)",
                 aws.region()
@@ -181,7 +182,7 @@ pub async fn session(cfg: Config) -> Result<Session, Error> {
 /// warnings about the configuration itself, so a daily CI log is not filled with advice.
 fn print_config_warnings(cfg: &Config, with_lints: bool) {
     for w in &cfg.warnings {
-        if with_lints || w.code != "pattern-lint" {
+        if with_lints || w.code != Code::PatternLint {
             eprintln!("{w}");
         }
     }

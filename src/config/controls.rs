@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{ControlOverride, EffectiveControl, TopicSettings, DEFAULT_TOPIC_KEY};
-use crate::diag::{Diagnostic, Diagnostics, Source};
+use crate::diag::{Code, Diagnostic, Diagnostics, Source};
 use crate::pattern::Pattern;
 use crate::preset::{self, AlarmSettings, Preset};
 
@@ -54,7 +54,7 @@ pub(super) fn effective_controls(
                         });
                     }
                     None => diags.push(src.error_at(
-                        "alternative-unknown",
+                        Code::AlternativeUnknown,
                         at,
                         format!(
                             "control `{}` has no alternative `{alt_id}` (it offers: {})",
@@ -78,7 +78,7 @@ pub(super) fn effective_controls(
                         pattern = p;
                         modified = true;
                         diags.push(src.warning_at(
-                            "exclusions-break-exact-match",
+                            Code::ExclusionsBreakExactMatch,
                             at,
                             format!(
                                 "control `{}`: exclusions change the pattern text; auditors that compare exact strings (Security Hub) will no longer accept it",
@@ -87,7 +87,7 @@ pub(super) fn effective_controls(
                         ));
                     }
                     Err(e) => diags.push(src.error_at(
-                        "exclusion-invalid",
+                        Code::ExclusionInvalid,
                         at,
                         format!("control `{}`: {e}", c.id),
                     )),
@@ -110,7 +110,7 @@ pub(super) fn effective_controls(
                 .unwrap_or_else(|| DEFAULT_TOPIC_KEY.to_string());
             if !topics.iter().any(|t| t.key == topic_key) {
                 diags.push(src.error_at(
-                    "topic-unknown",
+                    Code::TopicUnknown,
                     at,
                     format!("control `{}` names topic `{topic_key}`, but there is no [topics.{topic_key}] table", c.id),
                 ));
@@ -118,7 +118,7 @@ pub(super) fn effective_controls(
             if let Ok(p) = Pattern::parse(&pattern) {
                 for lint in p.lints() {
                     diags.push(Diagnostic::warning(
-                        "pattern-lint",
+                        Code::PatternLint,
                         format!(
                             "control `{}` ({}): {}: {}",
                             c.id, c.filter_name, lint.code, lint.message
@@ -151,7 +151,7 @@ pub(super) fn effective_controls(
                         || prev.topic_key != eff.topic_key
                     {
                         diags.push(Diagnostic::error(
-                            "filter-conflict",
+                            Code::FilterConflict,
                             format!(
                                 "presets `{}` and `{}` both define filter `{}` but differently; disable one of them with [controls.{}] disabled = true",
                                 prev.preset, eff.preset, eff.filter_name, eff.id
@@ -162,7 +162,7 @@ pub(super) fn effective_controls(
                 None => {
                     if let Some(prev) = out.iter().find(|e| e.alarm_name == eff.alarm_name) {
                         diags.push(Diagnostic::error(
-                            "alarm-conflict",
+                            Code::AlarmConflict,
                             format!(
                                 "controls `{}` and `{}` both use alarm name `{}`",
                                 prev.id, eff.id, eff.alarm_name
@@ -177,7 +177,7 @@ pub(super) fn effective_controls(
     for k in overrides.keys() {
         if !used_overrides.contains(k) {
             diags.push(src.error_at(
-                "control-unknown",
+                Code::ControlUnknown,
                 src.at(&format!("controls.{k}")),
                 format!(
                     "[controls.{k}] matches no control id or filter name of the chosen presets"
@@ -187,7 +187,7 @@ pub(super) fn effective_controls(
     }
     if out.len() > 100 {
         diags.push(Diagnostic::error(
-            "too-many-filters",
+            Code::TooManyFilters,
             format!(
                 "{} metric filters requested; CloudWatch Logs allows 100 per log group",
                 out.len()

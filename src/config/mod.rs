@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diagnostic, Diagnostics, Source};
+use crate::diag::{Code, Diagnostic, Diagnostics, Source};
 use crate::model::Tags;
 use crate::preset::{self, Preset};
 
@@ -248,7 +248,7 @@ pub fn load_for(ov: &Overrides, purpose: Purpose) -> Result<Config, Diagnostics>
             Ok(t) => (Some(p.clone()), t),
             Err(e) => {
                 diags.push(Diagnostic::error(
-                    "config-unreadable",
+                    Code::ConfigUnreadable,
                     format!("cannot read config file {}: {e}", p.display()),
                 ));
                 return Err(diags);
@@ -263,7 +263,7 @@ pub fn load_for(ov: &Overrides, purpose: Purpose) -> Result<Config, Diagnostics>
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, String::new()),
                 Err(e) => {
                     diags.push(Diagnostic::error(
-                        "config-unreadable",
+                        Code::ConfigUnreadable,
                         format!("cannot read config file {}: {e}", p.display()),
                     ));
                     return Err(diags);
@@ -328,7 +328,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
     let table: toml::Table = match src.text.parse() {
         Ok(t) => t,
         Err(e) => {
-            diags.push(src.toml_error("config-syntax", &e));
+            diags.push(src.toml_error(Code::ConfigSyntax, &e));
             return None;
         }
     };
@@ -349,7 +349,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
             "role" => fc.role = take(value, &key, at, src, diags).unwrap_or_default(),
             "topics" | "controls" => {
                 let toml::Value::Table(entries) = value else {
-                    diags.push(src.error_at("config-type", at, format!("`{key}` must be a table of tables")));
+                    diags.push(src.error_at(Code::ConfigType, at, format!("`{key}` must be a table of tables")));
                     continue;
                 };
                 for (name, v) in entries {
@@ -365,7 +365,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                 }
             }
             _ => diags.push(src.error_at(
-                "config-unknown-key",
+                Code::ConfigUnknownKey,
                 at,
                 format!(
                     "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls)"
@@ -387,7 +387,7 @@ fn take<T: serde::de::DeserializeOwned>(
         Ok(v) => Some(v),
         Err(e) => {
             let msg = e.message().trim().replace('\n', " ");
-            diags.push(src.error_at("config-value", at, format!("`{path}`: {msg}")));
+            diags.push(src.error_at(Code::ConfigValue, at, format!("`{path}`: {msg}")));
             None
         }
     }

@@ -56,13 +56,7 @@ pub(super) fn resolve(
 }
 
 /// A diagnostic at `path` in the file, or at `command line` when the value came from a flag.
-fn at_or_flag(
-    src: &Source,
-    from_flag: bool,
-    code: &'static str,
-    path: &str,
-    msg: String,
-) -> Diagnostic {
+fn at_or_flag(src: &Source, from_flag: bool, code: Code, path: &str, msg: String) -> Diagnostic {
     if from_flag {
         let mut d = Diagnostic::error(code, msg);
         d.location = Some("command line".into());
@@ -84,7 +78,7 @@ fn region(
             diags.push(at_or_flag(
                 src,
                 ov.region.is_some(),
-                "region-unknown",
+                Code::RegionUnknown,
                 "region",
                 format!("unknown region `{r}` (expected e.g. us-east-1, eu-west-1)"),
             ));
@@ -105,7 +99,7 @@ fn endpoint_url(
             diags.push(at_or_flag(
                 src,
                 ov.endpoint_url.is_some(),
-                "endpoint-url",
+                Code::EndpointUrl,
                 "endpoint_url",
                 format!("endpoint URL `{u}` must start with http:// or https://"),
             ));
@@ -129,7 +123,7 @@ fn presets(
         match (&file.presets, &file.preset) {
             (Some(list), Some(_)) => {
                 diags.push(src.error_at(
-                    "config-preset-twice",
+                    Code::ConfigPresetTwice,
                     src.at("preset"),
                     "use either `preset` or `presets`, not both",
                 ));
@@ -188,7 +182,7 @@ fn topics(
         });
         if !valid_topic_name(&name) {
             diags.push(src.error_at(
-                "topic-name",
+                Code::TopicName,
                 src.at(&format!("topics.{key}.name")),
                 format!("SNS topic name `{name}` must be 1–256 letters, digits, `-` or `_`"),
             ));
@@ -207,7 +201,7 @@ fn topics(
                 diags.push(at_or_flag(
                     src,
                     from_flag,
-                    "email-invalid",
+                    Code::EmailInvalid,
                     &format!("{listed_at}[{i}]"),
                     format!("`{e}` is not a valid email address"),
                 ));
@@ -223,7 +217,7 @@ fn topics(
     }
     if purpose == Purpose::Chain && topics.iter().all(|t| t.emails.is_empty()) {
         diags.push(Diagnostic::error(
-            "email-missing",
+            Code::EmailMissing,
             "no notification email: give --email ADDRESS (repeatable) or `emails = [...]` in the config file; alarms without a subscriber notify nobody",
         ));
     }
@@ -245,7 +239,7 @@ fn bucket(
             diags.push(at_or_flag(
                 src,
                 ov.bucket.is_some(),
-                "bucket-name",
+                Code::BucketName,
                 "bucket.name",
                 format!("invalid bucket name `{b}`: {why}"),
             ));
@@ -254,7 +248,7 @@ fn bucket(
     if let Some(p) = &bucket.prefix {
         if p.starts_with('/') || p.ends_with('/') || p.contains("AWSLogs") || p.len() > 200 {
             diags.push(src.error_at(
-                "bucket-prefix",
+                Code::BucketPrefix,
                 src.at("bucket.prefix"),
                 format!("bucket prefix `{p}` must not start or end with `/` nor contain AWSLogs"),
             ));
@@ -273,7 +267,7 @@ fn trail(file: &FileConfig, ov: &Overrides, src: &Source, diags: &mut Diagnostic
     }
     if trail.adopt && trail.name.is_none() {
         diags.push(src.error_at(
-            "trail-adopt-name",
+            Code::TrailAdoptName,
             src.at("trail.adopt"),
             "`adopt = true` needs the name of the existing trail: `[trail] name = \"...\"`",
         ));
@@ -283,7 +277,7 @@ fn trail(file: &FileConfig, ov: &Overrides, src: &Source, diags: &mut Diagnostic
             diags.push(at_or_flag(
                 src,
                 ov.trail.is_some() || ov.adopt_trail.is_some(),
-                "trail-name",
+                Code::TrailName,
                 "trail.name",
                 format!("invalid trail name `{t}`: 3–128 letters, digits, `.`, `_` or `-`, starting and ending with a letter or digit"),
             ));
@@ -292,7 +286,7 @@ fn trail(file: &FileConfig, ov: &Overrides, src: &Source, diags: &mut Diagnostic
     if let Some(t) = &trail.delivery_topic {
         if !valid_topic_name(t) {
             diags.push(src.error_at(
-                "topic-name",
+                Code::TopicName,
                 src.at("trail.delivery_topic"),
                 format!("SNS topic name `{t}` must be 1–256 letters, digits, `-` or `_`"),
             ));
@@ -313,7 +307,7 @@ fn log_group_name(
             diags.push(at_or_flag(
                 src,
                 ov.log_group.is_some(),
-                "log-group-name",
+                Code::LogGroupName,
                 "log_group.name",
                 format!("invalid log group name `{g}`: 1–512 of letters, digits, `_ - / . #`"),
             ));
@@ -331,7 +325,7 @@ fn retention_days(file: &FileConfig, ov: &Overrides, src: &Source, diags: &mut D
         diags.push(at_or_flag(
             src,
             ov.retention_days.is_some(),
-            "retention-days",
+            Code::RetentionDays,
             "log_group.retention_days",
             format!(
                 "retention of {days} days is not one CloudWatch Logs accepts ({})",
@@ -355,7 +349,7 @@ fn role_name(file: &FileConfig, src: &Source, diags: &mut Diagnostics) {
                 .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
         {
             diags.push(src.error_at(
-                "role-name",
+                Code::RoleName,
                 src.at("role.name"),
                 format!("invalid IAM role name `{r}`"),
             ));
@@ -367,7 +361,7 @@ fn tags(file: &FileConfig, src: &Source, diags: &mut Diagnostics) {
     for (k, v) in &file.tags {
         if let Err(why) = validate::check_tag(k, v) {
             diags.push(src.error_at(
-                "tag-invalid",
+                Code::TagInvalid,
                 src.at(&format!("tags.{k}")),
                 format!("invalid tag `{k}` = `{v}`: {why}"),
             ));
@@ -375,7 +369,7 @@ fn tags(file: &FileConfig, src: &Source, diags: &mut Diagnostics) {
     }
     if file.tags.len() > validate::MAX_USER_TAGS {
         diags.push(src.error_at(
-            "tag-invalid",
+            Code::TagInvalid,
             src.at("tags"),
             format!(
                 "{} tags given; at most {} (AWS allows 50 per resource, and trailwarden adds `{}`)",

@@ -131,7 +131,7 @@ exclusions = ['$.userIdentity.type = "IAMUser"']
     assert!(c
         .warnings
         .iter()
-        .any(|w| w.code == "exclusions-break-exact-match"));
+        .any(|w| w.code == Code::ExclusionsBreakExactMatch));
 }
 
 #[test]
@@ -280,7 +280,7 @@ fn an_unreadable_default_config_file_is_an_error() {
         ..Default::default()
     };
     let err = load(&ov).unwrap_err();
-    assert_eq!(err.items[0].code, "config-unreadable");
+    assert_eq!(err.items[0].code, Code::ConfigUnreadable);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::diag::{Diagnostic, Diagnostics, Source};
+use crate::diag::{Code, Diagnostic, Diagnostics, Source};
 use crate::pattern::{Event, Pattern};
 
 /// The built-in presets, name and TOML text.
@@ -225,7 +225,7 @@ fn load_depth(
 ) -> Option<Preset> {
     if depth > 8 {
         diags.push(Diagnostic::error(
-            "preset-extends-cycle",
+            Code::PresetExtendsCycle,
             format!("preset `{spec}`: `extends` chain deeper than 8 (a cycle?)"),
         ));
         return None;
@@ -240,7 +240,7 @@ fn load_depth(
             };
             if !looks_like_path && !path.exists() {
                 diags.push(Diagnostic::error(
-                    "unknown-preset",
+                    Code::UnknownPreset,
                     format!(
                         "unknown preset `{spec}`: built-in presets are {}; a preset file path must end in .toml",
                         builtin_names().join(", ")
@@ -252,7 +252,7 @@ fn load_depth(
                 Ok(t) => (t, path.display().to_string(), path.display().to_string()),
                 Err(e) => {
                     diags.push(Diagnostic::error(
-                        "preset-unreadable",
+                        Code::PresetUnreadable,
                         format!("cannot read preset file {}: {e}", path.display()),
                     ));
                     return None;
@@ -264,7 +264,7 @@ fn load_depth(
     let file: PresetFile = match toml::from_str(&text) {
         Ok(f) => f,
         Err(e) => {
-            diags.push(source.toml_error("preset-invalid", &e));
+            diags.push(source.toml_error(Code::PresetInvalid, &e));
             return None;
         }
     };
@@ -294,7 +294,7 @@ fn load_depth(
                             .starts_with(id.as_str())
                     });
                 diags.push(source.error_at(
-                    "preset-remove-unknown",
+                    Code::PresetRemoveUnknown,
                     span,
                     format!("`remove` names control `{id}`, which the base preset does not have"),
                 ));
@@ -307,7 +307,7 @@ fn load_depth(
         );
     } else if !file.remove.is_empty() {
         diags.push(Diagnostic::error(
-            "preset-remove-without-extends",
+            Code::PresetRemoveWithoutExtends,
             format!(
                 "preset `{}`: `remove` only makes sense with `extends`",
                 file.name
@@ -374,21 +374,21 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
                 .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
         {
             diags.push(source.error_at(
-                "control-id",
+                Code::ControlId,
                 at,
                 format!("control id `{}` must be lower-case kebab-case", ctl.id),
             ));
         }
         if ids.insert(ctl.id.clone(), ()).is_some() {
             diags.push(source.error_at(
-                "control-duplicate",
+                Code::ControlDuplicate,
                 at,
                 format!("control id `{}` appears twice", ctl.id),
             ));
         }
         if let Some(prev) = filters.insert(ctl.filter_name.clone(), ctl.id.clone()) {
             diags.push(source.error_at(
-                "filter-duplicate",
+                Code::FilterDuplicate,
                 at,
                 format!(
                     "controls `{prev}` and `{}` both use filter name `{}`",
@@ -404,7 +404,7 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
         check_name(source, at, "alarm_name", &c.alarm_name, 255, "", diags);
         if c.namespace.starts_with("AWS/") {
             diags.push(source.error_at(
-                "namespace-reserved",
+                Code::NamespaceReserved,
                 at,
                 format!(
                     "control `{}`: namespaces starting with AWS/ are reserved",
@@ -415,7 +415,7 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
         for a in &ctl.auditors {
             if !AUDITORS.contains(&a.as_str()) {
                 diags.push(source.error_at(
-                    "auditor-unknown",
+                    Code::AuditorUnknown,
                     at,
                     format!(
                         "control `{}`: unknown auditor `{a}` (known: {})",
@@ -428,7 +428,7 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
         let pattern_at = field_at("pattern").or(at);
         match Pattern::parse(&ctl.pattern) {
             Err(e) => diags.push(source.error_at(
-                "pattern-invalid",
+                Code::PatternInvalid,
                 pattern_at,
                 format!("control `{}`: invalid filter pattern: {e}", ctl.id),
             )),
@@ -438,7 +438,7 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
                     let got = p.matches(&event);
                     if got != ex.matches {
                         diags.push(source.error_at(
-                            "example-mismatch",
+                            Code::ExampleMismatch,
                             field_at(&format!("examples[{i}].name")).or(at),
                             format!(
                                 "control `{}`: example `{}` should {}match but {}",
@@ -456,7 +456,7 @@ fn validate(preset: &Preset, source: &Source, diags: &mut Diagnostics) {
             if let Some(pat) = &alt.pattern {
                 if let Err(e) = Pattern::parse(pat) {
                     diags.push(source.error_at(
-                        "pattern-invalid",
+                        Code::PatternInvalid,
                         field_at(&format!("alternatives[{i}].pattern")).or(at),
                         format!(
                             "control `{}` alternative `{}`: invalid filter pattern: {e}",
@@ -487,7 +487,7 @@ pub fn validate_alarm(
     // or never breaches, whatever happens in the account.
     if !a.threshold.is_finite() || a.threshold < 0.0 {
         diags.push(source.error_at(
-            "alarm-threshold",
+            Code::AlarmThreshold,
             at,
             format!(
                 "{what}: threshold must be a number of events, 0 or more (got {})",
@@ -500,7 +500,7 @@ pub fn validate_alarm(
         || a.period > 86_400
     {
         diags.push(source.error_at(
-            "alarm-period",
+            Code::AlarmPeriod,
             at,
             format!(
                 "{what}: period {} s is not valid (10, 30, or a multiple of 60 up to 86400)",
@@ -510,14 +510,14 @@ pub fn validate_alarm(
     }
     if a.evaluation_periods < 1 || a.evaluation_periods as i64 * a.period as i64 > 7 * 86_400 {
         diags.push(source.error_at(
-            "alarm-evaluation-periods",
+            Code::AlarmEvaluationPeriods,
             at,
             format!("{what}: evaluation_periods must be at least 1 and cover at most 7 days"),
         ));
     }
     if a.datapoints_to_alarm < 1 || a.datapoints_to_alarm > a.evaluation_periods {
         diags.push(source.error_at(
-            "alarm-datapoints",
+            Code::AlarmDatapoints,
             at,
             format!(
                 "{what}: datapoints_to_alarm ({}) must be between 1 and evaluation_periods ({})",
@@ -532,7 +532,7 @@ pub fn validate_alarm(
     ] {
         if !allowed.contains(&value.as_str()) {
             diags.push(source.error_at(
-                "alarm-setting",
+                Code::AlarmSetting,
                 at,
                 format!(
                     "{what}: {field} `{value}` is not one of {}",
@@ -561,7 +561,7 @@ fn check_name(
             .map(|c| format!("`{c}`"))
             .collect();
         diags.push(source.error_at(
-            "name-invalid",
+            Code::NameInvalid,
             at,
             format!(
                 "{field} `{value}` must be 1–{max} characters without {}",
