@@ -11,7 +11,7 @@ use crate::desired;
 use crate::diag::Code;
 use crate::error::Error;
 use crate::model::{Actual, Desired, Target};
-use crate::plan::{self, Action, Plan};
+use crate::plan::{self, Action, Plan, Resource};
 use crate::report::{self, check::CheckReport, PlanReport};
 
 pub const EXIT_OK: i32 = 0;
@@ -282,7 +282,7 @@ pub async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<i32, Error> {
             .plan
             .changes
             .iter()
-            .any(|c| c.resource == "sns_subscription");
+            .any(|c| c.resource == Resource::SnsSubscription);
         if outcome.failed.is_none() && subscribed && !emails.is_empty() {
             println!(
                 "AWS sent a confirmation email to each new subscriber; alarms notify nobody until the link in it is clicked."

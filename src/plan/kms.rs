@@ -126,7 +126,7 @@ impl Planner<'_> {
         if !missing.is_empty() {
             diffs.push(diff(
                 "kms_key_policy",
-                "kms.key-policy",
+                DriftKind::KmsKeyPolicy,
                 json!(format!(
                     "{} may use {}",
                     need.service,

@@ -36,9 +36,9 @@ impl Planner<'_> {
             let Some(actual) = actual else {
                 self.push(
                     address,
-                    "metric_filter",
+                    Resource::MetricFilter,
                     Action::Create,
-                    vec![missing("metric_filter")],
+                    vec![missing(DriftKind::MetricFilterMissing)],
                     vec![op],
                 );
                 continue;
@@ -48,29 +48,29 @@ impl Planner<'_> {
             if actual.pattern.trim() != spec.pattern.trim() {
                 diffs.push(diff(
                     "pattern",
-                    "metric_filter.pattern",
+                    DriftKind::MetricFilterPattern,
                     json!(spec.pattern),
                     json!(actual.pattern),
                     Severity::High,
                 ));
             }
             let mt = actual.metric_transformations.first();
-            let fields: [(&str, &str, &String, Option<&String>); 3] = [
+            let fields: [(&str, DriftKind, &String, Option<&String>); 3] = [
                 (
                     "metric_name",
-                    "metric_filter.metric-name",
+                    DriftKind::MetricFilterMetricName,
                     &spec.metric_name,
                     mt.map(|m| &m.metric_name),
                 ),
                 (
                     "namespace",
-                    "metric_filter.namespace",
+                    DriftKind::MetricFilterNamespace,
                     &spec.namespace,
                     mt.map(|m| &m.namespace),
                 ),
                 (
                     "metric_value",
-                    "metric_filter.value",
+                    DriftKind::MetricFilterValue,
                     &spec.metric_value,
                     mt.map(|m| &m.metric_value),
                 ),
@@ -81,7 +81,7 @@ impl Planner<'_> {
                 }
             }
             let ops = if diffs.is_empty() { vec![] } else { vec![op] };
-            self.push(address, "metric_filter", Action::Update, diffs, ops);
+            self.push(address, Resource::MetricFilter, Action::Update, diffs, ops);
         }
     }
 
@@ -91,9 +91,9 @@ impl Planner<'_> {
             let Some(a) = self.a.alarms.get(&spec.name) else {
                 self.push(
                     address,
-                    "alarm",
+                    Resource::Alarm,
                     Action::Create,
-                    vec![missing("alarm")],
+                    vec![missing(DriftKind::AlarmMissing)],
                     vec![Op::PutMetricAlarm {
                         alarm: spec.clone(),
                         ok_actions: Vec::new(),
@@ -110,71 +110,72 @@ impl Planner<'_> {
                 insufficient_data_actions: a.insufficient_data_actions.clone(),
             };
             let mut diffs = Vec::new();
-            let mut cmp = |field: &str, kind: &str, want: Value, have: Value, sev: Severity| {
-                if want != have {
-                    diffs.push(diff(field, kind, want, have, sev));
-                }
-            };
+            let mut cmp =
+                |field: &str, kind: DriftKind, want: Value, have: Value, sev: Severity| {
+                    if want != have {
+                        diffs.push(diff(field, kind, want, have, sev));
+                    }
+                };
             // An alarm on a metric no filter emits never fires: the chain is broken.
             cmp(
                 "metric_name",
-                "alarm.metric-mismatch",
+                DriftKind::AlarmMetricMismatch,
                 json!(spec.metric_name),
                 json!(a.metric_name),
                 Severity::High,
             );
             cmp(
                 "namespace",
-                "alarm.metric-mismatch",
+                DriftKind::AlarmMetricMismatch,
                 json!(spec.namespace),
                 json!(a.namespace),
                 Severity::High,
             );
             cmp(
                 "statistic",
-                "alarm.statistic",
+                DriftKind::AlarmStatistic,
                 json!(spec.statistic),
                 json!(a.statistic),
                 Severity::Medium,
             );
             cmp(
                 "period",
-                "alarm.period",
+                DriftKind::AlarmPeriod,
                 json!(spec.period),
                 json!(a.period),
                 Severity::Medium,
             );
             cmp(
                 "evaluation_periods",
-                "alarm.evaluation-periods",
+                DriftKind::AlarmEvaluationPeriods,
                 json!(spec.evaluation_periods),
                 json!(a.evaluation_periods),
                 Severity::Medium,
             );
             cmp(
                 "datapoints_to_alarm",
-                "alarm.datapoints-to-alarm",
+                DriftKind::AlarmDatapointsToAlarm,
                 json!(spec.datapoints_to_alarm),
                 json!(a.datapoints_to_alarm.or(a.evaluation_periods)),
                 Severity::Medium,
             );
             cmp(
                 "threshold",
-                "alarm.threshold",
+                DriftKind::AlarmThreshold,
                 json!(spec.threshold),
                 json!(a.threshold),
                 Severity::Medium,
             );
             cmp(
                 "comparison",
-                "alarm.comparison",
+                DriftKind::AlarmComparison,
                 json!(spec.comparison),
                 json!(a.comparison),
                 Severity::Medium,
             );
             cmp(
                 "treat_missing_data",
-                "alarm.treat-missing-data",
+                DriftKind::AlarmTreatMissingData,
                 json!(spec.treat_missing_data),
                 json!(a
                     .treat_missing_data
@@ -184,7 +185,7 @@ impl Planner<'_> {
             );
             cmp(
                 "actions_enabled",
-                "alarm.actions-disabled",
+                DriftKind::AlarmActionsDisabled,
                 json!(true),
                 json!(a.actions_enabled),
                 Severity::High,
@@ -195,13 +196,13 @@ impl Planner<'_> {
             have_actions.sort();
             cmp(
                 "alarm_actions",
-                "alarm.actions",
+                DriftKind::AlarmActions,
                 json!(want_actions),
                 json!(have_actions),
                 Severity::High,
             );
             let ops = if diffs.is_empty() { vec![] } else { vec![op] };
-            self.push(address, "alarm", Action::Update, diffs, ops);
+            self.push(address, Resource::Alarm, Action::Update, diffs, ops);
         }
     }
 }

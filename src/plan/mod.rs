@@ -4,6 +4,7 @@
 //! Deterministic and free of I/O, so every decision is unit-tested without a network. `check`
 //! renders the same data as drift; `apply` executes the ops.
 
+mod kinds;
 mod kms;
 mod metrics;
 mod notify;
@@ -11,6 +12,7 @@ mod policy;
 mod storage;
 mod trail;
 
+pub use kinds::{DriftKind, Resource};
 pub use policy::{merge_statements, normalize, statement_by_sid};
 
 use serde::Serialize;
@@ -60,8 +62,8 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldDiff {
     pub field: String,
-    /// Stable drift kind, e.g. `alarm.threshold`, `trail.not-logging`, `missing`.
-    pub kind: String,
+    /// Stable drift kind, e.g. `alarm.threshold`, `trail.not-logging`.
+    pub kind: DriftKind,
     pub expected: Value,
     pub actual: Value,
     pub severity: Severity,
@@ -70,7 +72,7 @@ pub struct FieldDiff {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
     pub address: String,
-    pub resource: &'static str,
+    pub resource: Resource,
     pub action: Action,
     pub diffs: Vec<FieldDiff>,
     /// The write requests, in order.
@@ -108,28 +110,23 @@ impl Plan {
 
 pub(crate) fn diff(
     field: &str,
-    kind: &str,
+    kind: DriftKind,
     expected: Value,
     actual: Value,
     severity: Severity,
 ) -> FieldDiff {
     FieldDiff {
         field: field.to_string(),
-        kind: kind.to_string(),
+        kind,
         expected,
         actual,
         severity,
     }
 }
 
-pub(crate) fn missing(resource: &str) -> FieldDiff {
-    diff(
-        "exists",
-        &format!("{resource}.missing"),
-        json!(true),
-        json!(false),
-        Severity::High,
-    )
+pub(crate) fn missing(kind: DriftKind) -> FieldDiff {
+    debug_assert!(kind.is_missing());
+    diff("exists", kind, json!(true), json!(false), Severity::High)
 }
 
 pub(crate) struct Planner<'a> {
@@ -176,7 +173,7 @@ impl Planner<'_> {
     pub(crate) fn push(
         &mut self,
         address: String,
-        resource: &'static str,
+        resource: Resource,
         action: Action,
         diffs: Vec<FieldDiff>,
         ops: Vec<Op>,

@@ -40,17 +40,17 @@ impl Planner<'_> {
                     }
                     self.push(
                         address,
-                        "sns_topic",
+                        Resource::SnsTopic,
                         Action::Create,
-                        vec![missing("topic")],
+                        vec![missing(DriftKind::TopicMissing)],
                         ops,
                     );
                     for email in &spec.emails {
                         self.push(
                             format!("sns_subscription.{}/{}", spec.name, email),
-                            "sns_subscription",
+                            Resource::SnsSubscription,
                             Action::Create,
-                            vec![missing("subscription")],
+                            vec![missing(DriftKind::SubscriptionMissing)],
                             vec![Op::Subscribe {
                                 topic_arn: spec.arn.clone(),
                                 email: email.clone(),
@@ -83,7 +83,7 @@ impl Planner<'_> {
                             policy_changed = true;
                             diffs.push(diff(
                                 &format!("policy.Statement[{sid}]"),
-                                "topic.policy",
+                                DriftKind::TopicPolicy,
                                 stmt.clone(),
                                 have.cloned().unwrap_or(Value::Null),
                                 Severity::High,
@@ -113,9 +113,9 @@ impl Planner<'_> {
                         diffs.push(diff(
                             "kms_master_key_id",
                             if aws_managed {
-                                "topic.aws-managed-key"
+                                DriftKind::TopicAwsManagedKey
                             } else {
-                                "topic.kms-key"
+                                DriftKind::TopicKmsKey
                             },
                             json!(spec.kms_key_id),
                             json!(actual.kms_key_id),
@@ -129,7 +129,7 @@ impl Planner<'_> {
                             value: spec.kms_key_id.clone().unwrap_or_default(),
                         });
                     }
-                    self.push(address, "sns_topic", Action::Update, diffs, ops);
+                    self.push(address, Resource::SnsTopic, Action::Update, diffs, ops);
                     for email in &spec.emails {
                         let sub = actual.subscriptions.iter().find(|s| {
                             s.protocol == "email"
@@ -140,9 +140,9 @@ impl Planner<'_> {
                         match sub {
                             None => self.push(
                                 sub_address,
-                                "sns_subscription",
+                                Resource::SnsSubscription,
                                 Action::Create,
-                                vec![missing("subscription")],
+                                vec![missing(DriftKind::SubscriptionMissing)],
                                 vec![Op::Subscribe {
                                     topic_arn: actual.arn.clone(),
                                     email: email.clone(),

@@ -42,9 +42,9 @@ impl Planner<'_> {
             ]);
             self.push(
                 address,
-                "s3_bucket",
+                Resource::S3Bucket,
                 Action::Create,
-                vec![missing("bucket")],
+                vec![missing(DriftKind::BucketMissing)],
                 ops,
             );
             return;
@@ -58,7 +58,7 @@ impl Planner<'_> {
             tags.extend(spec.tags.clone());
             diffs.push(diff(
                 "tags",
-                "bucket.tags",
+                DriftKind::BucketTags,
                 json!(spec.tags),
                 json!(actual.tags),
                 Severity::Low,
@@ -78,9 +78,9 @@ impl Planner<'_> {
             if have.map(normalize) != Some(normalize(stmt)) {
                 policy_changed = true;
                 let kind = if sid == desired::BUCKET_SID_TLS {
-                    "bucket.policy-tls-deny"
+                    DriftKind::BucketPolicyTlsDeny
                 } else {
-                    "bucket.policy-cloudtrail"
+                    DriftKind::BucketPolicyCloudtrail
                 };
                 diffs.push(diff(
                     &format!("policy.Statement[{sid}]"),
@@ -100,7 +100,7 @@ impl Planner<'_> {
         if actual.public_access_block != Some([true; 4]) {
             diffs.push(diff(
                 "public_access_block",
-                "bucket.public-access-block",
+                DriftKind::BucketPublicAccessBlock,
                 json!([true, true, true, true]),
                 json!(actual.public_access_block),
                 Severity::High,
@@ -125,7 +125,7 @@ impl Planner<'_> {
         if !enc_ok {
             diffs.push(diff(
                 "encryption",
-                "bucket.encryption",
+                DriftKind::BucketEncryption,
                 match &spec.kms_key_id {
                     Some(k) => json!({"algorithm": "aws:kms", "kms_key_id": k}),
                     None => json!({"algorithm": "AES256 or aws:kms"}),
@@ -141,7 +141,7 @@ impl Planner<'_> {
         if actual.versioning.as_deref() != Some("Enabled") {
             diffs.push(diff(
                 "versioning",
-                "bucket.versioning",
+                DriftKind::BucketVersioning,
                 json!("Enabled"),
                 json!(actual.versioning),
                 Severity::Medium,
@@ -150,7 +150,7 @@ impl Planner<'_> {
                 bucket: spec.name.clone(),
             });
         }
-        self.push(address, "s3_bucket", Action::Update, diffs, ops);
+        self.push(address, Resource::S3Bucket, Action::Update, diffs, ops);
     }
 
     pub(super) fn role(&mut self) {
@@ -159,9 +159,9 @@ impl Planner<'_> {
         let Some(actual) = &self.a.role else {
             self.push(
                 address,
-                "iam_role",
+                Resource::IamRole,
                 Action::Create,
-                vec![missing("role")],
+                vec![missing(DriftKind::RoleMissing)],
                 vec![
                     Op::CreateRole {
                         role: spec.name.clone(),
@@ -196,7 +196,7 @@ impl Planner<'_> {
         if !policy::trusts_cloudtrail(&actual.trust_policy) {
             diffs.push(diff(
                 "trust_policy",
-                "role.trust",
+                DriftKind::RoleTrust,
                 spec.trust_policy.clone(),
                 actual.trust_policy.clone(),
                 Severity::High,
@@ -209,7 +209,7 @@ impl Planner<'_> {
         if actual.policy.as_ref().map(normalize) != Some(normalize(&spec.policy)) {
             diffs.push(diff(
                 &format!("policy[{}]", spec.policy_name),
-                "role.policy",
+                DriftKind::RolePolicy,
                 spec.policy.clone(),
                 actual.policy.clone().unwrap_or(Value::Null),
                 Severity::High,
@@ -220,7 +220,7 @@ impl Planner<'_> {
                 policy: spec.policy.clone(),
             });
         }
-        self.push(address, "iam_role", Action::Update, diffs, ops);
+        self.push(address, Resource::IamRole, Action::Update, diffs, ops);
     }
 
     pub(super) fn log_group(&mut self) {
@@ -239,9 +239,9 @@ impl Planner<'_> {
             }
             self.push(
                 address,
-                "log_group",
+                Resource::LogGroup,
                 Action::Create,
-                vec![missing("log_group")],
+                vec![missing(DriftKind::LogGroupMissing)],
                 ops,
             );
             return;
@@ -263,7 +263,7 @@ impl Planner<'_> {
             if actual.retention_days != Some(days) {
                 diffs.push(diff(
                     "retention_days",
-                    "log_group.retention",
+                    DriftKind::LogGroupRetention,
                     json!(days),
                     json!(actual.retention_days),
                     Severity::Medium,
@@ -274,6 +274,6 @@ impl Planner<'_> {
                 });
             }
         }
-        self.push(address, "log_group", Action::Update, diffs, ops);
+        self.push(address, Resource::LogGroup, Action::Update, diffs, ops);
     }
 }

@@ -39,10 +39,10 @@ pub(super) fn applied(d: &Desired) -> FakeAccount {
     fake
 }
 
-pub(super) fn kinds(p: &Plan) -> Vec<String> {
+pub(super) fn kinds(p: &Plan) -> Vec<DriftKind> {
     p.changes
         .iter()
-        .flat_map(|c| c.diffs.iter().map(|d| d.kind.clone()))
+        .flat_map(|c| c.diffs.iter().map(|d| d.kind))
         .collect()
 }
 
@@ -169,50 +169,50 @@ pub(super) fn drift_after(mutate: impl FnOnce(&mut Actual)) -> (Desired, FakeAcc
 #[test]
 fn each_drift_is_named_and_repaired_by_apply() {
     type Mutation = Box<dyn Fn(&mut Actual)>;
-    let cases: Vec<(&str, Mutation)> = vec![
+    let cases: Vec<(DriftKind, Mutation)> = vec![
         (
-            "metric_filter.missing",
+            DriftKind::MetricFilterMissing,
             Box::new(|a| a.filters.retain(|f| f.name != "RootAccountUsage")),
         ),
         (
-            "metric_filter.pattern",
+            DriftKind::MetricFilterPattern,
             Box::new(|a| a.filters[0].pattern = "{ $.x = 1 }".into()),
         ),
         (
-            "metric_filter.namespace",
+            DriftKind::MetricFilterNamespace,
             Box::new(|a| a.filters[1].metric_transformations[0].namespace = "Other".into()),
         ),
         (
-            "metric_filter.metric-name",
+            DriftKind::MetricFilterMetricName,
             Box::new(|a| a.filters[1].metric_transformations[0].metric_name = "X".into()),
         ),
         (
-            "metric_filter.value",
+            DriftKind::MetricFilterValue,
             Box::new(|a| a.filters[2].metric_transformations[0].metric_value = "2".into()),
         ),
         (
-            "alarm.missing",
+            DriftKind::AlarmMissing,
             Box::new(|a| {
                 a.alarms.remove("RootAccountUsageAlarm");
             }),
         ),
         (
-            "alarm.threshold",
+            DriftKind::AlarmThreshold,
             Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().threshold = Some(5.0)),
         ),
         (
-            "alarm.statistic",
+            DriftKind::AlarmStatistic,
             Box::new(|a| {
                 a.alarms.get_mut("RootAccountUsageAlarm").unwrap().statistic =
                     Some("Average".into())
             }),
         ),
         (
-            "alarm.period",
+            DriftKind::AlarmPeriod,
             Box::new(|a| a.alarms.get_mut("RootAccountUsageAlarm").unwrap().period = Some(60)),
         ),
         (
-            "alarm.evaluation-periods",
+            DriftKind::AlarmEvaluationPeriods,
             Box::new(|a| {
                 a.alarms
                     .get_mut("RootAccountUsageAlarm")
@@ -221,7 +221,7 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
-            "alarm.comparison",
+            DriftKind::AlarmComparison,
             Box::new(|a| {
                 a.alarms
                     .get_mut("RootAccountUsageAlarm")
@@ -230,7 +230,7 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
-            "alarm.treat-missing-data",
+            DriftKind::AlarmTreatMissingData,
             Box::new(|a| {
                 a.alarms
                     .get_mut("RootAccountUsageAlarm")
@@ -239,7 +239,7 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
-            "alarm.actions",
+            DriftKind::AlarmActions,
             Box::new(|a| {
                 a.alarms
                     .get_mut("RootAccountUsageAlarm")
@@ -249,7 +249,7 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
-            "alarm.actions-disabled",
+            DriftKind::AlarmActionsDisabled,
             Box::new(|a| {
                 a.alarms
                     .get_mut("RootAccountUsageAlarm")
@@ -258,72 +258,72 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
-            "alarm.metric-mismatch",
+            DriftKind::AlarmMetricMismatch,
             Box::new(|a| {
                 a.alarms.get_mut("RootAccountUsageAlarm").unwrap().namespace =
                     Some("CISBenchmark".into())
             }),
         ),
-        ("topic.missing", Box::new(|a| a.topics.clear())),
+        (DriftKind::TopicMissing, Box::new(|a| a.topics.clear())),
         (
-            "subscription.missing",
+            DriftKind::SubscriptionMissing,
             Box::new(|a| a.topics.values_mut().for_each(|t| t.subscriptions.clear())),
         ),
         (
-            "topic.policy",
+            DriftKind::TopicPolicy,
             Box::new(|a| a.topics.values_mut().for_each(|t| t.policy = None)),
         ),
         (
-            "topic.aws-managed-key",
+            DriftKind::TopicAwsManagedKey,
             Box::new(|a| {
                 a.topics
                     .values_mut()
                     .for_each(|t| t.kms_key_id = Some("alias/aws/sns".into()))
             }),
         ),
-        ("trail.missing", Box::new(|a| a.trails.clear())),
+        (DriftKind::TrailMissing, Box::new(|a| a.trails.clear())),
         (
-            "trail.not-logging",
+            DriftKind::TrailNotLogging,
             Box::new(|a| a.trails[0].is_logging = Some(false)),
         ),
         (
-            "trail.multi-region",
+            DriftKind::TrailMultiRegion,
             Box::new(|a| a.trails[0].multi_region = false),
         ),
         (
-            "trail.global-events",
+            DriftKind::TrailGlobalEvents,
             Box::new(|a| a.trails[0].include_global_events = false),
         ),
         (
-            "trail.log-file-validation",
+            DriftKind::TrailLogFileValidation,
             Box::new(|a| a.trails[0].log_file_validation = false),
         ),
         (
-            "trail.no-cloudwatch-logs",
+            DriftKind::TrailNoCloudwatchLogs,
             Box::new(|a| {
                 a.trails[0].cw_log_group_arn = None;
             }),
         ),
         (
-            "trail.log-group",
+            DriftKind::TrailLogGroup,
             Box::new(|a| {
                 a.trails[0].cw_log_group_arn =
                     Some("arn:aws:logs:us-east-1:111122223333:log-group:other:*".into())
             }),
         ),
         (
-            "trail.role",
+            DriftKind::TrailRole,
             Box::new(|a| {
                 a.trails[0].cw_role_arn = Some("arn:aws:iam::111122223333:role/other".into())
             }),
         ),
-        ("log_group.missing", Box::new(|a| a.log_group = None)),
+        (DriftKind::LogGroupMissing, Box::new(|a| a.log_group = None)),
         (
-            "log_group.retention",
+            DriftKind::LogGroupRetention,
             Box::new(|a| a.log_group.as_mut().unwrap().retention_days = Some(7)),
         ),
         (
-            "bucket.policy-cloudtrail",
+            DriftKind::BucketPolicyCloudtrail,
             Box::new(|a| {
                 let b = a.bucket.as_mut().unwrap();
                 b.policy = Some(merge_statements(
@@ -333,7 +333,7 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
-            "bucket.policy-tls-deny",
+            DriftKind::BucketPolicyTlsDeny,
             Box::new(|a| {
                 let b = a.bucket.as_mut().unwrap();
                 let p = b.policy.as_mut().unwrap();
@@ -341,35 +341,35 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
-            "bucket.public-access-block",
+            DriftKind::BucketPublicAccessBlock,
             Box::new(|a| {
                 a.bucket.as_mut().unwrap().public_access_block = Some([true, false, true, true])
             }),
         ),
         (
-            "bucket.encryption",
+            DriftKind::BucketEncryption,
             Box::new(|a| a.bucket.as_mut().unwrap().encryption = None),
         ),
         (
-            "bucket.versioning",
+            DriftKind::BucketVersioning,
             Box::new(|a| a.bucket.as_mut().unwrap().versioning = Some("Suspended".into())),
         ),
-        ("role.missing", Box::new(|a| a.role = None)),
+        (DriftKind::RoleMissing, Box::new(|a| a.role = None)),
         (
-            "role.trust",
+            DriftKind::RoleTrust,
             Box::new(|a| {
                 a.role.as_mut().unwrap().trust_policy = serde_json::json!({"Statement": []})
             }),
         ),
         (
-            "role.policy",
+            DriftKind::RolePolicy,
             Box::new(|a| a.role.as_mut().unwrap().policy = None),
         ),
     ];
     for (kind, mutate) in cases {
         let (d, fake, p) = drift_after(|a| mutate(a));
         assert!(
-            kinds(&p).iter().any(|k| k == kind),
+            kinds(&p).iter().any(|k| *k == kind),
             "{kind}: got {:?}",
             kinds(&p)
         );
@@ -521,13 +521,17 @@ fn adopted_trail_with_logs_keeps_its_bucket_group_and_role() {
     };
     let p = plan(&d, &actual);
     assert!(p.conflicts.is_empty());
-    let trail_change = p.changes.iter().find(|c| c.resource == "trail").unwrap();
+    let trail_change = p
+        .changes
+        .iter()
+        .find(|c| c.resource == Resource::Trail)
+        .unwrap();
     assert_eq!(
         kinds(&Plan {
             changes: vec![trail_change.clone()],
             ..Default::default()
         }),
-        vec!["trail.log-file-validation"]
+        vec![DriftKind::TrailLogFileValidation]
     );
     // No bucket, role or log group is created for an adopted trail that already delivers.
     assert!(!p.ops().any(|o| matches!(

@@ -29,7 +29,7 @@ fn a_trust_condition_written_earlier_is_drift_and_repaired() {
         "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}]});
     let (d, fake, p) = drift_after(|a| a.role.as_mut().unwrap().trust_policy = conditioned);
-    assert_eq!(kinds(&p), vec!["role.trust"]);
+    assert_eq!(kinds(&p), vec![DriftKind::RoleTrust]);
     let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
     assert!(out.failed.is_none());
     let trust = fake.snapshot().role.unwrap().trust_policy;
@@ -120,7 +120,7 @@ fn a_deleted_subscription_is_subscribed_again() {
             }
         }
     });
-    assert_eq!(kinds(&p), vec!["subscription.missing"]);
+    assert_eq!(kinds(&p), vec![DriftKind::SubscriptionMissing]);
     assert!(p.ops().any(|o| matches!(o, Op::Subscribe { .. })));
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
@@ -332,7 +332,7 @@ fn a_trail_recording_only_write_events_is_drift_and_repaired() {
             &[],
         )]))
     });
-    assert_eq!(kinds(&p), vec!["trail.management-events"]);
+    assert_eq!(kinds(&p), vec![DriftKind::TrailManagementEvents]);
     let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
     assert!(out.failed.is_none());
     assert!(plan(&d, &fake.snapshot()).is_empty());
@@ -346,7 +346,7 @@ fn a_delivery_error_is_drift_with_aws_text() {
             message: "CloudWatchLogs: AccessDenied".into(),
         }]
     });
-    assert_eq!(kinds(&p), vec!["trail.delivery-error"]);
+    assert_eq!(kinds(&p), vec![DriftKind::TrailDeliveryError]);
     let d = &p.changes[0].diffs[0];
     assert_eq!(d.field, "LatestCloudWatchLogsDeliveryError");
     assert_eq!(d.actual, json!("CloudWatchLogs: AccessDenied"));
@@ -387,7 +387,7 @@ fn a_trail_key_given_as_an_alias_is_in_sync_once_resolved() {
         key(arn, Some(json!({"Statement": []}))),
     );
     let p = plan(&d, &fake.snapshot());
-    assert_eq!(kinds(&p), vec!["kms.key-policy"]);
+    assert_eq!(kinds(&p), vec![DriftKind::KmsKeyPolicy]);
     assert_eq!(p.ops().count(), 0);
 
     // Unreadable policy: a warning, not drift.

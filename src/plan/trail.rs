@@ -72,9 +72,9 @@ impl Planner<'_> {
             }
             self.push(
                 address,
-                "trail",
+                Resource::Trail,
                 Action::Create,
-                vec![missing("trail")],
+                vec![missing(DriftKind::TrailMissing)],
                 vec![
                     Op::CreateTrail {
                         trail: spec.clone(),
@@ -100,7 +100,7 @@ impl Planner<'_> {
         let mut diffs = Vec::new();
         let mut update = false;
         let check = |field: &str,
-                     kind: &str,
+                     kind: DriftKind,
                      want: Value,
                      have: Value,
                      sev: Severity,
@@ -114,7 +114,7 @@ impl Planner<'_> {
         };
         update |= check(
             "multi_region",
-            "trail.multi-region",
+            DriftKind::TrailMultiRegion,
             json!(true),
             json!(actual.multi_region),
             Severity::High,
@@ -122,7 +122,7 @@ impl Planner<'_> {
         );
         update |= check(
             "include_global_service_events",
-            "trail.global-events",
+            DriftKind::TrailGlobalEvents,
             json!(true),
             json!(actual.include_global_events),
             Severity::High,
@@ -130,7 +130,7 @@ impl Planner<'_> {
         );
         update |= check(
             "log_file_validation",
-            "trail.log-file-validation",
+            DriftKind::TrailLogFileValidation,
             json!(true),
             json!(actual.log_file_validation),
             Severity::Medium,
@@ -145,9 +145,9 @@ impl Planner<'_> {
             diffs.push(diff(
                 "cloudwatch_logs_log_group_arn",
                 if have_group.is_none() {
-                    "trail.no-cloudwatch-logs"
+                    DriftKind::TrailNoCloudwatchLogs
                 } else {
-                    "trail.log-group"
+                    DriftKind::TrailLogGroup
                 },
                 json!(spec.cw_log_group_arn),
                 json!(actual.cw_log_group_arn),
@@ -157,7 +157,7 @@ impl Planner<'_> {
         }
         update |= check(
             "cloudwatch_logs_role_arn",
-            "trail.role",
+            DriftKind::TrailRole,
             json!(spec.cw_role_arn),
             json!(actual.cw_role_arn),
             Severity::High,
@@ -166,7 +166,7 @@ impl Planner<'_> {
         if !spec.adopted {
             update |= check(
                 "s3_bucket_name",
-                "trail.bucket",
+                DriftKind::TrailBucket,
                 json!(spec.s3_bucket),
                 json!(actual.s3_bucket),
                 Severity::High,
@@ -174,7 +174,7 @@ impl Planner<'_> {
             );
             update |= check(
                 "s3_key_prefix",
-                "trail.bucket-prefix",
+                DriftKind::TrailBucketPrefix,
                 json!(spec.s3_prefix),
                 json!(actual.s3_prefix.clone().filter(|p| !p.is_empty())),
                 Severity::Medium,
@@ -190,7 +190,7 @@ impl Planner<'_> {
             {
                 diffs.push(diff(
                     "kms_key_id",
-                    "trail.kms-key",
+                    DriftKind::TrailKmsKey,
                     json!(k),
                     json!(actual.kms_key_id),
                     Severity::Medium,
@@ -207,7 +207,7 @@ impl Planner<'_> {
             if have != Some(name) {
                 diffs.push(diff(
                     "sns_topic",
-                    "trail.sns-topic",
+                    DriftKind::TrailSnsTopic,
                     json!(t),
                     json!(actual.sns_topic_arn),
                     Severity::Low,
@@ -224,7 +224,7 @@ impl Planner<'_> {
         if actual.is_logging == Some(false) {
             diffs.push(diff(
                 "is_logging",
-                "trail.not-logging",
+                DriftKind::TrailNotLogging,
                 json!(true),
                 json!(false),
                 Severity::High,
@@ -242,7 +242,7 @@ impl Planner<'_> {
             if !coverage.is_complete() {
                 diffs.push(diff(
                     "event_selectors",
-                    "trail.management-events",
+                    DriftKind::TrailManagementEvents,
                     json!("read and write management events"),
                     json!(coverage.describe()),
                     Severity::High,
@@ -258,7 +258,7 @@ impl Planner<'_> {
         for e in &actual.delivery_errors {
             diffs.push(diff(
                 &e.field,
-                "trail.delivery-error",
+                DriftKind::TrailDeliveryError,
                 Value::Null,
                 json!(e.message),
                 Severity::High,
@@ -271,6 +271,6 @@ impl Planner<'_> {
                 format!("trail `{}` is an organization trail; its settings are managed from the management account", spec.name),
             );
         }
-        self.push(address, "trail", Action::Update, diffs, ops);
+        self.push(address, Resource::Trail, Action::Update, diffs, ops);
     }
 }

@@ -5,12 +5,12 @@ use serde_json::Value;
 use std::fmt::Write;
 
 use super::{counted, short, FORMAT_VERSION};
-use crate::plan::{Finding, Plan, Severity};
+use crate::plan::{DriftKind, Finding, Plan, Severity};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DriftEntry {
     pub address: String,
-    pub kind: String,
+    pub kind: DriftKind,
     pub field: String,
     pub expected: Value,
     pub actual: Value,
@@ -42,7 +42,7 @@ impl CheckReport {
             for d in &c.diffs {
                 drift.push(DriftEntry {
                     address: c.address.clone(),
-                    kind: d.kind.clone(),
+                    kind: d.kind,
                     field: d.field.clone(),
                     expected: d.expected.clone(),
                     actual: d.actual.clone(),
@@ -55,7 +55,7 @@ impl CheckReport {
             if strict && w.code == "subscription-pending" {
                 drift.push(DriftEntry {
                     address: w.address.clone().unwrap_or_default(),
-                    kind: "subscription.pending".into(),
+                    kind: DriftKind::SubscriptionPending,
                     field: "subscription_arn".into(),
                     expected: Value::String("confirmed".into()),
                     actual: Value::String("PendingConfirmation".into()),
@@ -82,11 +82,7 @@ impl CheckReport {
         let mut last = "";
         for d in &self.drift {
             if d.address != last {
-                let symbol = if d.kind.ends_with(".missing") {
-                    "+"
-                } else {
-                    "~"
-                };
+                let symbol = if d.kind.is_missing() { "+" } else { "~" };
                 let _ = writeln!(out, "{symbol} {}", d.address);
                 last = &d.address;
             }
@@ -211,7 +207,7 @@ impl CheckReport {
                 gh(&d.address),
                 gh(&d.address),
                 gh(&d.field),
-                gh(&d.kind),
+                gh(d.kind.as_str()),
                 gh(&short(&d.expected)),
                 gh(&short(&d.actual))
             );
@@ -259,11 +255,11 @@ mod tests {
         Plan {
             changes: vec![Change {
                 address: "alarm.RootAccountUsageAlarm".into(),
-                resource: "alarm",
+                resource: crate::plan::Resource::Alarm,
                 action: Action::Update,
                 diffs: vec![FieldDiff {
                     field: "threshold".into(),
-                    kind: "alarm.threshold".into(),
+                    kind: DriftKind::AlarmThreshold.into(),
                     expected: serde_json::json!(1.0),
                     actual: serde_json::json!(5.0),
                     severity: Severity::Medium,
@@ -287,7 +283,7 @@ mod tests {
         let strict = CheckReport::new("111122223333", "us-east-1", &plan(), true, 19);
         assert_eq!(strict.drift.len(), 2);
         assert!(strict.warnings.is_empty());
-        assert_eq!(strict.drift[1].kind, "subscription.pending");
+        assert_eq!(strict.drift[1].kind, DriftKind::SubscriptionPending);
         let json = serde_json::to_value(&strict).unwrap();
         for key in ["format_version", "in_sync", "drift", "warnings", "requests"] {
             assert!(json.get(key).is_some(), "{key}");

@@ -30,7 +30,7 @@ pub struct PlanReport<'a> {
 #[derive(Debug, Serialize)]
 pub struct ChangeView<'a> {
     pub address: &'a str,
-    pub resource: &'a str,
+    pub resource: crate::plan::Resource,
     pub action: crate::plan::Action,
     pub diffs: &'a [crate::plan::FieldDiff],
     /// The write requests this change makes, by API name.
