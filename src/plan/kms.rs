@@ -97,7 +97,7 @@ impl Planner<'_> {
         address: &str,
         key_id: &str,
         need: &KeyUse,
-        diffs: &mut Vec<FieldDiff>,
+        diffs: &mut Diffs,
     ) {
         let Some(key) = self.a.kms_keys.get(key_id) else {
             self.conflict(
@@ -124,7 +124,7 @@ impl Planner<'_> {
         };
         let missing = missing_grants(policy, need);
         if !missing.is_empty() {
-            diffs.push(diff(
+            diffs.push(
                 "kms_key_policy",
                 DriftKind::KmsKeyPolicy,
                 json!(format!(
@@ -138,7 +138,7 @@ impl Planner<'_> {
                     missing.join(", ")
                 )),
                 Severity::High,
-            ));
+            );
         }
     }
 }
@@ -148,9 +148,9 @@ impl Planner<'_> {
     /// so nothing is written (CreateTrail would fail half-way with
     /// `InsufficientEncryptionPolicyException`; a bucket or topic would fail silently later).
     pub(crate) fn key_policy_before_create(&mut self, address: &str, key_id: &str, need: &KeyUse) {
-        let mut diffs = Vec::new();
+        let mut diffs = Diffs::default();
         self.key_policy(address, key_id, need, &mut diffs);
-        for d in diffs {
+        for d in diffs.0 {
             self.conflict(
                 "kms-key-policy",
                 address,

@@ -43,16 +43,16 @@ impl Planner<'_> {
                 );
                 continue;
             };
-            let mut diffs = Vec::new();
+            let mut diffs = Diffs::default();
             // CloudWatch Logs stores a pattern without its surrounding whitespace.
             if actual.pattern.trim() != spec.pattern.trim() {
-                diffs.push(diff(
+                diffs.push(
                     "pattern",
                     DriftKind::MetricFilterPattern,
                     json!(spec.pattern),
                     json!(actual.pattern),
                     Severity::High,
-                ));
+                );
             }
             let mt = actual.metric_transformations.first();
             let fields: [(&str, DriftKind, &String, Option<&String>); 3] = [
@@ -76,12 +76,16 @@ impl Planner<'_> {
                 ),
             ];
             for (field, kind, want, have) in fields {
-                if Some(want) != have {
-                    diffs.push(diff(field, kind, json!(want), json!(have), Severity::High));
-                }
+                diffs.compare(field, kind, json!(want), json!(have), Severity::High);
             }
-            let ops = if diffs.is_empty() { vec![] } else { vec![op] };
-            self.push(address, Resource::MetricFilter, Action::Update, diffs, ops);
+            let ops = if diffs.0.is_empty() { vec![] } else { vec![op] };
+            self.push(
+                address,
+                Resource::MetricFilter,
+                Action::Update,
+                diffs.0,
+                ops,
+            );
         }
     }
 
@@ -109,13 +113,10 @@ impl Planner<'_> {
                 ok_actions: a.ok_actions.clone(),
                 insufficient_data_actions: a.insufficient_data_actions.clone(),
             };
-            let mut diffs = Vec::new();
-            let mut cmp =
-                |field: &str, kind: DriftKind, want: Value, have: Value, sev: Severity| {
-                    if want != have {
-                        diffs.push(diff(field, kind, want, have, sev));
-                    }
-                };
+            let mut diffs = Diffs::default();
+            let mut cmp = |field: &str, kind: DriftKind, want: Value, have: Value, sev| {
+                diffs.compare(field, kind, want, have, sev);
+            };
             // An alarm on a metric no filter emits never fires: the chain is broken.
             cmp(
                 "metric_name",
@@ -201,8 +202,8 @@ impl Planner<'_> {
                 json!(have_actions),
                 Severity::High,
             );
-            let ops = if diffs.is_empty() { vec![] } else { vec![op] };
-            self.push(address, Resource::Alarm, Action::Update, diffs, ops);
+            let ops = if diffs.0.is_empty() { vec![] } else { vec![op] };
+            self.push(address, Resource::Alarm, Action::Update, diffs.0, ops);
         }
     }
 }

@@ -124,6 +124,65 @@ pub(crate) fn diff(
     }
 }
 
+/// The differences of one resource, found field by field.
+#[derive(Debug, Default)]
+pub(crate) struct Diffs(pub(crate) Vec<FieldDiff>);
+
+impl Diffs {
+    /// Records a difference when `want` and `have` differ; says whether they did.
+    pub(crate) fn compare(
+        &mut self,
+        field: &str,
+        kind: DriftKind,
+        want: Value,
+        have: Value,
+        severity: Severity,
+    ) -> bool {
+        let differs = want != have;
+        if differs {
+            self.push(field, kind, want, have, severity);
+        }
+        differs
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        field: &str,
+        kind: DriftKind,
+        want: Value,
+        have: Value,
+        severity: Severity,
+    ) {
+        self.0.push(diff(field, kind, want, have, severity));
+    }
+
+    /// Our statements (each with a `Sid`) that `policy` lacks or holds otherwise, compared as
+    /// AWS rewrites policies; says whether any did.
+    pub(crate) fn statements(
+        &mut self,
+        policy: Option<&Value>,
+        ours: &[Value],
+        kind: impl Fn(&str) -> DriftKind,
+    ) -> bool {
+        let mut changed = false;
+        for stmt in ours {
+            let sid = stmt["Sid"].as_str().unwrap_or_default();
+            let have = policy.and_then(|p| statement_by_sid(p, sid));
+            if have.map(normalize) != Some(normalize(stmt)) {
+                changed = true;
+                self.push(
+                    &format!("policy.Statement[{sid}]"),
+                    kind(sid),
+                    stmt.clone(),
+                    have.cloned().unwrap_or(Value::Null),
+                    Severity::High,
+                );
+            }
+        }
+        changed
+    }
+}
+
 pub(crate) fn missing(kind: DriftKind) -> FieldDiff {
     debug_assert!(kind.is_missing());
     diff("exists", kind, json!(true), json!(false), Severity::High)

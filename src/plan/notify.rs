@@ -70,26 +70,10 @@ impl Planner<'_> {
                         );
                         continue;
                     }
-                    let mut diffs = Vec::new();
+                    let mut diffs = Diffs::default();
                     let mut ops = Vec::new();
-                    let mut policy_changed = false;
-                    for stmt in &ours {
-                        let sid = stmt["Sid"].as_str().unwrap_or_default();
-                        let have = actual
-                            .policy
-                            .as_ref()
-                            .and_then(|p| statement_by_sid(p, sid));
-                        if have.map(normalize) != Some(normalize(stmt)) {
-                            policy_changed = true;
-                            diffs.push(diff(
-                                &format!("policy.Statement[{sid}]"),
-                                DriftKind::TopicPolicy,
-                                stmt.clone(),
-                                have.cloned().unwrap_or(Value::Null),
-                                Severity::High,
-                            ));
-                        }
-                    }
+                    let policy_changed =
+                        diffs.statements(actual.policy.as_ref(), &ours, |_| DriftKind::TopicPolicy);
                     if policy_changed {
                         ops.push(Op::SetTopicAttribute {
                             topic_arn: actual.arn.clone(),
@@ -110,7 +94,7 @@ impl Planner<'_> {
                         _ => false,
                     };
                     if aws_managed || kms_wrong {
-                        diffs.push(diff(
+                        diffs.push(
                             "kms_master_key_id",
                             if aws_managed {
                                 DriftKind::TopicAwsManagedKey
@@ -120,7 +104,7 @@ impl Planner<'_> {
                             json!(spec.kms_key_id),
                             json!(actual.kms_key_id),
                             Severity::High,
-                        ));
+                        );
                         // The AWS-managed key cannot be used by CloudWatch: notifications are
                         // dropped. Use the configured customer key, or turn SSE off.
                         ops.push(Op::SetTopicAttribute {
@@ -129,7 +113,7 @@ impl Planner<'_> {
                             value: spec.kms_key_id.clone().unwrap_or_default(),
                         });
                     }
-                    self.push(address, Resource::SnsTopic, Action::Update, diffs, ops);
+                    self.push(address, Resource::SnsTopic, Action::Update, diffs.0, ops);
                     for email in &spec.emails {
                         let sub = actual.subscriptions.iter().find(|s| {
                             s.protocol == "email"

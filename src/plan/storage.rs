@@ -49,62 +49,45 @@ impl Planner<'_> {
             );
             return;
         };
-        let mut diffs = Vec::new();
+        let mut diffs = Diffs::default();
         let mut ops = Vec::new();
         // Default-named buckets carry the account id and region in their name, so one that
         // exists is this tool's own (possibly from an apply cut short before tagging).
         if !spec.adopted && !is_managed(&actual.tags) {
             let mut tags = actual.tags.clone();
             tags.extend(spec.tags.clone());
-            diffs.push(diff(
+            diffs.push(
                 "tags",
                 DriftKind::BucketTags,
                 json!(spec.tags),
                 json!(actual.tags),
                 Severity::Low,
-            ));
+            );
             ops.push(Op::PutBucketTagging {
                 bucket: spec.name.clone(),
                 tags,
             });
         }
-        let mut policy_changed = false;
-        for stmt in &spec.statements {
-            let sid = stmt["Sid"].as_str().unwrap_or_default();
-            let have = actual
-                .policy
-                .as_ref()
-                .and_then(|p| statement_by_sid(p, sid));
-            if have.map(normalize) != Some(normalize(stmt)) {
-                policy_changed = true;
-                let kind = if sid == desired::BUCKET_SID_TLS {
-                    DriftKind::BucketPolicyTlsDeny
-                } else {
-                    DriftKind::BucketPolicyCloudtrail
-                };
-                diffs.push(diff(
-                    &format!("policy.Statement[{sid}]"),
-                    kind,
-                    stmt.clone(),
-                    have.cloned().unwrap_or(Value::Null),
-                    Severity::High,
-                ));
+        let policy_kind = |sid: &str| {
+            if sid == desired::BUCKET_SID_TLS {
+                DriftKind::BucketPolicyTlsDeny
+            } else {
+                DriftKind::BucketPolicyCloudtrail
             }
-        }
-        if policy_changed {
+        };
+        if diffs.statements(actual.policy.as_ref(), &spec.statements, policy_kind) {
             ops.push(Op::PutBucketPolicy {
                 bucket: spec.name.clone(),
                 policy: merge_statements(actual.policy.as_ref(), &spec.statements),
             });
         }
-        if actual.public_access_block != Some([true; 4]) {
-            diffs.push(diff(
-                "public_access_block",
-                DriftKind::BucketPublicAccessBlock,
-                json!([true, true, true, true]),
-                json!(actual.public_access_block),
-                Severity::High,
-            ));
+        if diffs.compare(
+            "public_access_block",
+            DriftKind::BucketPublicAccessBlock,
+            json!([true, true, true, true]),
+            json!(actual.public_access_block),
+            Severity::High,
+        ) {
             ops.push(Op::PutPublicAccessBlock {
                 bucket: spec.name.clone(),
             });
@@ -123,7 +106,7 @@ impl Planner<'_> {
             }
         };
         if !enc_ok {
-            diffs.push(diff(
+            diffs.push(
                 "encryption",
                 DriftKind::BucketEncryption,
                 match &spec.kms_key_id {
@@ -132,25 +115,24 @@ impl Planner<'_> {
                 },
                 json!(actual.encryption),
                 Severity::Medium,
-            ));
+            );
             ops.push(Op::PutBucketEncryption {
                 bucket: spec.name.clone(),
                 kms_key_id: spec.kms_key_id.clone(),
             });
         }
-        if actual.versioning.as_deref() != Some("Enabled") {
-            diffs.push(diff(
-                "versioning",
-                DriftKind::BucketVersioning,
-                json!("Enabled"),
-                json!(actual.versioning),
-                Severity::Medium,
-            ));
+        if diffs.compare(
+            "versioning",
+            DriftKind::BucketVersioning,
+            json!("Enabled"),
+            json!(actual.versioning),
+            Severity::Medium,
+        ) {
             ops.push(Op::PutBucketVersioning {
                 bucket: spec.name.clone(),
             });
         }
-        self.push(address, Resource::S3Bucket, Action::Update, diffs, ops);
+        self.push(address, Resource::S3Bucket, Action::Update, diffs.0, ops);
     }
 
     pub(super) fn role(&mut self) {
@@ -188,39 +170,39 @@ impl Planner<'_> {
             );
             return;
         }
-        let mut diffs = Vec::new();
+        let mut diffs = Diffs::default();
         let mut ops = Vec::new();
         // Any trust policy that lets CloudTrail assume the role as AWS documents is in sync
         // (an adopted role may trust other principals too); a conditioned or missing CloudTrail
         // statement is replaced, other statements kept.
         if !policy::trusts_cloudtrail(&actual.trust_policy) {
-            diffs.push(diff(
+            diffs.push(
                 "trust_policy",
                 DriftKind::RoleTrust,
                 spec.trust_policy.clone(),
                 actual.trust_policy.clone(),
                 Severity::High,
-            ));
+            );
             ops.push(Op::UpdateAssumeRolePolicy {
                 role: spec.name.clone(),
                 trust_policy: policy::repair_trust(&actual.trust_policy, &spec.trust_policy),
             });
         }
         if actual.policy.as_ref().map(normalize) != Some(normalize(&spec.policy)) {
-            diffs.push(diff(
+            diffs.push(
                 &format!("policy[{}]", spec.policy_name),
                 DriftKind::RolePolicy,
                 spec.policy.clone(),
                 actual.policy.clone().unwrap_or(Value::Null),
                 Severity::High,
-            ));
+            );
             ops.push(Op::PutRolePolicy {
                 role: spec.name.clone(),
                 policy_name: spec.policy_name.clone(),
                 policy: spec.policy.clone(),
             });
         }
-        self.push(address, Resource::IamRole, Action::Update, diffs, ops);
+        self.push(address, Resource::IamRole, Action::Update, diffs.0, ops);
     }
 
     pub(super) fn log_group(&mut self) {
@@ -257,23 +239,22 @@ impl Planner<'_> {
             );
             return;
         }
-        let mut diffs = Vec::new();
+        let mut diffs = Diffs::default();
         let mut ops = Vec::new();
         if let Some(days) = spec.retention_days {
-            if actual.retention_days != Some(days) {
-                diffs.push(diff(
-                    "retention_days",
-                    DriftKind::LogGroupRetention,
-                    json!(days),
-                    json!(actual.retention_days),
-                    Severity::Medium,
-                ));
+            if diffs.compare(
+                "retention_days",
+                DriftKind::LogGroupRetention,
+                json!(days),
+                json!(actual.retention_days),
+                Severity::Medium,
+            ) {
                 ops.push(Op::PutRetentionPolicy {
                     log_group: spec.name.clone(),
                     days,
                 });
             }
         }
-        self.push(address, Resource::LogGroup, Action::Update, diffs, ops);
+        self.push(address, Resource::LogGroup, Action::Update, diffs.0, ops);
     }
 }

@@ -97,44 +97,28 @@ impl Planner<'_> {
             );
             return;
         }
-        let mut diffs = Vec::new();
+        let mut diffs = Diffs::default();
         let mut update = false;
-        let check = |field: &str,
-                     kind: DriftKind,
-                     want: Value,
-                     have: Value,
-                     sev: Severity,
-                     diffs: &mut Vec<FieldDiff>| {
-            if want != have {
-                diffs.push(diff(field, kind, want, have, sev));
-                true
-            } else {
-                false
-            }
-        };
-        update |= check(
+        update |= diffs.compare(
             "multi_region",
             DriftKind::TrailMultiRegion,
             json!(true),
             json!(actual.multi_region),
             Severity::High,
-            &mut diffs,
         );
-        update |= check(
+        update |= diffs.compare(
             "include_global_service_events",
             DriftKind::TrailGlobalEvents,
             json!(true),
             json!(actual.include_global_events),
             Severity::High,
-            &mut diffs,
         );
-        update |= check(
+        update |= diffs.compare(
             "log_file_validation",
             DriftKind::TrailLogFileValidation,
             json!(true),
             json!(actual.log_file_validation),
             Severity::Medium,
-            &mut diffs,
         );
         // `...:log-group:NAME:*` and `...:log-group:NAME` name the same group.
         let have_group = actual
@@ -142,7 +126,7 @@ impl Planner<'_> {
             .as_deref()
             .map(|a| a.trim_end_matches(":*"));
         if have_group != Some(spec.cw_log_group_arn.trim_end_matches(":*")) {
-            diffs.push(diff(
+            diffs.push(
                 "cloudwatch_logs_log_group_arn",
                 if have_group.is_none() {
                     DriftKind::TrailNoCloudwatchLogs
@@ -152,33 +136,30 @@ impl Planner<'_> {
                 json!(spec.cw_log_group_arn),
                 json!(actual.cw_log_group_arn),
                 Severity::High,
-            ));
+            );
             update = true;
         }
-        update |= check(
+        update |= diffs.compare(
             "cloudwatch_logs_role_arn",
             DriftKind::TrailRole,
             json!(spec.cw_role_arn),
             json!(actual.cw_role_arn),
             Severity::High,
-            &mut diffs,
         );
         if !spec.adopted {
-            update |= check(
+            update |= diffs.compare(
                 "s3_bucket_name",
                 DriftKind::TrailBucket,
                 json!(spec.s3_bucket),
                 json!(actual.s3_bucket),
                 Severity::High,
-                &mut diffs,
             );
-            update |= check(
+            update |= diffs.compare(
                 "s3_key_prefix",
                 DriftKind::TrailBucketPrefix,
                 json!(spec.s3_prefix),
                 json!(actual.s3_prefix.clone().filter(|p| !p.is_empty())),
                 Severity::Medium,
-                &mut diffs,
             );
         }
         if let Some(k) = &spec.kms_key_id {
@@ -188,13 +169,13 @@ impl Planner<'_> {
                 .as_deref()
                 .is_some_and(|have| self.is_key(have, k))
             {
-                diffs.push(diff(
+                diffs.push(
                     "kms_key_id",
                     DriftKind::TrailKmsKey,
                     json!(k),
                     json!(actual.kms_key_id),
                     Severity::Medium,
-                ));
+                );
                 update = true;
             }
         }
@@ -205,13 +186,13 @@ impl Planner<'_> {
                 .as_deref()
                 .map(|a| a.rsplit(':').next().unwrap_or(a));
             if have != Some(name) {
-                diffs.push(diff(
+                diffs.push(
                     "sns_topic",
                     DriftKind::TrailSnsTopic,
                     json!(t),
                     json!(actual.sns_topic_arn),
                     Severity::Low,
-                ));
+                );
                 update = true;
             }
         }
@@ -222,13 +203,13 @@ impl Planner<'_> {
             });
         }
         if actual.is_logging == Some(false) {
-            diffs.push(diff(
+            diffs.push(
                 "is_logging",
                 DriftKind::TrailNotLogging,
                 json!(true),
                 json!(false),
                 Severity::High,
-            ));
+            );
             ops.push(Op::StartLogging {
                 trail: spec.name.clone(),
             });
@@ -240,13 +221,13 @@ impl Planner<'_> {
         if let Some(selectors) = &actual.selectors {
             let coverage = selectors.management_coverage();
             if !coverage.is_complete() {
-                diffs.push(diff(
+                diffs.push(
                     "event_selectors",
                     DriftKind::TrailManagementEvents,
                     json!("read and write management events"),
                     json!(coverage.describe()),
                     Severity::High,
-                ));
+                );
                 ops.push(Op::PutEventSelectors {
                     trail: spec.name.clone(),
                     selectors: selectors.with_all_management_events(),
@@ -256,13 +237,13 @@ impl Planner<'_> {
         // Drift that no write here repairs: CloudTrail's own report that delivery fails (a
         // bucket policy, role or KMS key changed elsewhere). Shown with AWS's text.
         for e in &actual.delivery_errors {
-            diffs.push(diff(
+            diffs.push(
                 &e.field,
                 DriftKind::TrailDeliveryError,
                 Value::Null,
                 json!(e.message),
                 Severity::High,
-            ));
+            );
         }
         if actual.organization_trail && spec.adopted {
             self.warn(
@@ -271,6 +252,6 @@ impl Planner<'_> {
                 format!("trail `{}` is an organization trail; its settings are managed from the management account", spec.name),
             );
         }
-        self.push(address, Resource::Trail, Action::Update, diffs, ops);
+        self.push(address, Resource::Trail, Action::Update, diffs.0, ops);
     }
 }
