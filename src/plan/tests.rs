@@ -368,11 +368,7 @@ fn each_drift_is_named_and_repaired_by_apply() {
     ];
     for (kind, mutate) in cases {
         let (d, fake, p) = drift_after(|a| mutate(a));
-        assert!(
-            kinds(&p).iter().any(|k| *k == kind),
-            "{kind}: got {:?}",
-            kinds(&p)
-        );
+        assert!(kinds(&p).contains(&kind), "{kind}: got {:?}", kinds(&p));
         assert!(p.conflicts.is_empty(), "{kind}: {:?}", p.conflicts);
         let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
         assert!(out.failed.is_none());

@@ -259,7 +259,7 @@ mod tests {
                 action: Action::Update,
                 diffs: vec![FieldDiff {
                     field: "threshold".into(),
-                    kind: DriftKind::AlarmThreshold.into(),
+                    kind: DriftKind::AlarmThreshold,
                     expected: serde_json::json!(1.0),
                     actual: serde_json::json!(5.0),
                     severity: Severity::Medium,
