@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use crate::arn;
 use crate::config::{self, Config};
 use crate::model::*;
 
@@ -36,7 +37,7 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
         .name
         .clone()
         .unwrap_or_else(|| config::DEFAULT_TRAIL.to_string());
-    let trail_arn = format!("arn:{p}:cloudtrail:{region}:{acct}:trail/{trail_name}");
+    let trail_arn = arn::trail(p, region, acct, &trail_name);
 
     // An adopted trail keeps its own bucket and, when it already delivers to CloudWatch Logs,
     // its own log group and role: the filters go where its events already are.
@@ -66,9 +67,7 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
     let (log_group, role) = match &adopted_cw {
         Some((group_arn, role_arn)) => {
             let arn = group_arn.trim_end_matches(":*").to_string();
-            let name = arn
-                .rsplit_once(":log-group:")
-                .map_or(arn.clone(), |(_, n)| n.to_string());
+            let name = arn::log_group_name(&arn).to_string();
             (
                 LogGroupSpec {
                     name,
@@ -86,13 +85,13 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
                 .log_group_name
                 .clone()
                 .unwrap_or_else(|| config::DEFAULT_LOG_GROUP.to_string());
-            let arn = format!("arn:{p}:logs:{region}:{acct}:log-group:{name}");
+            let arn = arn::log_group(p, region, acct, &name);
             let role_name = cfg
                 .role_name
                 .clone()
                 .unwrap_or_else(|| config::DEFAULT_ROLE.to_string());
             let role = RoleSpec {
-                arn: format!("arn:{p}:iam::{acct}:role/{role_name}"),
+                arn: arn::role(p, acct, &role_name),
                 trust_policy: role_trust_policy(),
                 policy_name: role_policy_name(region),
                 policy: role_policy(
@@ -131,7 +130,7 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
         .topics
         .iter()
         .map(|t| {
-            let arn = format!("arn:{p}:sns:{region}:{acct}:{}", t.name);
+            let arn = arn::topic(p, region, acct, &t.name);
             TopicSpec {
                 key: t.key.clone(),
                 policy: policy_doc(vec![alarm_publish_statement(p, region, acct, &arn)]),
@@ -145,7 +144,7 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
         })
         .collect();
     if let Some(name) = &cfg.trail.delivery_topic {
-        let arn = format!("arn:{p}:sns:{region}:{acct}:{name}");
+        let arn = arn::topic(p, region, acct, name);
         match topics.iter_mut().find(|t| &t.name == name) {
             Some(t) => {
                 if let Some(stmts) = t.policy["Statement"].as_array_mut() {
@@ -178,7 +177,7 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
                 .trail
                 .delivery_topic
                 .as_ref()
-                .map(|n| format!("arn:{p}:sns:{region}:{acct}:{n}"))
+                .map(|n| arn::topic(p, region, acct, n))
                 .or(t.sns_topic_arn.clone()),
             tags: tags.clone(),
             adopted: true,
@@ -195,7 +194,7 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
                 .trail
                 .delivery_topic
                 .as_ref()
-                .map(|n| format!("arn:{p}:sns:{region}:{acct}:{n}")),
+                .map(|n| arn::topic(p, region, acct, n)),
             tags: tags.clone(),
             adopted: cfg.trail.name.is_some() && cfg.trail.adopt,
         },
@@ -290,7 +289,7 @@ pub fn bucket_statements(
             "Effect": "Allow",
             "Principal": { "Service": "cloudtrail.amazonaws.com" },
             "Action": "s3:GetBucketAcl",
-            "Resource": format!("arn:{p}:s3:::{bucket}"),
+            "Resource": arn::s3(p, bucket, None),
             "Condition": { "StringEquals": { "aws:SourceArn": trail_arn } }
         }),
         json!({
@@ -298,7 +297,7 @@ pub fn bucket_statements(
             "Effect": "Allow",
             "Principal": { "Service": "cloudtrail.amazonaws.com" },
             "Action": "s3:PutObject",
-            "Resource": format!("arn:{p}:s3:::{bucket}/{key_prefix}"),
+            "Resource": arn::s3(p, bucket, Some(&key_prefix)),
             "Condition": { "StringEquals": {
                 "s3:x-amz-acl": "bucket-owner-full-control",
                 "aws:SourceArn": trail_arn
@@ -309,7 +308,7 @@ pub fn bucket_statements(
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:*",
-            "Resource": [format!("arn:{p}:s3:::{bucket}"), format!("arn:{p}:s3:::{bucket}/*")],
+            "Resource": [arn::s3(p, bucket, None), arn::s3(p, bucket, Some("*"))],
             "Condition": { "Bool": { "aws:SecureTransport": "false" } }
         }),
     ]
@@ -341,7 +340,7 @@ pub fn role_policy_name(region: &str) -> String {
 /// trail also writes member accounts' events to `o-ORGID_*` streams (AWS, same page as
 /// [`role_trust_policy`]); the organization id is not known from a member-side read, so `o-*_*`.
 pub fn role_policy(p: &str, region: &str, account: &str, group: &str, organization: bool) -> Value {
-    let group_arn = format!("arn:{p}:logs:{region}:{account}:log-group:{group}");
+    let group_arn = arn::log_group(p, region, account, group);
     let mut resources = vec![json!(format!(
         "{group_arn}:log-stream:{account}_CloudTrail_{region}*"
     ))];
@@ -368,7 +367,7 @@ pub fn alarm_publish_statement(p: &str, region: &str, account: &str, topic_arn: 
         "Action": "sns:Publish",
         "Resource": topic_arn,
         "Condition": {
-            "ArnLike": { "aws:SourceArn": format!("arn:{p}:cloudwatch:{region}:{account}:alarm:*") },
+            "ArnLike": { "aws:SourceArn": arn::all_alarms(p, region, account) },
             "StringEquals": { "aws:SourceAccount": account }
         }
     })

@@ -197,7 +197,7 @@ impl FakeAccount {
                 name,
                 value,
             } => {
-                let topic = topic_arn.rsplit(':').next().unwrap_or_default().to_string();
+                let topic = crate::arn::name(topic_arn).to_string();
                 if let Some(t) = s.topics.get_mut(&topic) {
                     t.arn = topic_arn.clone();
                     match name.as_str() {
@@ -210,7 +210,7 @@ impl FakeAccount {
                 }
             }
             Op::Subscribe { topic_arn, email } => {
-                let topic = topic_arn.rsplit(':').next().unwrap_or_default().to_string();
+                let topic = crate::arn::name(topic_arn).to_string();
                 let pending = self.subscriptions_pending;
                 if let Some(t) = s.topics.get_mut(&topic) {
                     t.arn = topic_arn.clone();

@@ -1,6 +1,7 @@
 //! trailwarden: sets up and guards the CloudTrail security-monitoring chain.
 
 pub mod apply;
+pub mod arn;
 pub mod aws;
 pub mod cli;
 pub mod commands;

@@ -90,11 +90,11 @@ impl Aws {
                     }))
             }
             Op::CreateLogGroup { log_group, .. } => {
-                let arn = format!(
-                    "arn:{}:logs:{}:{}:log-group:{log_group}",
+                let arn = crate::arn::log_group(
                     crate::model::partition_of(self.region()),
                     self.region(),
-                    self.bucket_owner().unwrap_or_default()
+                    &self.bucket_owner().unwrap_or_default(),
+                    log_group,
                 );
                 let out = self
                     .logs

@@ -233,7 +233,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
     };
     let adopted_log_group = adopted
         .and_then(|t| t.cw_log_group_arn.as_deref())
-        .map(|g| survey::log_group_name(g).to_string());
+        .map(|g| crate::arn::log_group_name(g).to_string());
 
     // Presets and controls.
     let presets = ask_presets(path, previous)?;

@@ -11,14 +11,7 @@ pub fn managed(t: &TrailState) -> bool {
     t.tags.get(MANAGED_TAG_KEY).map(String::as_str) == Some(MANAGED_TAG_VALUE)
 }
 
-/// The account field of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`).
-pub fn arn_account(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
-}
-
-fn arn_region(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
-}
+use crate::arn::{account as arn_account, log_group_name, region as arn_region};
 
 /// The trail's home region (where it can be changed).
 pub fn home_region(t: &TrailState) -> Option<&str> {
@@ -28,12 +21,6 @@ pub fn home_region(t: &TrailState) -> Option<&str> {
 /// The trail belongs to this account (an organization trail seen from a member account does not).
 fn own(t: &TrailState, account: &str) -> bool {
     arn_account(&t.arn).is_none_or(|a| a == account)
-}
-
-/// Name of the log group a CloudWatch Logs log group ARN points to.
-pub fn log_group_name(arn: &str) -> &str {
-    let arn = arn.trim_end_matches(":*");
-    arn.rsplit_once(":log-group:").map_or(arn, |(_, n)| n)
 }
 
 /// One line about a trail: scope, status, where its events go.

@@ -44,7 +44,7 @@ impl Planner<'_> {
                 .a
                 .trails
                 .iter()
-                .filter(|t| t.arn.split(':').nth(4) == Some(account.as_str()))
+                .filter(|t| crate::arn::account(&t.arn) == Some(account.as_str()))
                 .filter(|t| t.multi_region || t.home_region.as_deref().is_none_or(|r| r == region))
                 .count();
             if counted >= TRAILS_PER_REGION {
@@ -180,11 +180,8 @@ impl Planner<'_> {
             }
         }
         if let Some(t) = &spec.sns_topic {
-            let name = t.rsplit(':').next().unwrap_or(t);
-            let have = actual
-                .sns_topic_arn
-                .as_deref()
-                .map(|a| a.rsplit(':').next().unwrap_or(a));
+            let name = crate::arn::name(t);
+            let have = actual.sns_topic_arn.as_deref().map(crate::arn::name);
             if have != Some(name) {
                 diffs.push(
                     "sns_topic",
