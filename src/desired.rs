@@ -27,228 +27,13 @@ pub fn default_bucket_name(target: &Target) -> String {
 pub type AdoptedTrail = TrailState;
 
 pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> Desired {
-    let p = &target.partition;
-    let acct = &target.account_id;
-    let region = &target.region;
-    let tags = managed_tags(&cfg.tags);
-
-    let trail_name = cfg
-        .trail
-        .name
-        .clone()
-        .unwrap_or_else(|| config::DEFAULT_TRAIL.to_string());
-    let trail_arn = arn::trail(p, region, acct, &trail_name);
-
-    // An adopted trail keeps its own bucket and, when it already delivers to CloudWatch Logs,
-    // its own log group and role: the filters go where its events already are.
-    let adopted_cw =
-        adopted.and_then(|t| Some((t.cw_log_group_arn.clone()?, t.cw_role_arn.clone()?)));
-
-    let bucket = match adopted {
-        Some(_) => None,
-        None => {
-            let name = cfg
-                .bucket
-                .name
-                .clone()
-                .unwrap_or_else(|| default_bucket_name(target));
-            let prefix = cfg.bucket.prefix.clone().filter(|s| !s.is_empty());
-            Some(BucketSpec {
-                statements: bucket_statements(p, &name, prefix.as_deref(), acct, &trail_arn),
-                name,
-                prefix,
-                kms_key_id: cfg.bucket.kms_key_id.clone(),
-                tags: tags.clone(),
-                adopted: cfg.bucket.name.is_some(),
-            })
-        }
-    };
-
-    let (log_group, role) = match &adopted_cw {
-        Some((group_arn, role_arn)) => {
-            let arn = group_arn.trim_end_matches(":*").to_string();
-            let name = arn::log_group_name(&arn).to_string();
-            (
-                LogGroupSpec {
-                    name,
-                    arn,
-                    retention_days: None,
-                    tags: tags.clone(),
-                    managed: false,
-                    adopted: true,
-                },
-                RoleOrArn::Arn(role_arn.clone()),
-            )
-        }
-        None => {
-            let name = cfg
-                .log_group_name
-                .clone()
-                .unwrap_or_else(|| config::DEFAULT_LOG_GROUP.to_string());
-            let arn = arn::log_group(p, region, acct, &name);
-            let role_name = cfg
-                .role_name
-                .clone()
-                .unwrap_or_else(|| config::DEFAULT_ROLE.to_string());
-            let role = RoleSpec {
-                arn: arn::role(p, acct, &role_name),
-                trust_policy: role_trust_policy(),
-                policy_name: role_policy_name(region),
-                policy: role_policy(
-                    p,
-                    region,
-                    acct,
-                    &name,
-                    adopted.is_some_and(|t| t.organization_trail),
-                ),
-                tags: tags.clone(),
-                adopted: cfg.role_name.is_some(),
-                name: role_name,
-            };
-            (
-                LogGroupSpec {
-                    name,
-                    arn,
-                    retention_days: Some(cfg.retention_days),
-                    tags: tags.clone(),
-                    managed: true,
-                    adopted: cfg.log_group_name.is_some(),
-                },
-                RoleOrArn::Role(Box::new(role)),
-            )
-        }
-    };
-    let (role, role_arn) = match role {
-        RoleOrArn::Role(r) => {
-            let arn = r.arn.clone();
-            (Some(*r), arn)
-        }
-        RoleOrArn::Arn(a) => (None, a),
-    };
-
-    let mut topics: Vec<TopicSpec> = cfg
-        .topics
-        .iter()
-        .map(|t| {
-            let arn = arn::topic(p, region, acct, &t.name);
-            TopicSpec {
-                key: t.key.clone(),
-                policy: policy_doc(vec![alarm_publish_statement(p, region, acct, &arn)]),
-                name: t.name.clone(),
-                arn,
-                kms_key_id: t.kms_key_id.clone(),
-                emails: t.emails.clone(),
-                tags: tags.clone(),
-                adopted: t.explicit,
-            }
-        })
-        .collect();
-    if let Some(name) = &cfg.trail.delivery_topic {
-        let arn = arn::topic(p, region, acct, name);
-        match topics.iter_mut().find(|t| &t.name == name) {
-            Some(t) => {
-                if let Some(stmts) = t.policy["Statement"].as_array_mut() {
-                    stmts.push(delivery_publish_statement(&arn, &trail_arn));
-                }
-            }
-            None => topics.push(TopicSpec {
-                key: DELIVERY_TOPIC_KEY.to_string(),
-                name: name.clone(),
-                policy: policy_doc(vec![delivery_publish_statement(&arn, &trail_arn)]),
-                arn,
-                kms_key_id: None,
-                emails: Vec::new(),
-                tags: tags.clone(),
-                adopted: false,
-            }),
-        }
-    }
-
-    let trail = match adopted {
-        Some(t) => TrailSpec {
-            name: trail_name.clone(),
-            arn: t.arn.clone(),
-            s3_bucket: t.s3_bucket.clone().unwrap_or_default(),
-            s3_prefix: t.s3_prefix.clone(),
-            cw_log_group_arn: format!("{}:*", log_group.arn),
-            cw_role_arn: role_arn,
-            kms_key_id: cfg.trail.kms_key_id.clone().or(t.kms_key_id.clone()),
-            sns_topic: cfg
-                .trail
-                .delivery_topic
-                .as_ref()
-                .map(|n| arn::topic(p, region, acct, n))
-                .or(t.sns_topic_arn.clone()),
-            tags: tags.clone(),
-            adopted: true,
-        },
-        None => TrailSpec {
-            name: trail_name.clone(),
-            arn: trail_arn,
-            s3_bucket: bucket.as_ref().map(|b| b.name.clone()).unwrap_or_default(),
-            s3_prefix: bucket.as_ref().and_then(|b| b.prefix.clone()),
-            cw_log_group_arn: format!("{}:*", log_group.arn),
-            cw_role_arn: role_arn,
-            kms_key_id: cfg.trail.kms_key_id.clone(),
-            sns_topic: cfg
-                .trail
-                .delivery_topic
-                .as_ref()
-                .map(|n| arn::topic(p, region, acct, n)),
-            tags: tags.clone(),
-            adopted: cfg.trail.name.is_some() && cfg.trail.adopt,
-        },
-    };
-
-    let filters = cfg
-        .controls
-        .iter()
-        .map(|c| FilterSpec {
-            name: c.filter_name.clone(),
-            log_group: log_group.name.clone(),
-            // As CloudWatch Logs stores it.
-            pattern: c.pattern.trim().to_string(),
-            metric_name: c.metric_name.clone(),
-            namespace: c.namespace.clone(),
-            metric_value: "1".to_string(),
-            controls: vec![format!("{}/{}", c.preset, c.id)],
-        })
-        .collect();
-    let alarms = cfg
-        .controls
-        .iter()
-        .map(|c| {
-            let topic = topics
-                .iter()
-                .find(|t| t.key == c.topic_key)
-                .or_else(|| topics.iter().find(|t| t.key == config::DEFAULT_TOPIC_KEY));
-            AlarmSpec {
-                name: c.alarm_name.clone(),
-                description: format!(
-                    "{} ({} / {}), managed by trailwarden",
-                    if c.title.is_empty() {
-                        &c.filter_name
-                    } else {
-                        &c.title
-                    },
-                    c.preset,
-                    c.id
-                ),
-                metric_name: c.metric_name.clone(),
-                namespace: c.namespace.clone(),
-                statistic: c.alarm.statistic.clone(),
-                period: c.alarm.period,
-                evaluation_periods: c.alarm.evaluation_periods,
-                datapoints_to_alarm: c.alarm.datapoints_to_alarm,
-                threshold: c.alarm.threshold,
-                comparison: c.alarm.comparison.clone(),
-                treat_missing_data: c.alarm.treat_missing_data.clone(),
-                actions: topic.map(|t| vec![t.arn.clone()]).unwrap_or_default(),
-                tags: tags.clone(),
-            }
-        })
-        .collect();
-
+    let cx = Builder::new(cfg, target, adopted);
+    let bucket = cx.bucket();
+    let (log_group, role, role_arn) = cx.delivery();
+    let topics = cx.topics();
+    let trail = cx.trail(bucket.as_ref(), &log_group, role_arn);
+    let filters = cx.filters(&log_group);
+    let alarms = cx.alarms(&topics);
     Desired {
         target: target.clone(),
         bucket,
@@ -261,9 +46,268 @@ pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> D
     }
 }
 
-enum RoleOrArn {
-    Role(Box<RoleSpec>),
-    Arn(String),
+/// What every resource's spec is built from.
+struct Builder<'a> {
+    cfg: &'a Config,
+    target: &'a Target,
+    adopted: Option<&'a AdoptedTrail>,
+    tags: Tags,
+    trail_name: String,
+    trail_arn: String,
+}
+
+impl<'a> Builder<'a> {
+    fn new(cfg: &'a Config, target: &'a Target, adopted: Option<&'a AdoptedTrail>) -> Self {
+        let trail_name = cfg
+            .trail
+            .name
+            .clone()
+            .unwrap_or_else(|| config::DEFAULT_TRAIL.to_string());
+        let trail_arn = arn::trail(
+            &target.partition,
+            &target.region,
+            &target.account_id,
+            &trail_name,
+        );
+        Builder {
+            cfg,
+            target,
+            adopted,
+            tags: managed_tags(&cfg.tags),
+            trail_name,
+            trail_arn,
+        }
+    }
+
+    fn topic_arn(&self, name: &str) -> String {
+        let t = self.target;
+        arn::topic(&t.partition, &t.region, &t.account_id, name)
+    }
+
+    /// The log bucket; `None` for an adopted trail, which keeps its own.
+    fn bucket(&self) -> Option<BucketSpec> {
+        if self.adopted.is_some() {
+            return None;
+        }
+        let (cfg, t) = (self.cfg, self.target);
+        let name = cfg
+            .bucket
+            .name
+            .clone()
+            .unwrap_or_else(|| default_bucket_name(t));
+        let prefix = cfg.bucket.prefix.clone().filter(|s| !s.is_empty());
+        Some(BucketSpec {
+            statements: bucket_statements(
+                &t.partition,
+                &name,
+                prefix.as_deref(),
+                &t.account_id,
+                &self.trail_arn,
+            ),
+            name,
+            prefix,
+            kms_key_id: cfg.bucket.kms_key_id.clone(),
+            tags: self.tags.clone(),
+            adopted: cfg.bucket.name.is_some(),
+        })
+    }
+
+    /// The log group and the role CloudTrail delivers through (with the role's ARN). An adopted
+    /// trail that already delivers to CloudWatch Logs keeps its group and role: the filters go
+    /// where its events already are.
+    fn delivery(&self) -> (LogGroupSpec, Option<RoleSpec>, String) {
+        let (cfg, t) = (self.cfg, self.target);
+        if let Some((group_arn, role_arn)) = self
+            .adopted
+            .and_then(|t| Some((t.cw_log_group_arn.clone()?, t.cw_role_arn.clone()?)))
+        {
+            let arn = group_arn.trim_end_matches(":*").to_string();
+            let group = LogGroupSpec {
+                name: arn::log_group_name(&arn).to_string(),
+                arn,
+                retention_days: None,
+                tags: self.tags.clone(),
+                managed: false,
+                adopted: true,
+            };
+            return (group, None, role_arn);
+        }
+        let name = cfg
+            .log_group_name
+            .clone()
+            .unwrap_or_else(|| config::DEFAULT_LOG_GROUP.to_string());
+        let role_name = cfg
+            .role_name
+            .clone()
+            .unwrap_or_else(|| config::DEFAULT_ROLE.to_string());
+        let role = RoleSpec {
+            arn: arn::role(&t.partition, &t.account_id, &role_name),
+            trust_policy: role_trust_policy(),
+            policy_name: role_policy_name(&t.region),
+            policy: role_policy(
+                &t.partition,
+                &t.region,
+                &t.account_id,
+                &name,
+                self.adopted.is_some_and(|a| a.organization_trail),
+            ),
+            tags: self.tags.clone(),
+            adopted: cfg.role_name.is_some(),
+            name: role_name,
+        };
+        let group = LogGroupSpec {
+            arn: arn::log_group(&t.partition, &t.region, &t.account_id, &name),
+            name,
+            retention_days: Some(cfg.retention_days),
+            tags: self.tags.clone(),
+            managed: true,
+            adopted: cfg.log_group_name.is_some(),
+        };
+        let role_arn = role.arn.clone();
+        (group, Some(role), role_arn)
+    }
+
+    /// The alarm topics, and the delivery-notification topic when one is configured.
+    fn topics(&self) -> Vec<TopicSpec> {
+        let t = self.target;
+        let mut topics: Vec<TopicSpec> = self
+            .cfg
+            .topics
+            .iter()
+            .map(|topic| {
+                let arn = self.topic_arn(&topic.name);
+                TopicSpec {
+                    key: topic.key.clone(),
+                    policy: policy_doc(vec![alarm_publish_statement(
+                        &t.partition,
+                        &t.region,
+                        &t.account_id,
+                        &arn,
+                    )]),
+                    name: topic.name.clone(),
+                    arn,
+                    kms_key_id: topic.kms_key_id.clone(),
+                    emails: topic.emails.clone(),
+                    tags: self.tags.clone(),
+                    adopted: topic.explicit,
+                }
+            })
+            .collect();
+        if let Some(name) = &self.cfg.trail.delivery_topic {
+            let arn = self.topic_arn(name);
+            let statement = delivery_publish_statement(&arn, &self.trail_arn);
+            match topics.iter_mut().find(|t| &t.name == name) {
+                Some(t) => {
+                    if let Some(stmts) = t.policy["Statement"].as_array_mut() {
+                        stmts.push(statement);
+                    }
+                }
+                None => topics.push(TopicSpec {
+                    key: DELIVERY_TOPIC_KEY.to_string(),
+                    name: name.clone(),
+                    policy: policy_doc(vec![statement]),
+                    arn,
+                    kms_key_id: None,
+                    emails: Vec::new(),
+                    tags: self.tags.clone(),
+                    adopted: false,
+                }),
+            }
+        }
+        topics
+    }
+
+    /// The trail: a new one writing to `bucket`, or the adopted one as it is, with what the chain
+    /// needs turned on.
+    fn trail(
+        &self,
+        bucket: Option<&BucketSpec>,
+        log_group: &LogGroupSpec,
+        role_arn: String,
+    ) -> TrailSpec {
+        let cfg = self.cfg;
+        let delivery_topic = cfg.trail.delivery_topic.as_ref().map(|n| self.topic_arn(n));
+        match self.adopted {
+            Some(t) => TrailSpec {
+                name: self.trail_name.clone(),
+                arn: t.arn.clone(),
+                s3_bucket: t.s3_bucket.clone().unwrap_or_default(),
+                s3_prefix: t.s3_prefix.clone(),
+                cw_log_group_arn: format!("{}:*", log_group.arn),
+                cw_role_arn: role_arn,
+                kms_key_id: cfg.trail.kms_key_id.clone().or(t.kms_key_id.clone()),
+                sns_topic: delivery_topic.or(t.sns_topic_arn.clone()),
+                tags: self.tags.clone(),
+                adopted: true,
+            },
+            None => TrailSpec {
+                name: self.trail_name.clone(),
+                arn: self.trail_arn.clone(),
+                s3_bucket: bucket.map(|b| b.name.clone()).unwrap_or_default(),
+                s3_prefix: bucket.and_then(|b| b.prefix.clone()),
+                cw_log_group_arn: format!("{}:*", log_group.arn),
+                cw_role_arn: role_arn,
+                kms_key_id: cfg.trail.kms_key_id.clone(),
+                sns_topic: delivery_topic,
+                tags: self.tags.clone(),
+                adopted: cfg.trail.name.is_some() && cfg.trail.adopt,
+            },
+        }
+    }
+
+    fn filters(&self, log_group: &LogGroupSpec) -> Vec<FilterSpec> {
+        self.cfg
+            .controls
+            .iter()
+            .map(|c| FilterSpec {
+                name: c.filter_name.clone(),
+                log_group: log_group.name.clone(),
+                // As CloudWatch Logs stores it.
+                pattern: c.pattern.trim().to_string(),
+                metric_name: c.metric_name.clone(),
+                namespace: c.namespace.clone(),
+                metric_value: "1".to_string(),
+                controls: vec![format!("{}/{}", c.preset, c.id)],
+            })
+            .collect()
+    }
+
+    fn alarms(&self, topics: &[TopicSpec]) -> Vec<AlarmSpec> {
+        self.cfg
+            .controls
+            .iter()
+            .map(|c| {
+                let topic = topics
+                    .iter()
+                    .find(|t| t.key == c.topic_key)
+                    .or_else(|| topics.iter().find(|t| t.key == config::DEFAULT_TOPIC_KEY));
+                AlarmSpec {
+                    name: c.alarm_name.clone(),
+                    description: format!(
+                        "{} ({} / {}), managed by trailwarden",
+                        if c.title.is_empty() {
+                            &c.filter_name
+                        } else {
+                            &c.title
+                        },
+                        c.preset,
+                        c.id
+                    ),
+                    metric_name: c.metric_name.clone(),
+                    namespace: c.namespace.clone(),
+                    statistic: c.alarm.statistic.clone(),
+                    period: c.alarm.period,
+                    evaluation_periods: c.alarm.evaluation_periods,
+                    datapoints_to_alarm: c.alarm.datapoints_to_alarm,
+                    threshold: c.alarm.threshold,
+                    comparison: c.alarm.comparison.clone(),
+                    treat_missing_data: c.alarm.treat_missing_data.clone(),
+                    actions: topic.map(|t| vec![t.arn.clone()]).unwrap_or_default(),
+                    tags: self.tags.clone(),
+                }
+            })
+            .collect()
+    }
 }
 
 pub fn policy_doc(statements: Vec<Value>) -> Value {
