@@ -23,67 +23,7 @@ impl Planner<'_> {
             .filter(|t| t.name != spec.name && t.arn != spec.arn && t.multi_region)
             .collect();
         let Some(actual) = actual else {
-            if let Some(k) = &spec.kms_key_id {
-                self.key_policy_before_create(&address, k, &kms::TRAIL_KEY);
-            }
-            if spec.adopted {
-                self.conflict(
-                    "adopted-trail-missing",
-                    &address,
-                    format!(
-                        "trail `{}` named for adoption does not exist in {region}",
-                        spec.name
-                    ),
-                );
-                return;
-            }
-            // "Quotas in AWS CloudTrail": 5 trails per region, a trail that applies to all
-            // regions counting in each; CreateTrail answers MaximumNumberOfTrailsExceeded.
-            let account = &self.d.target.account_id;
-            let counted = self
-                .a
-                .trails
-                .iter()
-                .filter(|t| crate::arn::account(&t.arn) == Some(account.as_str()))
-                .filter(|t| t.multi_region || t.home_region.as_deref().is_none_or(|r| r == region))
-                .count();
-            if counted >= TRAILS_PER_REGION {
-                self.conflict(
-                    "trail-limit",
-                    &address,
-                    format!(
-                        "{region} already has {counted} trails of this account (the limit is {TRAILS_PER_REGION} per region, multi-region trails counting in every region): adopt one with `--adopt-trail NAME`, or delete one first"
-                    ),
-                );
-                return;
-            }
-            if let Some(other) = others.first() {
-                self.warn(
-                    "existing-multi-region-trail",
-                    Some(&address),
-                    format!(
-                        "the account already has multi-region trail `{}`{}; a second trail records management events again and is billed — reuse it with `--adopt-trail {}` (or `[trail] name = \"{}\"` and `adopt = true`)",
-                        other.name,
-                        if other.organization_trail { " (an organization trail)" } else { "" },
-                        other.name,
-                        other.name
-                    ),
-                );
-            }
-            self.push(
-                address,
-                Resource::Trail,
-                Action::Create,
-                vec![missing(DriftKind::TrailMissing)],
-                vec![
-                    Op::CreateTrail {
-                        trail: spec.clone(),
-                    },
-                    Op::StartLogging {
-                        trail: spec.name.clone(),
-                    },
-                ],
-            );
+            self.new_trail(&address, &others);
             return;
         };
         if !spec.adopted && !is_managed(&actual.tags) {
@@ -98,6 +38,97 @@ impl Planner<'_> {
             return;
         }
         let mut diffs = Diffs::default();
+        let update = self.trail_settings(actual, &mut diffs);
+        let mut ops = Vec::new();
+        if update {
+            ops.push(Op::UpdateTrail {
+                trail: spec.clone(),
+            });
+        }
+        self.trail_state(actual, &mut diffs, &mut ops);
+        if actual.organization_trail && spec.adopted {
+            self.warn(
+                "organization-trail",
+                Some(&address),
+                format!("trail `{}` is an organization trail; its settings are managed from the management account", spec.name),
+            );
+        }
+        self.push(address, Resource::Trail, Action::Update, diffs.0, ops);
+    }
+
+    /// No trail of that name in its home region: create it (unless it was named for adoption),
+    /// after the checks that would make CreateTrail fail half-way.
+    fn new_trail(&mut self, address: &str, others: &[&TrailState]) {
+        let spec = &self.d.trail;
+        let region = &self.d.target.region;
+        let address = address.to_string();
+        if let Some(k) = &spec.kms_key_id {
+            self.key_policy_before_create(&address, k, &kms::TRAIL_KEY);
+        }
+        if spec.adopted {
+            self.conflict(
+                "adopted-trail-missing",
+                &address,
+                format!(
+                    "trail `{}` named for adoption does not exist in {region}",
+                    spec.name
+                ),
+            );
+            return;
+        }
+        // "Quotas in AWS CloudTrail": 5 trails per region, a trail that applies to all
+        // regions counting in each; CreateTrail answers MaximumNumberOfTrailsExceeded.
+        let account = &self.d.target.account_id;
+        let counted = self
+            .a
+            .trails
+            .iter()
+            .filter(|t| crate::arn::account(&t.arn) == Some(account.as_str()))
+            .filter(|t| t.multi_region || t.home_region.as_deref().is_none_or(|r| r == region))
+            .count();
+        if counted >= TRAILS_PER_REGION {
+            self.conflict(
+                "trail-limit",
+                &address,
+                format!(
+                    "{region} already has {counted} trails of this account (the limit is {TRAILS_PER_REGION} per region, multi-region trails counting in every region): adopt one with `--adopt-trail NAME`, or delete one first"
+                ),
+            );
+            return;
+        }
+        if let Some(other) = others.first() {
+            self.warn(
+                "existing-multi-region-trail",
+                Some(&address),
+                format!(
+                    "the account already has multi-region trail `{}`{}; a second trail records management events again and is billed — reuse it with `--adopt-trail {}` (or `[trail] name = \"{}\"` and `adopt = true`)",
+                    other.name,
+                    if other.organization_trail { " (an organization trail)" } else { "" },
+                    other.name,
+                    other.name
+                ),
+            );
+        }
+        self.push(
+            address,
+            Resource::Trail,
+            Action::Create,
+            vec![missing(DriftKind::TrailMissing)],
+            vec![
+                Op::CreateTrail {
+                    trail: spec.clone(),
+                },
+                Op::StartLogging {
+                    trail: spec.name.clone(),
+                },
+            ],
+        );
+    }
+
+    /// The trail's settings against the spec, as diffs; whether UpdateTrail is needed.
+    fn trail_settings(&mut self, actual: &TrailState, diffs: &mut Diffs) -> bool {
+        let spec = &self.d.trail;
+        let address = format!("trail.{}", spec.name);
         let mut update = false;
         update |= diffs.compare(
             "multi_region",
@@ -163,7 +194,7 @@ impl Planner<'_> {
             );
         }
         if let Some(k) = &spec.kms_key_id {
-            self.key_policy(&address, k, &kms::TRAIL_KEY, &mut diffs);
+            self.key_policy(&address, k, &kms::TRAIL_KEY, diffs);
             if !actual
                 .kms_key_id
                 .as_deref()
@@ -193,12 +224,12 @@ impl Planner<'_> {
                 update = true;
             }
         }
-        let mut ops = Vec::new();
-        if update {
-            ops.push(Op::UpdateTrail {
-                trail: spec.clone(),
-            });
-        }
+        update
+    }
+
+    /// Logging, what the trail records, and what CloudTrail reports of its deliveries.
+    fn trail_state(&self, actual: &TrailState, diffs: &mut Diffs, ops: &mut Vec<Op>) {
+        let spec = &self.d.trail;
         if actual.is_logging == Some(false) {
             diffs.push(
                 "is_logging",
@@ -242,13 +273,5 @@ impl Planner<'_> {
                 Severity::High,
             );
         }
-        if actual.organization_trail && spec.adopted {
-            self.warn(
-                "organization-trail",
-                Some(&address),
-                format!("trail `{}` is an organization trail; its settings are managed from the management account", spec.name),
-            );
-        }
-        self.push(address, Resource::Trail, Action::Update, diffs.0, ops);
     }
 }
