@@ -44,12 +44,20 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 pub fn report_error(e: &Error) {
+    eprint!("{}", error_text(e));
+}
+
+/// What [`report_error`] prints: each diagnostic on its own line
+/// (`error[CODE]: file:line:col: message`), then the error itself.
+pub fn error_text(e: &Error) -> String {
+    let mut out = String::new();
     if let Error::Config(diags) = e {
         for d in &diags.items {
-            eprintln!("{d}");
+            out.push_str(&format!("{d}\n"));
         }
     }
-    eprintln!("error: {e}");
+    out.push_str(&format!("error: {e}\n"));
+    out
 }
 
 async fn run_async(cli: &Cli) -> Result<i32, Error> {

@@ -286,7 +286,8 @@ pub(crate) fn default_topic_statement(target: &Target, topic_arn: &str) -> Value
     })
 }
 
+/// Its helpers (`desired_from`, `applied`, `basic`, ...) also build the report snapshots' inputs.
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod tests_aws;

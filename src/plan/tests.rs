@@ -4,25 +4,25 @@ use crate::config::{self, Overrides};
 use crate::fake::FakeAccount;
 use std::time::Duration;
 
-pub(super) const ACCOUNT: &str = "111122223333";
+pub(crate) const ACCOUNT: &str = "111122223333";
 
-pub(super) fn desired_from(text: &str) -> Desired {
+pub(crate) fn desired_from(text: &str) -> Desired {
     let cfg = config::from_str("test.toml", text, &Overrides::default()).expect("valid config");
     crate::desired::build(&cfg, &Target::new(ACCOUNT, "us-east-1"), None)
 }
 
-pub(super) fn basic() -> Desired {
+pub(crate) fn basic() -> Desired {
     desired_from("emails = [\"sec@example.com\"]\n")
 }
 
-pub(super) fn rt() -> tokio::runtime::Runtime {
+pub(crate) fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .unwrap()
 }
 
-pub(super) fn no_wait() -> RetryPolicy {
+pub(crate) fn no_wait() -> RetryPolicy {
     RetryPolicy {
         attempts: 5,
         first_delay: Duration::ZERO,
@@ -31,7 +31,7 @@ pub(super) fn no_wait() -> RetryPolicy {
 }
 
 /// An account where everything was applied by trailwarden.
-pub(super) fn applied(d: &Desired) -> FakeAccount {
+pub(crate) fn applied(d: &Desired) -> FakeAccount {
     let fake = FakeAccount::new(Actual::default());
     let p = plan(d, &fake.snapshot());
     let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
@@ -39,7 +39,7 @@ pub(super) fn applied(d: &Desired) -> FakeAccount {
     fake
 }
 
-pub(super) fn kinds(p: &Plan) -> Vec<DriftKind> {
+pub(crate) fn kinds(p: &Plan) -> Vec<DriftKind> {
     p.changes
         .iter()
         .flat_map(|c| c.diffs.iter().map(|d| d.kind))
@@ -158,7 +158,7 @@ fn unchanged_model_plans_zero_requests() {
     assert_eq!(p.ops().count(), 0);
 }
 
-pub(super) fn drift_after(mutate: impl FnOnce(&mut Actual)) -> (Desired, FakeAccount, Plan) {
+pub(crate) fn drift_after(mutate: impl FnOnce(&mut Actual)) -> (Desired, FakeAccount, Plan) {
     let d = basic();
     let fake = applied(&d);
     mutate(&mut fake.state.lock().unwrap());

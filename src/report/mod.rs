@@ -164,6 +164,9 @@ pub fn render_outcome(outcome: &ApplyOutcome) -> String {
 }
 
 #[cfg(test)]
+mod snapshots_tests;
+
+#[cfg(test)]
 mod tests {
     use super::counted;
 
