@@ -1,6 +1,6 @@
 //! Planning the trail: creation, settings, logging, adoption and existing trails.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::*;
 
@@ -268,7 +268,7 @@ impl Planner<'_> {
             diffs.push(
                 &e.field,
                 DriftKind::TrailDeliveryError,
-                Value::Null,
+                json!("no delivery error"),
                 json!(e.message),
                 Severity::High,
             );
