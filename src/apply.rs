@@ -90,13 +90,24 @@ pub struct Failure {
 pub struct ApplyOutcome {
     pub applied: Vec<Applied>,
     pub failed: Option<Failure>,
+    /// Stopped on request (Ctrl-C, SIGTERM) before the next write.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    /// The changes not made (after an interruption or a failure), in plan order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<String>,
 }
 
-/// Progress callbacks, for the stderr log.
+/// Progress callbacks, for the stderr log, and the way to ask the apply to stop.
 pub trait Progress {
     fn start(&mut self, address: &str, action: Action);
     fn retry(&mut self, address: &str, api: &str, error: &AwsError, delay: Duration);
     fn done(&mut self, address: &str, action: Action);
+    /// Asked before every write: `true` stops the apply there (the request in flight has
+    /// finished; nothing more is sent).
+    fn should_stop(&mut self) -> bool {
+        false
+    }
 }
 
 pub struct NoProgress;
@@ -113,13 +124,20 @@ pub async fn apply<E: Executor>(
     progress: &mut dyn Progress,
 ) -> ApplyOutcome {
     let mut outcome = ApplyOutcome::default();
-    for change in &plan.changes {
-        if change.ops.is_empty() {
-            continue;
-        }
+    let pending: Vec<&crate::plan::Change> =
+        plan.changes.iter().filter(|c| !c.ops.is_empty()).collect();
+    let left = |from: usize| -> Vec<String> {
+        pending[from..].iter().map(|c| c.address.clone()).collect()
+    };
+    for (index, change) in pending.iter().enumerate() {
         progress.start(&change.address, change.action);
         let mut retries = 0;
         for op in &change.ops {
+            if progress.should_stop() {
+                outcome.interrupted = true;
+                outcome.left = left(index);
+                return outcome;
+            }
             let mut delay = retry.first_delay;
             let mut attempt = 1;
             loop {
@@ -138,6 +156,7 @@ pub async fn apply<E: Executor>(
                             api: op.api().to_string(),
                             error: e.to_string(),
                         });
+                        outcome.left = left(index);
                         return outcome;
                     }
                 }
@@ -152,4 +171,58 @@ pub async fn apply<E: Executor>(
         });
     }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::FakeAccount;
+    use crate::model::Actual;
+    use crate::plan::tests::{basic, no_wait, rt};
+
+    /// Stops after `writes` requests, as a signal arriving while the last one is in flight.
+    struct StopAfter {
+        writes: usize,
+        asked: usize,
+    }
+
+    impl Progress for StopAfter {
+        fn start(&mut self, _: &str, _: Action) {}
+        fn retry(&mut self, _: &str, _: &str, _: &AwsError, _: Duration) {}
+        fn done(&mut self, _: &str, _: Action) {}
+        fn should_stop(&mut self) -> bool {
+            self.asked += 1;
+            self.asked > self.writes
+        }
+    }
+
+    #[test]
+    fn an_interrupted_apply_stops_before_the_next_write_and_says_what_is_left() {
+        let d = basic();
+        let fake = FakeAccount::new(Actual::default());
+        let p = crate::plan::plan(&d, &fake.snapshot());
+        let total = p.ops().count();
+        for writes in [0, 1, 7, total - 1] {
+            let fake = FakeAccount::new(Actual::default());
+            let mut stop = StopAfter { writes, asked: 0 };
+            let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut stop));
+            assert!(out.interrupted && out.failed.is_none(), "{out:?}");
+            assert_eq!(fake.requests().len(), writes, "no write after the stop");
+            assert!(!out.left.is_empty());
+            // Done and left together are the plan's changes, in order.
+            let mut seen: Vec<String> = out.applied.iter().map(|a| a.address.clone()).collect();
+            for l in &out.left {
+                if !seen.contains(l) {
+                    seen.push(l.clone());
+                }
+            }
+            let planned: Vec<String> = p.changes.iter().map(|c| c.address.clone()).collect();
+            assert_eq!(seen, planned);
+            // The next apply completes it.
+            let again = crate::plan::plan(&d, &fake.snapshot());
+            let out = rt().block_on(apply(&again, &fake, &no_wait(), &mut NoProgress));
+            assert!(out.failed.is_none() && !out.interrupted);
+            assert!(crate::plan::plan(&d, &fake.snapshot()).is_empty());
+        }
+    }
 }

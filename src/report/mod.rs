@@ -140,7 +140,14 @@ pub fn render_plan(plan: &Plan) -> String {
 pub fn render_outcome(outcome: &ApplyOutcome) -> String {
     let mut out = String::new();
     let requests: usize = outcome.applied.iter().map(|a| a.requests).sum();
+    let done = counted(outcome.applied.len(), "resource");
     match &outcome.failed {
+        None if outcome.interrupted => {
+            let _ = writeln!(
+                out,
+                "Apply interrupted before the next write: {done} changed ({requests} requests); not done yet:"
+            );
+        }
         None => {
             let _ = writeln!(
                 out,
@@ -159,6 +166,12 @@ pub fn render_outcome(outcome: &ApplyOutcome) -> String {
                 outcome.applied.len()
             );
         }
+    }
+    if outcome.interrupted {
+        for address in &outcome.left {
+            let _ = writeln!(out, "  {address}");
+        }
+        let _ = writeln!(out, "Run apply again to complete it.");
     }
     out
 }

@@ -149,6 +149,21 @@ fn apply_stopped_by_an_error() {
     assert_snapshot!("apply_stopped_json", apply_json(&p, &outcome, requests));
 }
 
+#[test]
+fn apply_interrupted() {
+    let (_, mut outcome, _) = apply_fresh(&[]);
+    // As the apply loop leaves it when a signal arrives after the first four changes.
+    let left: Vec<String> = outcome
+        .applied
+        .split_off(4)
+        .into_iter()
+        .map(|a| a.address)
+        .collect();
+    outcome.interrupted = true;
+    outcome.left = left;
+    assert_snapshot!("apply_interrupted_human", render_outcome(&outcome));
+}
+
 // ---------------------------------------------------------------------------------------------
 // check
 
