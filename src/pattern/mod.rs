@@ -19,6 +19,8 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_docs;
+#[cfg(test)]
 mod tests_invalid;
 #[cfg(test)]
 mod tests_more;
