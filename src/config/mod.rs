@@ -234,6 +234,33 @@ impl Config {
     }
 }
 
+/// Configuration and preset files are small; anything larger is not one (and is not read whole).
+pub const MAX_INPUT_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a configuration or preset file: UTF-8 text of at most [`MAX_INPUT_FILE_BYTES`].
+pub fn read_input_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(Error::new(ErrorKind::InvalidInput, "it is a directory"));
+    }
+    let mut text = String::new();
+    file.take(MAX_INPUT_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| match e.kind() {
+            ErrorKind::InvalidData => Error::new(ErrorKind::InvalidData, "it is not UTF-8 text"),
+            _ => e,
+        })?;
+    if text.len() as u64 > MAX_INPUT_FILE_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("it is larger than {} KiB", MAX_INPUT_FILE_BYTES / 1024),
+        ));
+    }
+    Ok(text)
+}
+
 /// Load the config file (if any), merge the flags, and validate everything. `Err` carries every
 /// problem found.
 pub fn load(ov: &Overrides) -> Result<Config, Diagnostics> {
@@ -244,7 +271,7 @@ pub fn load(ov: &Overrides) -> Result<Config, Diagnostics> {
 pub fn load_for(ov: &Overrides, purpose: Purpose) -> Result<Config, Diagnostics> {
     let mut diags = Diagnostics::default();
     let (path, text) = match &ov.config {
-        Some(p) => match std::fs::read_to_string(p) {
+        Some(p) => match read_input_file(p) {
             Ok(t) => (Some(p.clone()), t),
             Err(e) => {
                 diags.push(Diagnostic::error(
@@ -258,7 +285,7 @@ pub fn load_for(ov: &Overrides, purpose: Purpose) -> Result<Config, Diagnostics>
             // No ./trailwarden.toml is fine; one that cannot be read (permissions, a directory,
             // not UTF-8) is an error, not silently left out.
             let p = Path::new(DEFAULT_CONFIG_FILE);
-            match std::fs::read_to_string(p) {
+            match read_input_file(p) {
                 Ok(t) => (Some(p.to_path_buf()), t),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, String::new()),
                 Err(e) => {
