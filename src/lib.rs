@@ -10,7 +10,8 @@ pub mod desired;
 pub mod diag;
 pub mod error;
 pub mod events;
-pub mod fake;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod init;
 pub mod model;
 pub mod pattern;
