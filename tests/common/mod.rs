@@ -423,11 +423,35 @@ pub fn trailwarden(account: &str, args: &[&str]) -> Run {
 
 /// [`trailwarden`] with extra environment variables.
 pub fn trailwarden_with(account: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let start = Instant::now();
+    let out = command(account, args, env)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run trailwarden");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// [`trailwarden_with`], started and not waited for: stdout and stderr are piped.
+pub fn spawn_trailwarden(account: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+    command(account, args, env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start trailwarden")
+}
+
+/// The `trailwarden` command as [`trailwarden`] runs it.
+fn command(account: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     let emu = Emulator::shared();
     let dir = std::env::temp_dir();
-    let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_trailwarden"))
-        .args(args)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    cmd.args(args)
         .current_dir(&dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -443,14 +467,6 @@ pub fn trailwarden_with(account: &str, args: &[&str], env: &[(&str, &str)]) -> R
             dir.join("trailwarden-no-aws-credentials"),
         )
         .env("TRAILWARDEN_SETTLE", "0")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run trailwarden");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
+        .envs(env.iter().copied());
+    cmd
 }

@@ -190,6 +190,40 @@ def _patch_s3() -> None:
     _wrap(S3Backend, "delete_bucket_encryption", make_delete_enc, "s3: DeleteBucketEncryption reverts to SSE-S3")
 
 
+# ---------------------------------------------------------------- CloudWatch alarms
+
+# PutMetricAlarm (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html):
+# "When you update an existing alarm, its state is left unchanged, but the update completely overwrites
+# the previous configuration of the alarm"; its Tags parameter: "If you are using this operation to update
+# an existing alarm, any tags you specify in this parameter are ignored" (that sentence was added for
+# github.com/aws/aws-sdk/issues/27). moto 5.2.5 builds a new alarm each time: state back to OK with a new
+# StateUpdatedTimestamp and reason, history lost, and the tags merged into the existing ones.
+ALARM_STATE_ATTRIBUTES = ("state_value", "state_reason", "state_reason_data", "state_updated_timestamp", "history")
+
+
+def _patch_cloudwatch() -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    def make_put(original: Callable) -> Callable:
+        signature = inspect.signature(original)
+
+        def put_metric_alarm(self: Any, *args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(self, *args, **kwargs)
+            existing = self.alarms.get(bound.arguments["name"])
+            if existing is None:
+                return original(*bound.args, **bound.kwargs)
+            bound.arguments["tags"] = None
+            alarm = original(*bound.args, **bound.kwargs)
+            for attribute in ALARM_STATE_ATTRIBUTES:
+                setattr(alarm, attribute, getattr(existing, attribute))
+            return alarm
+
+        return put_metric_alarm
+
+    _wrap(CloudWatchBackend, "put_metric_alarm", make_put,
+          "cloudwatch: PutMetricAlarm on an existing alarm keeps its state and ignores Tags")
+
+
 # ---------------------------------------------------------------- IAM policy evaluation (small subset)
 #
 # Just enough of IAM's policy language to answer "would AWS let CloudTrail do X": Effect,
@@ -723,6 +757,7 @@ def apply() -> list[str]:
         _patch_cloudtrail()
         _patch_cloudtrail_event_selectors()
         _patch_s3()
+        _patch_cloudwatch()
         _patch_iam_tags()
         APPLIED.append("s3: x-amz-expected-bucket-owner / x-amz-source-expected-bucket-owner naming another "
                        "account -> 403 AccessDenied (request rule in server.py)")

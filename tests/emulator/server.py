@@ -7,7 +7,11 @@ the wire (see README.md next to this file), keeps a log of every AWS request,
 maps credentials onto moto accounts, answers the request rules of fidelity.py
 (S3 bucket owner condition) and injects per-account faults on demand (throttling,
 lost responses, S3 buckets not yet visible, Regions not enabled, SNS subscriptions
-not yet listed: /_harness/faults).
+not yet listed, requests held after the K-th as if the client had been killed:
+/_harness/faults).
+
+Served by werkzeug's threaded server (one thread per connection), so a held request
+never delays another one.
 
 Usage:
     server.py --port 0 --port-file /tmp/x.port [--parent-pid PID] [--cleanup-file F]
@@ -27,7 +31,9 @@ import math
 import os
 import random
 import re
+import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -525,7 +531,13 @@ QUERY_NAMESPACES = {
 S3_NOT_YET_CREATED_OPERATIONS = frozenset(
     {"PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption", "PutBucketVersioning", "PutBucketPolicy"}
 )
-FAULT_SETTINGS = ("s3_not_yet_created", "lost_responses", "throttle", "disabled_regions", "subscription_lag_seconds")
+FAULT_SETTINGS = ("s3_not_yet_created", "lost_responses", "throttle", "disabled_regions", "subscription_lag_seconds",
+                  "stall_after", "stall_seconds", "lost_share")
+# stall_after: how long a held request waits for its client to go away before it is answered.
+DEFAULT_STALL_SECONDS = 30.0
+MAX_STALL_SECONDS = 3600.0
+# Operation-name prefixes of reads, as tests/common/mod.rs's is_read_only: lost_share leaves them alone.
+READ_PREFIXES = ("Get", "Describe", "List", "Head", "Lookup", "Filter", "Test")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 OPERATION_KEY_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
 REGION_NAME_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
@@ -539,6 +551,23 @@ SNS_SUBSCRIPTION_LISTS = frozenset({"ListSubscriptionsByTopic", "ListSubscriptio
 
 class FaultSettingsError(ValueError):
     pass
+
+
+def is_read_only(operation: str) -> bool:
+    return operation.startswith(READ_PREFIXES)
+
+
+def _share_setting(key: str, value: Any) -> dict[str, Any] | None:
+    """{"share": 0..1, "seed": int} (throttle, lost_share); None when the share is 0."""
+    if not isinstance(value, dict) or set(value) - {"share", "seed"}:
+        raise FaultSettingsError(f"'{key}' must be {{\"share\": 0..1, \"seed\": int}}")
+    share = value.get("share", 0)
+    seed = value.get("seed", 0)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        raise FaultSettingsError(f"'{key}.share' must be a number in [0, 1]")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise FaultSettingsError(f"'{key}.seed' must be an integer")
+    return {"share": float(share), "seed": seed} if share > 0 else None
 
 
 def parse_fault_settings(document: Any) -> tuple[str, dict[str, Any]]:
@@ -566,17 +595,10 @@ def parse_fault_settings(document: Any) -> tuple[str, dict[str, Any]]:
                 raise FaultSettingsError("'lost_responses' must be a list of \"service:Operation\" strings")
             if value:
                 settings[key] = list(dict.fromkeys(value))
-        elif key == "throttle":
-            if not isinstance(value, dict) or set(value) - {"share", "seed"}:
-                raise FaultSettingsError("'throttle' must be {\"share\": 0..1, \"seed\": int}")
-            share = value.get("share", 0)
-            seed = value.get("seed", 0)
-            if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-                raise FaultSettingsError("'throttle.share' must be a number in [0, 1]")
-            if isinstance(seed, bool) or not isinstance(seed, int):
-                raise FaultSettingsError("'throttle.seed' must be an integer")
-            if share > 0:
-                settings[key] = {"share": float(share), "seed": seed}
+        elif key in ("throttle", "lost_share"):
+            share = _share_setting(key, value)
+            if share:
+                settings[key] = share
         elif key == "disabled_regions":
             if not isinstance(value, list) or not all(isinstance(v, str) and REGION_NAME_RE.match(v) for v in value):
                 raise FaultSettingsError("'disabled_regions' must be a list of region names such as \"ap-east-1\"")
@@ -587,6 +609,20 @@ def parse_fault_settings(document: Any) -> tuple[str, dict[str, Any]]:
                 raise FaultSettingsError("'subscription_lag_seconds' must be a number of seconds >= 0")
             if value > 0:
                 settings[key] = value
+        elif key == "stall_after":
+            # 0 is a setting (hold every request), unlike the other zero values.
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise FaultSettingsError("'stall_after' must be an integer >= 0")
+            settings[key] = value
+        elif key == "stall_seconds":
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not 0 < value <= MAX_STALL_SECONDS):
+                raise FaultSettingsError(f"'stall_seconds' must be a number of seconds in (0, {MAX_STALL_SECONDS:g}]")
+            settings[key] = value
+    if "stall_seconds" in settings and "stall_after" not in settings:
+        raise FaultSettingsError("'stall_seconds' needs 'stall_after'")
+    if "stall_after" in settings:
+        settings.setdefault("stall_seconds", DEFAULT_STALL_SECONDS)
     return account, settings
 
 
@@ -598,6 +634,14 @@ class AccountFaults:
         self.not_yet_created: dict[str, int] = {}
         throttle = settings.get("throttle")
         self.rng = random.Random(throttle["seed"]) if throttle else None
+        lost_share = settings.get("lost_share")
+        # A generator of its own: lost_share's pattern does not depend on throttle's draws.
+        self.lost_rng = random.Random(lost_share["seed"]) if lost_share else None
+        self.stall_after: int | None = settings.get("stall_after")
+        self.stall_seconds = float(settings.get("stall_seconds", DEFAULT_STALL_SECONDS))
+        # Requests of the account that reached moto since these settings (what stall_after counts).
+        self.reached_moto = 0
+        self.stalls = {"waiting": 0, "client_gone": 0, "timed_out": 0, "released": 0}
         self.disabled_regions = frozenset(settings.get("disabled_regions", []))
         self.subscription_lag = float(settings.get("subscription_lag_seconds", 0))
         # (topic ARN, endpoint) -> time.monotonic() when its Subscribe was answered.
@@ -620,6 +664,8 @@ class AccountFaults:
                  "visible_in_seconds": round(self.subscription_lag - (now - self.subscribed_at[(topic, endpoint)]), 3)}
                 for topic, endpoint in sorted(self.lagging(now))
             ],
+            "requests_reached_moto": self.reached_moto,
+            "stalls": dict(self.stalls),
             "answered": dict(self.counts),
         }
 
@@ -686,16 +732,34 @@ class FaultRegistry:
             if state:
                 state.counts[fault] = state.counts.get(fault, 0) + 1
 
-    def decide(self, entry: dict[str, Any], bucket: str | None, refused: bool = False) -> str | None:
-        """The fault to answer this request with, if any (consumes the fault). `refused`: a fidelity
-        rule refuses the request, so it would never reach moto (lost_responses is then not consumed)."""
+    def stall_ended(self, state: AccountFaults, how: str) -> None:
+        """A held request of `state`'s settings was let go: client_gone, timed_out or released."""
+        with self._lock:
+            state.stalls["waiting"] -= 1
+            state.stalls[how] += 1
+
+    def is_current(self, account: str, state: AccountFaults) -> bool:
+        """`state` is still the account's settings (not cleared or replaced since)."""
+        with self._lock:
+            return self._accounts.get(account) is state
+
+    def decide(self, entry: dict[str, Any], bucket: str | None,
+               refused: bool = False) -> tuple[str | None, AccountFaults | None]:
+        """The fault to answer this request with, if any (consumes the fault), and the account's fault
+        state. `refused`: a fidelity rule refuses the request, so it would never reach moto (then
+        lost_responses is not consumed, lost_share draws nothing and stall_after does not count it)."""
         with self._lock:
             state = self._accounts.get(entry["account"])
             if state is None:
-                return None
+                return None, None
             fault = None
             throttle = state.settings.get("throttle")
-            if entry.get("region") in state.disabled_regions and entry["service"] not in GLOBAL_SERVICES:
+            lost_share = state.settings.get("lost_share")
+            if state.stall_after is not None and state.reached_moto >= state.stall_after:
+                # K requests have reached moto: the "process" is gone, nothing else applies.
+                fault = "stall"
+                state.stalls["waiting"] += 1
+            elif entry.get("region") in state.disabled_regions and entry["service"] not in GLOBAL_SERVICES:
                 fault = "disabled_region"
             elif state.rng is not None and throttle and state.rng.random() < throttle["share"]:
                 fault = "throttle"
@@ -709,9 +773,14 @@ class FaultRegistry:
                     state.lost_pending.remove(key)
                     state.lost_fired.append(key)
                     fault = "lost_response"
+                elif (state.lost_rng is not None and lost_share and not is_read_only(entry["operation"])
+                      and state.lost_rng.random() < lost_share["share"]):
+                    fault = "lost_share"
+            if not refused and fault in (None, "lost_response", "lost_share"):
+                state.reached_moto += 1
             if fault:
                 state.counts[fault] = state.counts.get(fault, 0) + 1
-            return fault
+            return fault, state
 
 
 def s3_bucket_of(environ: dict[str, Any]) -> str | None:
@@ -803,6 +872,44 @@ INTERNAL_ANSWERS = {
              "The request processing has failed because of an unknown error, exception or failure."),
     "s3": ("500 Internal Server Error", "InternalError", "We encountered an internal error. Please try again."),
 }
+
+
+# A held request (stall_after) that is let go: ServiceUnavailable, HTTP 503, "The request has failed due to
+# a temporary failure of the server." (Common Errors, same page as above), in every protocol (S3 included:
+# its <Error> then carries Code ServiceUnavailable). CloudWatch, query-compatible, adds x-amzn-query-error.
+UNAVAILABLE_ANSWER = ("503 Service Unavailable", "ServiceUnavailable",
+                      "The request has failed due to a temporary failure of the server.")
+
+
+def hold_request(environ: dict[str, Any], seconds: float, still_wanted: Callable[[], bool]) -> str:
+    """Keep the calling server thread here until the client closes its connection ("client_gone"),
+    `seconds` have passed ("timed_out") or `still_wanted()` turns false ("released": the account's
+    settings were cleared or replaced). Nothing else is waiting on this thread: werkzeug serves each
+    connection in a thread of its own. The request body must have been read already, so that anything
+    left readable on the socket is the client's end of file."""
+    sock = environ.get("werkzeug.socket")
+    deadline = time.monotonic() + seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return "timed_out"
+        if not still_wanted():
+            return "released"
+        wait = min(remaining, 0.1)
+        if sock is None:
+            time.sleep(wait)
+            continue
+        try:
+            readable, _, _ = select.select([sock], [], [], wait)
+            if not readable:
+                continue
+            if not sock.recv(1, socket.MSG_PEEK):
+                return "client_gone"
+            time.sleep(wait)  # bytes of a next request on the connection: the client is still there
+        except (BlockingIOError, InterruptedError, socket.timeout):
+            continue
+        except (OSError, ValueError):
+            return "client_gone"
 
 
 # A request signed for a Region the account has not enabled: "Specify which AWS Regions your account
@@ -949,7 +1056,7 @@ class HarnessMiddleware:
         bucket = s3_bucket_of(environ) if entry["service"] == "s3" else None
         refusal = self._refusal(environ, entry, bucket)
         faulty = self.faults.active(account)
-        fault = self.faults.decide(entry, bucket, refused=refusal is not None) if faulty else None
+        fault, fault_state = self.faults.decide(entry, bucket, refused=refusal is not None) if faulty else (None, None)
         if fault:
             entry["fault"] = fault
         elif refusal:
@@ -961,6 +1068,20 @@ class HarnessMiddleware:
             self.log.append(entry)
 
         protocol = protocol_of(environ, entry)
+        if fault == "stall" and fault_state is not None:
+            # Logged above, before the wait: a test sees request K+1 arrive, then kills its client.
+            state = fault_state
+            how = "client_gone"
+            try:
+                if body is None:
+                    body = read_body(environ)  # drained, so that the socket reads as EOF once the client is gone
+                how = hold_request(environ, state.stall_seconds, lambda: self.faults.is_current(account, state))
+            finally:
+                self.faults.stall_ended(state, how)
+            status, code, message = UNAVAILABLE_ANSWER
+            # Never handed to moto, however the wait ended.
+            return error_response(start_response, protocol, environ, entry, status, code, message,
+                                  query_error=entry["service"] in QUERY_COMPATIBLE_SERVICES)
         if fault == "disabled_region":
             query_compatible = entry["service"] in QUERY_COMPATIBLE_SERVICES
             status, code, message = REGION_DISABLED_ANSWERS["query" if query_compatible else protocol]
@@ -986,7 +1107,8 @@ class HarnessMiddleware:
             endpoint = params.get("Endpoint", [""])[0]
             if not sns_subscription_exists(account, entry["region"], topic_arn, endpoint, params.get("Protocol", [""])[0]):
                 subscribe = (topic_arn, endpoint)
-        if fault == "lost_response" or track_bucket or subscribe or lagged_list:
+        lost = fault in ("lost_response", "lost_share")
+        if lost or track_bucket or subscribe or lagged_list:
             # Run the request to completion here: its outcome decides what happens next.
             captured: dict[str, Any] = {}
 
@@ -1017,7 +1139,7 @@ class HarnessMiddleware:
                         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
                         headers.append(("Content-Length", str(len(data))))
                 self.log.append(entry)
-            if fault == "lost_response":
+            if lost:
                 status, code, message = INTERNAL_ANSWERS[protocol]
                 return error_response(start_response, protocol, environ, entry, status, code, message)
             start_response(status, headers)

@@ -13,6 +13,7 @@ Exit status 0 when every check passed; the last line reads "N passed, M failed".
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import shutil
@@ -678,10 +679,26 @@ def test_faults(server: Server) -> None:
                     {"account": account, "disabled_regions": ["Hong Kong"]},
                     {"account": account, "subscription_lag_seconds": -1},
                     {"account": account, "subscription_lag_seconds": True},
-                    {"account": account, "subscription_lag_seconds": "5"}):
+                    {"account": account, "subscription_lag_seconds": "5"},
+                    {"account": account, "stall_after": -1}, {"account": account, "stall_after": True},
+                    {"account": account, "stall_after": "3"}, {"account": account, "stall_after": 1.5},
+                    {"account": account, "stall_after": 1, "stall_seconds": 0},
+                    {"account": account, "stall_after": 1, "stall_seconds": 4000},
+                    {"account": account, "stall_after": 1, "stall_seconds": "1"},
+                    {"account": account, "stall_seconds": 5},
+                    {"account": account, "lost_share": 0.5}, {"account": account, "lost_share": {"share": 1.5}},
+                    {"account": account, "lost_share": {"share": 0.5, "seed": "x"}},
+                    {"account": account, "lost_share": {"share": 0.5, "other": 1}}):
             status, body = server.harness("POST", "/_harness/faults", bad)
             assert status == 400 and "error" in body, (bad, status, body)
         assert server.harness("DELETE", "/_harness/faults")[0] == 400
+        # stall_after 0 is a setting (hold everything); stall_seconds defaults to 30; a zero lost_share clears.
+        status, body = server.harness("POST", "/_harness/faults", {"account": account, "stall_after": 0})
+        assert status == 200 and body["settings"] == {"stall_after": 0, "stall_seconds": 30.0}, body
+        assert body["stalls"] == {"waiting": 0, "client_gone": 0, "timed_out": 0, "released": 0}, body
+        assert body["requests_reached_moto"] == 0, body
+        server.faults(account, lost_share={"share": 0, "seed": 3})
+        assert account not in server.harness("GET", "/_harness/faults")[1]
 
     check("faults: POST/GET/DELETE /_harness/faults, empty settings clear, bad bodies answer 400", harness_api)
 
@@ -906,6 +923,318 @@ def test_faults(server: Server) -> None:
           "their Subscribe (new ones only, per account)", subscription_lag)
 
 
+# ---------------------------------------------------------------- rule 7: a killed client (stall_after), lost writes (lost_share)
+
+# Request 3 is an S3 PutObject whose 256 KiB body the layer has not read when it decides to hold it.
+KILLED_CLIENT = """
+import sys, boto3
+from botocore.config import Config
+endpoint, account, trust = sys.argv[1:4]
+session = boto3.session.Session(aws_access_key_id=f"TWEM{account}AAAA", aws_secret_access_key="emulator",
+                                region_name="us-east-1")
+config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=120,
+                s3={"addressing_style": "path"})
+iam, s3 = (session.client(name, endpoint_url=endpoint, config=config) for name in ("iam", "s3"))
+iam.create_role(RoleName="one", AssumeRolePolicyDocument=trust)
+print("one", flush=True)
+s3.create_bucket(Bucket=f"tw-{account}-killed")
+print("two", flush=True)
+s3.put_object(Bucket=f"tw-{account}-killed", Key="three", Body=b"x" * 262144)
+print("three", flush=True)
+iam.create_role(RoleName="four", AssumeRolePolicyDocument=trust)
+"""
+
+
+def wait_for(what: str, probe: Callable[[], Any], seconds: float = 10.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def fault_state(server: Server, account: str) -> dict[str, Any]:
+    return server.harness("GET", f"/_harness/faults?account={account}")[1].get(account, {})
+
+
+def test_stall_and_lost_share(server: Server) -> None:
+    def killed_after_k() -> None:
+        aws, bystander = Aws(server, new_account()), Aws(server, new_account())
+        server.faults(aws.account, stall_after=2, stall_seconds=20)
+        client = subprocess.Popen([sys.executable, "-c", KILLED_CLIENT, server.endpoint, aws.account, trust_policy()],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            # Request K+1 is in the log before it is held: that is the moment to kill the client.
+            held = wait_for("request 3 to be logged", lambda: [
+                e for e in server.requests_for(aws.account) if e.get("fault") == "stall"], 20)
+            assert len(held) == 1 and held[0]["operation"] == "PutObject", held
+            assert fault_state(server, aws.account)["stalls"]["waiting"] == 1
+            # Other accounts are served meanwhile (threaded server).
+            started = time.monotonic()
+            assert bystander.sts.get_caller_identity()["Account"] == bystander.account
+            bystander.iam.create_role(RoleName="three", AssumeRolePolicyDocument=trust_policy())
+            assert time.monotonic() - started < 2, "another account was slowed down"
+            client.kill()  # SIGKILL
+            killed = time.monotonic()
+            out, _ = client.communicate(timeout=10)
+            assert out.split() == ["one", "two"], out
+            state = wait_for("the server to notice the client is gone",
+                             lambda: (lambda st: st if st["stalls"]["client_gone"] == 1 else None)(
+                                 fault_state(server, aws.account)), 5)
+            assert time.monotonic() - killed < 2, "the held request outlived its client"
+            assert state["stalls"] == {"waiting": 0, "client_gone": 1, "timed_out": 0, "released": 0}, state
+            assert state["requests_reached_moto"] == 2 and state["answered"] == {"stall": 1}, state
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+        server.faults(aws.account)
+        aws.iam.get_role(RoleName="one")
+        assert aws.s3.list_objects_v2(Bucket=f"tw-{aws.account}-killed")["KeyCount"] == 0  # never reached moto
+        logged = [(e["operation"], e.get("fault")) for e in server.requests_for(aws.account)][:3]
+        assert logged == [("CreateRole", None), ("CreateBucket", None), ("PutObject", "stall")], logged
+        assert not [e for e in server.requests_for(bystander.account) if e.get("fault")]
+
+    check("stall_after: request K+1 is logged, then held until its client is SIGKILLed (noticed at once), "
+          "never executed; other accounts are served meanwhile", killed_after_k)
+
+    def timed_out() -> None:
+        aws, owner = Aws(server, new_account()), Aws(server, new_account())
+        foreign = f"tw-{owner.account}-foreign"
+        owner.s3.create_bucket(Bucket=foreign)
+        server.faults(aws.account, stall_after=2, stall_seconds=0.4, disabled_regions=["ap-east-1"],
+                      lost_responses=["sts:GetCallerIdentity"])
+        # Not counted: refused before moto (disabled Region, request rule). Counted: a lost response, a success.
+        expect_error(lambda: aws.client("sts", "ap-east-1").get_caller_identity(), "InvalidClientTokenId", 403)
+        expect_error(lambda: aws.s3.head_bucket(Bucket=foreign, ExpectedBucketOwner=aws.account), "403", 403)
+        expect_error(lambda: aws.sts.get_caller_identity(), "InternalFailure", 500)
+        aws.iam.create_role(RoleName="counted", AssumeRolePolicyDocument=trust_policy())
+        assert fault_state(server, aws.account)["requests_reached_moto"] == 2
+        # From now on every request is held (a disabled Region too), stall_seconds, then 503 in its protocol's form.
+        bucket = f"tw-{aws.account}-held"
+        hk = aws.client("sts", "ap-east-1")
+        for service in ("iam", "logs", "s3", "sts"):
+            getattr(aws, service)
+        calls: dict[str, Callable[[], Any]] = {
+            "iam": lambda: aws.iam.create_role(RoleName="held", AssumeRolePolicyDocument=trust_policy()),
+            "logs": lambda: aws.logs.create_log_group(logGroupName="/held"),
+            "s3": lambda: aws.s3.create_bucket(Bucket=bucket),
+            "sts-disabled-region": lambda: hk.get_caller_identity(),
+            "cbor": lambda: cbor_call(server, aws.account, REGION, "PutMetricAlarm", {
+                "AlarmName": "held", "MetricName": "m", "Namespace": "ns", "Statistic": "Sum", "Period": 300,
+                "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold"}),
+        }
+
+        def run(call: Callable[[], Any]) -> tuple[float, Any]:
+            started = time.monotonic()
+            try:
+                result: Any = call()
+            except botocore.exceptions.ClientError as err:
+                result = (err.response["ResponseMetadata"]["HTTPStatusCode"], err.response["Error"].get("Code"),
+                          err.response["Error"].get("Message"))
+            return time.monotonic() - started, result
+
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
+            results = dict(zip(calls, pool.map(run, calls.values())))
+        elapsed = time.monotonic() - started
+        assert elapsed < 1.5, f"held requests were served one after the other ({elapsed:.2f} s)"
+        message = "The request has failed due to a temporary failure of the server."
+        for name, (took, result) in results.items():
+            assert took >= 0.4, (name, took)
+            if name == "cbor":
+                status, headers, document = result
+                assert (status, document) == (503, {"__type": "ServiceUnavailable", "message": message}), result
+                assert headers.get("x-amzn-query-error") == "ServiceUnavailable;Receiver", headers
+            else:
+                assert result == (503, "ServiceUnavailable", message), (name, result)
+        state = fault_state(server, aws.account)
+        assert state["stalls"] == {"waiting": 0, "client_gone": 0, "timed_out": 5, "released": 0}, state
+        assert state["answered"] == {"disabled_region": 1, "lost_response": 1, "stall": 5}, state
+        assert state["requests_reached_moto"] == 2, state
+        server.faults(aws.account)
+        expect_error(lambda: aws.iam.get_role(RoleName="held"), "NoSuchEntity", 404)
+        assert not aws.logs.describe_log_groups(logGroupNamePrefix="/held")["logGroups"]
+        expect_error(lambda: aws.s3.head_bucket(Bucket=bucket), "404", 404)
+        assert not aws.cloudwatch.describe_alarms(AlarmNames=["held"])["MetricAlarms"]
+        aws.iam.get_role(RoleName="counted")
+
+    check("stall_after: only requests that reach moto count; once K did, every request is held stall_seconds "
+          "(concurrently), answered 503 ServiceUnavailable (query, JSON, S3, CBOR) and never executed", timed_out)
+
+    def released() -> None:
+        aws = Aws(server, new_account())
+        server.faults(aws.account, stall_after=0)  # stall_seconds: 30 by default
+        aws.sts  # noqa: B018 - build the client here, not in the thread
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            started = time.monotonic()
+            future = pool.submit(lambda: expect_error(lambda: aws.sts.get_caller_identity(), "ServiceUnavailable", 503))
+            wait_for("the held request", lambda: [e for e in server.requests_for(aws.account) if e.get("fault")])
+            server.faults(aws.account)  # clearing the settings lets held requests go (503, not executed)
+            future.result(timeout=5)
+            assert time.monotonic() - started < 3
+        assert aws.sts.get_caller_identity()["Account"] == aws.account
+
+    check("stall_after 0 holds the first request; clearing the account's settings releases it at once", released)
+
+    def lost_share_all() -> None:
+        aws, bystander = Aws(server, new_account()), Aws(server, new_account())
+        server.faults(aws.account, lost_share={"share": 1.0, "seed": 1})
+        bucket = f"tw-{aws.account}-lost"
+        expect_error(lambda: aws.iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust_policy()),
+                     "InternalFailure", 500)
+        expect_error(lambda: aws.sns.create_topic(Name="t"), "InternalFailure", 500)
+        expect_error(lambda: aws.logs.create_log_group(logGroupName="/lost"), "InternalFailure", 500)
+        expect_error(lambda: aws.s3.create_bucket(Bucket=bucket), "InternalError", 500)
+        status, _, document = cbor_call(server, aws.account, REGION, "PutMetricAlarm", {
+            "AlarmName": "lost", "MetricName": "m", "Namespace": "ns", "Statistic": "Sum", "Period": 300,
+            "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold"})
+        assert status == 500 and document["__type"] == "InternalFailure", (status, document)
+        # Every write was executed; reads are never touched.
+        aws.iam.get_role(RoleName="r")
+        assert len(aws.sns.list_topics()["Topics"]) == 1
+        assert aws.logs.describe_log_groups(logGroupNamePrefix="/lost")["logGroups"]
+        aws.s3.head_bucket(Bucket=bucket)
+        assert aws.cloudwatch.describe_alarms(AlarmNames=["lost"])["MetricAlarms"]
+        assert aws.sts.get_caller_identity()["Account"] == aws.account
+        faults = [(e["operation"], e.get("fault")) for e in server.requests_for(aws.account)]
+        assert faults[:5] == [(op, "lost_share") for op in
+                              ("CreateRole", "CreateTopic", "CreateLogGroup", "CreateBucket", "PutMetricAlarm")], faults
+        assert not [f for _, f in faults[5:] if f], faults
+        # lost_responses comes first for a listed operation; each fires once.
+        server.faults(aws.account, lost_share={"share": 1.0, "seed": 1}, lost_responses=["sns:CreateTopic"])
+        expect_error(lambda: aws.sns.create_topic(Name="t2"), "InternalFailure", 500)
+        expect_error(lambda: aws.sns.create_topic(Name="t3"), "InternalFailure", 500)
+        assert fault_state(server, aws.account)["answered"] == {"lost_response": 1, "lost_share": 1}
+        server.faults(aws.account)
+        aws.sns.create_topic(Name="t4")
+        bystander.sns.create_topic(Name="t")
+        bystander.iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust_policy())
+        assert not [e for e in server.requests_for(bystander.account) if e.get("fault")]
+
+    check("lost_share 1: every write is executed then answered 500 (InternalFailure; S3 InternalError; CBOR), "
+          "reads untouched, other accounts unaffected", lost_share_all)
+
+    def lost_share_seeded() -> None:
+        patterns = []
+        for with_reads in (False, True):
+            aws = Aws(server, new_account())
+            server.faults(aws.account, lost_share={"share": 0.4, "seed": 11})
+            pattern = ""
+            for i in range(24):
+                if with_reads:  # reads draw nothing: the pattern of the writes stays the same
+                    assert aws.sts.get_caller_identity()["Account"] == aws.account
+                    aws.sns.list_topics()
+                try:
+                    aws.sns.create_topic(Name=f"t{i}")
+                    pattern += "."
+                except botocore.exceptions.ClientError as err:
+                    assert err.response["Error"]["Code"] == "InternalFailure", err.response
+                    pattern += "L"
+            assert len(aws.sns.list_topics()["Topics"]) == 24  # lost or not, each was created
+            patterns.append(pattern)
+        assert patterns[0] == patterns[1], patterns
+        assert 4 <= patterns[0].count("L") <= 18, patterns[0]
+
+    check("lost_share 0.4: deterministic by seed over the account's writes, reads draw nothing", lost_share_seeded)
+
+
+# ---------------------------------------------------------------- rule 8: repeated writes are idempotent, as on AWS
+
+
+def test_idempotency(server: Server) -> None:
+    def subscribe_twice() -> None:
+        aws = Aws(server, new_account())
+        topic = aws.sns.create_topic(Name="alerts")["TopicArn"]
+        first = aws.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="sec@example.com")["SubscriptionArn"]
+        again = aws.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="sec@example.com")["SubscriptionArn"]
+        arn = aws.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="sec@example.com",
+                                ReturnSubscriptionArn=True)["SubscriptionArn"]
+        assert first == again == arn and arn.startswith(topic + ":"), (first, again, arn)
+        listed = aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert [s["SubscriptionArn"] for s in listed] == [arn], listed
+        # Another endpoint or protocol is another subscription.
+        other = aws.sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")["SubscriptionArn"]
+        json_sub = aws.sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="sec@example.com")["SubscriptionArn"]
+        assert len({arn, other, json_sub}) == 3
+        assert len(aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 3
+
+    check("sns: Subscribe of an existing (topic, protocol, endpoint) returns its ARN, no second subscription",
+          subscribe_twice)
+
+    def create_topic_twice() -> None:
+        aws = Aws(server, new_account())
+        kwargs = {"Name": "alerts", "Attributes": {"DisplayName": "Alerts"},
+                  "Tags": [{"Key": "ManagedBy", "Value": "trailwarden"}]}
+        first = aws.sns.create_topic(**kwargs)["TopicArn"]
+        assert aws.sns.create_topic(**kwargs)["TopicArn"] == first
+        assert aws.sns.list_topics()["Topics"] == [{"TopicArn": first}]
+        assert aws.sns.list_tags_for_resource(ResourceArn=first)["Tags"] == kwargs["Tags"]
+        assert aws.sns.create_topic(Name="other")["TopicArn"] != first
+
+    check("sns: CreateTopic with the same name, attributes and tags returns the same ARN", create_topic_twice)
+
+    def alarm_update() -> None:
+        aws = Aws(server, new_account())
+        alarm = {"AlarmName": "a", "MetricName": "m", "Namespace": "ns", "Statistic": "Sum", "Period": 300,
+                 "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold"}
+        aws.cloudwatch.put_metric_alarm(**alarm, Tags=[{"Key": "k", "Value": "1"}])
+        arn = aws.cloudwatch.describe_alarms(AlarmNames=["a"])["MetricAlarms"][0]["AlarmArn"]
+        aws.cloudwatch.set_alarm_state(AlarmName="a", StateValue="ALARM", StateReason="breached")
+        before = aws.cloudwatch.describe_alarms(AlarmNames=["a"])["MetricAlarms"][0]
+        aws.cloudwatch.put_metric_alarm(**alarm, Tags=[{"Key": "k", "Value": "2"}, {"Key": "x", "Value": "y"}])
+        aws.cloudwatch.put_metric_alarm(**dict(alarm, Threshold=5.0))
+        after = aws.cloudwatch.describe_alarms(AlarmNames=["a"])["MetricAlarms"]
+        assert len(after) == 1 and after[0]["Threshold"] == 5.0, after  # the configuration is replaced ...
+        for key in ("StateValue", "StateReason", "StateUpdatedTimestamp"):  # ... the state is not
+            assert after[0][key] == before[key], (key, before[key], after[0][key])
+        assert aws.cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "k", "Value": "1"}]
+        # A new alarm still gets its tags and a fresh state.
+        aws.cloudwatch.put_metric_alarm(**dict(alarm, AlarmName="b"), Tags=[{"Key": "k", "Value": "b"}])
+        new = aws.cloudwatch.describe_alarms(AlarmNames=["b"])["MetricAlarms"][0]
+        assert new["StateValue"] != "ALARM", new
+        assert aws.cloudwatch.list_tags_for_resource(ResourceARN=new["AlarmArn"])["Tags"] == [{"Key": "k", "Value": "b"}]
+
+    check("cloudwatch: PutMetricAlarm on an existing alarm replaces its configuration, keeps its state, ignores Tags",
+          alarm_update)
+
+    def repeated_puts() -> None:
+        aws = Aws(server, new_account())
+        aws.logs.create_log_group(logGroupName="/g")
+        for _ in range(2):
+            aws.logs.put_retention_policy(logGroupName="/g", retentionInDays=30)
+            aws.logs.put_metric_filter(logGroupName="/g", filterName="f", filterPattern="ERROR", metricTransformations=[
+                {"metricName": "m", "metricNamespace": "ns", "metricValue": "1"}])
+        groups = aws.logs.describe_log_groups(logGroupNamePrefix="/g")["logGroups"]
+        assert [g["retentionInDays"] for g in groups] == [30], groups
+        assert len(aws.logs.describe_metric_filters(logGroupName="/g")["metricFilters"]) == 1
+
+        trust = trust_policy()
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]})
+        aws.iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust)
+        for _ in range(2):
+            aws.iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=policy)
+            aws.iam.update_assume_role_policy(RoleName="r", PolicyDocument=trust)
+        assert aws.iam.list_role_policies(RoleName="r")["PolicyNames"] == ["p"]
+        assert aws.iam.get_role_policy(RoleName="r", PolicyName="p")["PolicyDocument"] == json.loads(policy)
+        assert aws.iam.get_role(RoleName="r")["Role"]["AssumeRolePolicyDocument"] == json.loads(trust)
+
+        bucket = f"tw-{aws.account}-ct"
+        aws.s3.create_bucket(Bucket=bucket)
+        aws.s3.put_bucket_policy(Bucket=bucket, Policy=bucket_policy(bucket, aws.account, None))
+        aws.cloudtrail.create_trail(Name="main", S3BucketName=bucket)
+        for _ in range(2):
+            aws.cloudtrail.start_logging(Name="main")
+            assert aws.cloudtrail.get_trail_status(Name="main")["IsLogging"] is True
+        assert len(aws.cloudtrail.describe_trails()["trailList"]) == 1
+
+    check("repeated PutRetentionPolicy, PutMetricFilter, PutRolePolicy, UpdateAssumeRolePolicy, StartLogging "
+          "leave one resource in the same state", repeated_puts)
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -923,7 +1252,7 @@ def main() -> int:
     server = Server()
     try:
         groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_bucket_owner,
-                  test_faults]
+                  test_faults, test_stall_and_lost_share, test_idempotency]
         for group in groups:
             if args.k not in group.__name__:
                 continue
