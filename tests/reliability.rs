@@ -160,3 +160,146 @@ fn credentials_never_appear_in_output() {
         }
     }
 }
+
+/// What an account holds after an apply, to compare runs: every resource counted once.
+async fn inventory(account: &str) -> Vec<String> {
+    let cfg = Emulator::shared().sdk_config(account, "us-east-1").await;
+    let mut items = Vec::new();
+    let trails = aws_sdk_cloudtrail::Client::new(&cfg)
+        .describe_trails()
+        .send()
+        .await
+        .unwrap();
+    for t in trails.trail_list() {
+        items.push(format!("trail {}", t.name().unwrap_or_default()));
+    }
+    let topics = aws_sdk_sns::Client::new(&cfg)
+        .list_topics()
+        .send()
+        .await
+        .unwrap();
+    for t in topics.topics() {
+        let arn = t.topic_arn().unwrap_or_default();
+        items.push(format!("topic {}", arn.rsplit(':').next().unwrap_or_default()));
+        let subs = aws_sdk_sns::Client::new(&cfg)
+            .list_subscriptions_by_topic()
+            .topic_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        for s in subs.subscriptions() {
+            items.push(format!("subscription {}", s.endpoint().unwrap_or_default()));
+        }
+    }
+    let filters = aws_sdk_cloudwatchlogs::Client::new(&cfg)
+        .describe_metric_filters()
+        .send()
+        .await
+        .unwrap();
+    for f in filters.metric_filters() {
+        items.push(format!("filter {}", f.filter_name().unwrap_or_default()));
+    }
+    let alarms = aws_sdk_cloudwatch::Client::new(&cfg)
+        .describe_alarms()
+        .send()
+        .await
+        .unwrap();
+    for a in alarms.metric_alarms() {
+        items.push(format!("alarm {}", a.alarm_name().unwrap_or_default()));
+    }
+    items.sort();
+    items
+}
+
+/// A fresh `apply` killed (SIGKILL) after any of its requests — every index, not a sample —
+/// leaves an account that the next plain `apply` completes: the whole chain, nothing twice,
+/// `check` in sync.
+#[tokio::test]
+async fn an_apply_killed_after_any_request_is_completed_by_the_next() {
+    let emu = Emulator::shared();
+    // The reference: an apply that is not interrupted, and what it leaves.
+    let reference = unique_account();
+    let out = tw(&reference, &["apply", "--email", EMAIL, "--yes"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let requests = emu.requests_for_account(&reference).len();
+    let expected = inventory(&reference).await;
+    assert!(requests > 30, "{requests}");
+
+    let kill_at = |k: usize| {
+        let account = unique_account();
+        emu.set_faults(&account, serde_json::json!({"stall_after": k, "stall_seconds": 60}));
+        let mut child = common::spawn_trailwarden(&account, &["apply", "--email", EMAIL, "--yes"], &[]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut finished = false;
+        loop {
+            if emu.requests_for_account(&account).iter().any(|r| r["fault"] == "stall") {
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                finished = true;
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "request {k} never came");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        emu.set_faults(&account, serde_json::json!({}));
+        (account, finished)
+    };
+    let mut completed_early = 0;
+    let accounts: Vec<(usize, String, bool)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                s.spawn(move || {
+                    (0..=requests)
+                        .filter(|k| k % 4 == w)
+                        .map(|k| {
+                            let (account, finished) = kill_at(k);
+                            let out = tw(&account, &["apply", "--email", EMAIL, "--yes"]);
+                            assert_eq!(out.code, 0, "after a kill at request {k}:\n{}", out.stderr);
+                            let check = tw(&account, &["check", "--email", EMAIL]);
+                            assert_eq!(check.code, 0, "kill at {k}: not in sync:\n{}", check.stdout);
+                            (k, account, finished)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    for (k, account, finished) in &accounts {
+        completed_early += usize::from(*finished);
+        assert_eq!(&inventory(account).await, &expected, "kill at request {k}");
+    }
+    eprintln!(
+        "{} kill points (0..={requests}); {completed_early} applies finished before their kill point",
+        accounts.len()
+    );
+    assert!(completed_early <= 1, "only the last index may complete before the kill");
+}
+
+/// 20% of writes executed and then answered 500 (the response lost): the SDK retries them, the
+/// creates come back "already exists" and count as done, and the apply converges.
+#[tokio::test]
+async fn apply_converges_when_a_fifth_of_the_writes_lose_their_response() {
+    let emu = Emulator::shared();
+    let reference = unique_account();
+    assert_eq!(tw(&reference, &["apply", "--email", EMAIL, "--yes"]).code, 0);
+    let expected = inventory(&reference).await;
+    for seed in 1..=3 {
+        let account = unique_account();
+        emu.set_faults(&account, serde_json::json!({"lost_share": {"share": 0.2, "seed": seed}}));
+        let out = tw(&account, &["apply", "--email", EMAIL, "--yes"]);
+        assert_eq!(out.code, 0, "seed {seed}:\n{}", out.stderr);
+        let lost = emu
+            .requests_for_account(&account)
+            .iter()
+            .filter(|r| r["fault"] == "lost_share")
+            .count();
+        assert!(lost > 0, "seed {seed}: no write lost its response");
+        emu.set_faults(&account, serde_json::json!({}));
+        assert_eq!(tw(&account, &["check", "--email", EMAIL]).code, 0, "seed {seed}");
+        assert_eq!(inventory(&account).await, expected, "seed {seed}");
+    }
+}
