@@ -588,7 +588,8 @@ async fn requests_counts_reads_and_writes() {
         aws.requests(),
         trailwarden::aws::RequestStats {
             total: 1,
-            writes: 0
+            writes: 0,
+            retries: 0
         }
     );
     let d = desired(&account, REGION, None);

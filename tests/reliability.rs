@@ -180,7 +180,10 @@ async fn inventory(account: &str) -> Vec<String> {
         .unwrap();
     for t in topics.topics() {
         let arn = t.topic_arn().unwrap_or_default();
-        items.push(format!("topic {}", arn.rsplit(':').next().unwrap_or_default()));
+        items.push(format!(
+            "topic {}",
+            arn.rsplit(':').next().unwrap_or_default()
+        ));
         let subs = aws_sdk_sns::Client::new(&cfg)
             .list_subscriptions_by_topic()
             .topic_arn(arn)
@@ -227,19 +230,30 @@ async fn an_apply_killed_after_any_request_is_completed_by_the_next() {
 
     let kill_at = |k: usize| {
         let account = unique_account();
-        emu.set_faults(&account, serde_json::json!({"stall_after": k, "stall_seconds": 60}));
-        let mut child = common::spawn_trailwarden(&account, &["apply", "--email", EMAIL, "--yes"], &[]);
+        emu.set_faults(
+            &account,
+            serde_json::json!({"stall_after": k, "stall_seconds": 60}),
+        );
+        let mut child =
+            common::spawn_trailwarden(&account, &["apply", "--email", EMAIL, "--yes"], &[]);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut finished = false;
         loop {
-            if emu.requests_for_account(&account).iter().any(|r| r["fault"] == "stall") {
+            if emu
+                .requests_for_account(&account)
+                .iter()
+                .any(|r| r["fault"] == "stall")
+            {
                 break;
             }
             if child.try_wait().unwrap().is_some() {
                 finished = true;
                 break;
             }
-            assert!(std::time::Instant::now() < deadline, "request {k} never came");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "request {k} never came"
+            );
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let _ = child.kill();
@@ -259,14 +273,21 @@ async fn an_apply_killed_after_any_request_is_completed_by_the_next() {
                             let out = tw(&account, &["apply", "--email", EMAIL, "--yes"]);
                             assert_eq!(out.code, 0, "after a kill at request {k}:\n{}", out.stderr);
                             let check = tw(&account, &["check", "--email", EMAIL]);
-                            assert_eq!(check.code, 0, "kill at {k}: not in sync:\n{}", check.stdout);
+                            assert_eq!(
+                                check.code, 0,
+                                "kill at {k}: not in sync:\n{}",
+                                check.stdout
+                            );
                             (k, account, finished)
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
     });
     for (k, account, finished) in &accounts {
         completed_early += usize::from(*finished);
@@ -276,7 +297,10 @@ async fn an_apply_killed_after_any_request_is_completed_by_the_next() {
         "{} kill points (0..={requests}); {completed_early} applies finished before their kill point",
         accounts.len()
     );
-    assert!(completed_early <= 1, "only the last index may complete before the kill");
+    assert!(
+        completed_early <= 1,
+        "only the last index may complete before the kill"
+    );
 }
 
 /// 20% of writes executed and then answered 500 (the response lost): the SDK retries them, the
@@ -285,11 +309,17 @@ async fn an_apply_killed_after_any_request_is_completed_by_the_next() {
 async fn apply_converges_when_a_fifth_of_the_writes_lose_their_response() {
     let emu = Emulator::shared();
     let reference = unique_account();
-    assert_eq!(tw(&reference, &["apply", "--email", EMAIL, "--yes"]).code, 0);
+    assert_eq!(
+        tw(&reference, &["apply", "--email", EMAIL, "--yes"]).code,
+        0
+    );
     let expected = inventory(&reference).await;
     for seed in 1..=3 {
         let account = unique_account();
-        emu.set_faults(&account, serde_json::json!({"lost_share": {"share": 0.2, "seed": seed}}));
+        emu.set_faults(
+            &account,
+            serde_json::json!({"lost_share": {"share": 0.2, "seed": seed}}),
+        );
         let out = tw(&account, &["apply", "--email", EMAIL, "--yes"]);
         assert_eq!(out.code, 0, "seed {seed}:\n{}", out.stderr);
         let lost = emu
@@ -299,7 +329,75 @@ async fn apply_converges_when_a_fifth_of_the_writes_lose_their_response() {
             .count();
         assert!(lost > 0, "seed {seed}: no write lost its response");
         emu.set_faults(&account, serde_json::json!({}));
-        assert_eq!(tw(&account, &["check", "--email", EMAIL]).code, 0, "seed {seed}");
+        assert_eq!(
+            tw(&account, &["check", "--email", EMAIL]).code,
+            0,
+            "seed {seed}"
+        );
         assert_eq!(inventory(&account).await, expected, "seed {seed}");
     }
+}
+
+/// 30% of requests throttled (each protocol's own error: `Throttling`, `ThrottlingException`,
+/// S3's `503 SlowDown`): apply and check succeed on the SDK's retries, and the report says how
+/// many it took.
+#[tokio::test]
+async fn apply_and_check_succeed_with_30_percent_of_requests_throttled() {
+    let emu = Emulator::shared();
+    for seed in 1..=3 {
+        let account = unique_account();
+        emu.set_faults(
+            &account,
+            serde_json::json!({"throttle": {"share": 0.3, "seed": seed}}),
+        );
+        let out = tw(
+            &account,
+            &["apply", "--email", EMAIL, "--yes", "--output", "json"],
+        );
+        assert_eq!(out.code, 0, "seed {seed}:\n{}", out.stderr);
+        let report = out.json();
+        let retries = report["requests"]["retries"].as_u64().unwrap();
+        let throttled = emu
+            .requests_for_account(&account)
+            .iter()
+            .filter(|r| r["fault"] == "throttle")
+            .count() as u64;
+        assert!(throttled > 5, "seed {seed}: {throttled}");
+        assert_eq!(
+            retries, throttled,
+            "seed {seed}: every throttled request retried once more"
+        );
+        let out = tw(&account, &["check", "--email", EMAIL, "--output", "json"]);
+        assert_eq!(out.code, 0, "seed {seed}:\n{}\n{}", out.stdout, out.stderr);
+    }
+}
+
+/// An endpoint that accepts connections and never answers: `check` fails within the timeouts
+/// (here 1 s per attempt, 2 attempts), with a message that says so, instead of hanging.
+#[test]
+fn an_endpoint_that_never_answers_fails_in_bounded_time() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let account = unique_account();
+    let started = std::time::Instant::now();
+    let out = common::trailwarden_with(
+        &account,
+        &["check", "--email", EMAIL],
+        &[
+            ("AWS_ENDPOINT_URL", &format!("http://127.0.0.1:{port}")),
+            ("TRAILWARDEN_READ_TIMEOUT", "1"),
+            ("AWS_MAX_ATTEMPTS", "2"),
+        ],
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("no answer in time"), "{}", out.stderr);
+    assert!(elapsed < std::time::Duration::from_secs(15), "{elapsed:?}");
+    eprintln!("black hole: failed after {elapsed:.1?}");
 }

@@ -55,6 +55,8 @@ pub struct RequestStats {
     pub total: u64,
     /// Attempts of operations that change something.
     pub writes: u64,
+    /// Attempts that repeated one that failed transiently (throttling, 5xx, timeouts).
+    pub retries: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +118,31 @@ impl AwsError {
     }
 }
 
+/// Attempts per request unless the user configured retries.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
+
+/// Seconds to wait for a connection, and for an answer (`TRAILWARDEN_READ_TIMEOUT`, default
+/// 30): an endpoint that accepts connections and never answers fails each attempt after the read
+/// timeout, and the whole request after [`OPERATION_TIMEOUT_SECS`], instead of hanging.
+pub const CONNECT_TIMEOUT_SECS: u64 = 5;
+pub const DEFAULT_READ_TIMEOUT_SECS: u64 = 30;
+pub const OPERATION_TIMEOUT_SECS: u64 = 180;
+
+fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    use std::time::Duration;
+    let read = std::env::var("TRAILWARDEN_READ_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(DEFAULT_READ_TIMEOUT_SECS);
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS))
+        .read_timeout(Duration::from_secs(read))
+        .operation_attempt_timeout(Duration::from_secs(read + CONNECT_TIMEOUT_SECS))
+        .operation_timeout(Duration::from_secs(OPERATION_TIMEOUT_SECS))
+        .build()
+}
+
 /// Error codes meaning "this resource does not exist".
 pub(crate) fn is_not_found_code(code: &str) -> bool {
     matches!(
@@ -154,6 +181,19 @@ where
     }
     let detail = error_chain(&err);
     let full = DisplayErrorContext(&err).to_string().to_ascii_lowercase();
+    let timed_out = matches!(&err, SdkError::TimeoutError(_))
+        || matches!(&err, SdkError::DispatchFailure(f) if f.is_timeout());
+    if timed_out {
+        return AwsError::Other(format!(
+            "{api} failed: no answer in time (connection {CONNECT_TIMEOUT_SECS} s, answer {} s \
+             per attempt, {OPERATION_TIMEOUT_SECS} s in all, retries included): the endpoint \
+             is unreachable or accepts connections without answering ({detail})",
+            std::env::var("TRAILWARDEN_READ_TIMEOUT")
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(DEFAULT_READ_TIMEOUT_SECS)
+        ));
+    }
     match &err {
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
             if full.contains("credential") || full.contains("identity") =>
@@ -188,6 +228,7 @@ pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
 struct RequestCounter {
     total: AtomicU64,
     writes: AtomicU64,
+    retries: AtomicU64,
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +246,12 @@ impl Intercept for CountingInterceptor {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.0.total.fetch_add(1, Ordering::Relaxed);
+        if cfg
+            .load::<aws_smithy_runtime_api::client::retries::RequestAttempts>()
+            .is_some_and(|a| a.attempts() > 1)
+        {
+            self.0.retries.fetch_add(1, Ordering::Relaxed);
+        }
         let read = cfg
             .load::<Metadata>()
             .is_some_and(|m| is_read_operation(m.name()));
@@ -237,9 +284,14 @@ pub struct Aws {
 
 impl Aws {
     /// Loads the standard AWS configuration, overridden by `opts`, and builds the clients.
+    ///
+    /// Retries: the SDK's standard mode (exponential backoff with jitter, for throttling error
+    /// codes of every protocol, HTTP 500/502/503/504, connection errors and timeouts) with
+    /// [`DEFAULT_MAX_ATTEMPTS`] attempts instead of the SDK's 3, unless `AWS_MAX_ATTEMPTS`,
+    /// `AWS_RETRY_MODE` or the profile's `max_attempts` / `retry_mode` say otherwise.
+    /// Timeouts: see [`timeouts`].
     pub async fn connect(opts: &ConnectOptions) -> Result<Aws, AwsError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(5));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
         if let Some(profile) = &opts.profile {
             loader = loader.profile_name(profile);
         }
@@ -250,6 +302,15 @@ impl Aws {
             loader = loader.endpoint_url(url);
         }
         let config = loader.load().await;
+        // The SDK's default is standard mode with 3 attempts: too few for AWS's throttling of a
+        // burst of configuration calls. A user's own setting (environment or profile) stands.
+        let config = match config.retry_config() {
+            Some(r) if *r != RetryConfig::standard() => config,
+            _ => config
+                .into_builder()
+                .retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS))
+                .build(),
+        };
         Aws::connect_with(config).await
     }
 
@@ -424,6 +485,7 @@ impl Aws {
         RequestStats {
             total: self.counter.total.load(Ordering::Relaxed),
             writes: self.counter.writes.load(Ordering::Relaxed),
+            retries: self.counter.retries.load(Ordering::Relaxed),
         }
     }
 }

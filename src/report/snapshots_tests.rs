@@ -27,6 +27,7 @@ const REGION: &str = "us-east-1";
 const REQUESTS: RequestStats = RequestStats {
     total: 27,
     writes: 0,
+    retries: 0,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -117,6 +118,7 @@ fn apply_fresh(faults: &[(&str, &str, usize)]) -> (Plan, ApplyOutcome, RequestSt
     let requests = RequestStats {
         total: REQUESTS.total + writes,
         writes,
+        retries: 0,
     };
     (p, outcome, requests)
 }

@@ -437,7 +437,11 @@ pub fn trailwarden_with(account: &str, args: &[&str], env: &[(&str, &str)]) -> R
 }
 
 /// [`trailwarden_with`], started and not waited for: stdout and stderr are piped.
-pub fn spawn_trailwarden(account: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+pub fn spawn_trailwarden(
+    account: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Child {
     command(account, args, env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
