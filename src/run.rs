@@ -60,7 +60,78 @@ pub fn error_text(e: &Error) -> String {
     out
 }
 
+/// Signals: the first Ctrl-C or SIGTERM during an apply lets the request in flight finish and
+/// stops before the next write (the apply's report says what is left); any other signal, or a
+/// second one, ends the process at once. Exit 130 for Ctrl-C, 143 for SIGTERM (128 + the
+/// signal's number, as shells report a process killed by it).
+pub mod signals {
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+    static APPLYING: AtomicBool = AtomicBool::new(false);
+    /// The exit code of the signal received (130, 143), 0 before any.
+    static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+    pub const EXIT_INTERRUPTED: i32 = 130;
+    pub const EXIT_TERMINATED: i32 = 143;
+
+    /// The exit code of the first signal received, if one was.
+    pub fn received() -> Option<i32> {
+        Some(RECEIVED.load(Ordering::SeqCst)).filter(|c| *c != 0)
+    }
+
+    /// Runs `f` with signals deferred to the next write.
+    pub async fn while_applying<T>(f: impl std::future::Future<Output = T>) -> T {
+        APPLYING.store(true, Ordering::SeqCst);
+        let out = f.await;
+        APPLYING.store(false, Ordering::SeqCst);
+        out
+    }
+
+    fn on_signal(code: i32, name: &str) {
+        let first = RECEIVED
+            .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok();
+        if first && APPLYING.load(Ordering::SeqCst) {
+            eprintln!(
+                "{name}: stopping once the request in flight has finished; {name} again stops at once"
+            );
+            return;
+        }
+        eprintln!("{name}: stopped");
+        std::process::exit(code);
+    }
+
+    /// Starts watching for Ctrl-C and SIGTERM on the current runtime.
+    pub fn watch() {
+        tokio::spawn(async {
+            loop {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    return;
+                }
+                on_signal(EXIT_INTERRUPTED, "Ctrl-C");
+            }
+        });
+        #[cfg(unix)]
+        tokio::spawn(async {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut term) = signal(SignalKind::terminate()) else {
+                return;
+            };
+            while term.recv().await.is_some() {
+                on_signal(EXIT_TERMINATED, "SIGTERM");
+            }
+        });
+    }
+}
+
 async fn run_async(cli: &Cli) -> Result<i32, Error> {
+    // `init` handles Ctrl-C at its prompts itself; `scan` is stopped at once by the default.
+    if matches!(
+        cli.command,
+        Command::Plan(_) | Command::Apply(_) | Command::Check { .. }
+    ) {
+        signals::watch();
+    }
     match &cli.command {
         Command::Plan(chain) => plan_or_apply(&cli.global, chain, false).await,
         Command::Apply(chain) => plan_or_apply(&cli.global, chain, true).await,
@@ -274,7 +345,13 @@ pub async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<i32, Error> {
         s.aws.requests(),
     );
     let mut progress = StderrProgress;
-    let outcome = apply::apply(&s.plan, &s.aws, &RetryPolicy::default(), &mut progress).await;
+    let outcome = signals::while_applying(apply::apply(
+        &s.plan,
+        &s.aws,
+        &RetryPolicy::default(),
+        &mut progress,
+    ))
+    .await;
     let requests = s.aws.requests();
     report.requests = requests;
     report.outcome = Some(&outcome);
@@ -300,6 +377,7 @@ pub async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<i32, Error> {
         println!("{}", to_json(&report));
     }
     match &outcome.failed {
+        None if outcome.interrupted => Ok(signals::received().unwrap_or(signals::EXIT_INTERRUPTED)),
         None => Ok(EXIT_OK),
         Some(f) => Err(Error::Failed(format!(
             "apply failed at {} ({}): {}",
@@ -329,6 +407,10 @@ fn confirm(g: &GlobalArgs, plan: &Plan) -> Result<(), Error> {
 
 struct StderrProgress;
 impl Progress for StderrProgress {
+    fn should_stop(&mut self) -> bool {
+        signals::received().is_some()
+    }
+
     fn start(&mut self, address: &str, action: Action) {
         eprintln!("{} {address} ...", action.symbol());
     }

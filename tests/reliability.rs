@@ -401,3 +401,119 @@ fn an_endpoint_that_never_answers_fails_in_bounded_time() {
     assert!(elapsed < std::time::Duration::from_secs(15), "{elapsed:?}");
     eprintln!("black hole: failed after {elapsed:.1?}");
 }
+
+fn send(child: &std::process::Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits until the emulator holds one of the account's requests (the client is mid-request).
+fn wait_for_stall(account: &str, child: &mut std::process::Child) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !Emulator::shared()
+        .requests_for_account(account)
+        .iter()
+        .any(|r| r["fault"] == "stall")
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before the stall"
+        );
+        assert!(std::time::Instant::now() < deadline, "no request was held");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+fn finish(child: std::process::Child) -> common::Run {
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// The first SIGTERM (or Ctrl-C) during an apply lets the request in flight finish, stops
+/// before the next write, says what is left, and exits 143 (130); a second one exits at once.
+/// `check` stops at once.
+#[test]
+fn an_interrupted_apply_stops_before_the_next_write() {
+    let emu = Emulator::shared();
+    let apply = ["apply", "--email", EMAIL, "--yes"];
+
+    // One signal: the held request is answered, the apply stops, the next apply completes it.
+    let account = unique_account();
+    emu.set_faults(
+        &account,
+        serde_json::json!({"stall_after": 32, "stall_seconds": 60}),
+    );
+    let mut child = common::spawn_trailwarden(&account, &apply, &[]);
+    wait_for_stall(&account, &mut child);
+    send(&child, "TERM");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let writes_before = emu.write_requests_for_account(&account).len();
+    emu.set_faults(&account, serde_json::json!({})); // the request in flight gets its answer
+    let out = finish(child);
+    assert_eq!(out.code, 143, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("SIGTERM: stopping once the request in flight has finished"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout
+            .contains("Apply interrupted before the next write"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Run apply again to complete it."),
+        "{}",
+        out.stdout
+    );
+    // Only the held request was retried once answered; nothing after it was sent.
+    let after = emu.write_requests_for_account(&account).len() - writes_before;
+    assert!(after <= 1, "{after} writes after the signal");
+    assert_eq!(tw(&account, &apply).code, 0);
+    assert_eq!(tw(&account, &["check", "--email", EMAIL]).code, 0);
+
+    // Two signals: the second exits at once, the held request still held.
+    let account = unique_account();
+    emu.set_faults(
+        &account,
+        serde_json::json!({"stall_after": 32, "stall_seconds": 60}),
+    );
+    let mut child = common::spawn_trailwarden(&account, &apply, &[]);
+    wait_for_stall(&account, &mut child);
+    send(&child, "INT");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    send(&child, "INT");
+    let out = finish(child);
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert!(
+        out.elapsed < std::time::Duration::from_secs(5),
+        "{:?}",
+        out.elapsed
+    );
+    emu.set_faults(&account, serde_json::json!({}));
+
+    // check: at once.
+    let account = unique_account();
+    emu.set_faults(
+        &account,
+        serde_json::json!({"stall_after": 0, "stall_seconds": 60}),
+    );
+    let mut child = common::spawn_trailwarden(&account, &["check", "--email", EMAIL], &[]);
+    wait_for_stall(&account, &mut child);
+    send(&child, "TERM");
+    let out = finish(child);
+    assert_eq!(out.code, 143, "{}", out.stderr);
+    assert!(out.elapsed < std::time::Duration::from_secs(5));
+    emu.set_faults(&account, serde_json::json!({}));
+}
