@@ -18,12 +18,12 @@ use serde_json::Value;
 use crate::pattern::Event;
 
 use super::compile::{Compiled, ControlSpec, Eval};
+use super::error::{WalkError, WalkResult};
 use super::index::Index;
 use super::stats::ControlStats;
 use super::time::parse_timestamp;
 use super::walk::{
-    is_compact, is_ws, skip_string, skip_ws, string_content, walk_record, Span, Trie, WalkError,
-    WalkResult,
+    is_compact, is_ws, skip_string, skip_ws, string_content, walk_record, Span, Trie,
 };
 
 /// Initial buffer size.

@@ -5,12 +5,14 @@
 //! files of one JSON event per line (CloudWatch Logs exports), directories of them (recursive)
 //! and `s3://bucket/prefix`. See `docs/scan.md`.
 //!
-//! Layout: [`walk`] splits records and projects the fields the patterns read, [`compile`]
+//! Layout: [`walk`] splits records and projects the fields the patterns read (jumping with the
+//! structural [`index`]; both fail with [`error`]'s type), [`compile`]
 //! evaluates the patterns on them, [`engine`] streams files through worker threads, [`stats`]
 //! tallies and evaluates the alarms, [`input`] finds the files, [`report`] renders.
 
 pub mod compile;
 pub mod engine;
+pub mod error;
 pub mod index;
 pub mod input;
 pub mod progress;
