@@ -7,19 +7,24 @@
 //!
 //! Layout: [`walk`] splits records and projects the fields the patterns read (jumping with the
 //! structural [`index`]; both fail with [`error`]'s type), [`compile`]
-//! evaluates the patterns on them, [`engine`] streams files through worker threads, [`stats`]
+//! evaluates the patterns on them, [`engine`] streams files through worker threads (each reads a
+//! file through `buffer`, finds its records with `framing` and counts them with `tally`), [`stats`]
 //! tallies and evaluates the alarms, [`input`] finds the files, [`report`] renders.
 
+mod buffer;
 pub mod compile;
 pub mod engine;
 pub mod error;
+mod framing;
 pub mod index;
 pub mod input;
 pub mod progress;
 pub mod report;
 pub mod stats;
+mod tally;
 pub mod time;
 pub mod walk;
+mod worker;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
