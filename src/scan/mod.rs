@@ -31,7 +31,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::aws::{Aws, AwsError, ConnectOptions};
+use crate::aws::{Aws, ConnectOptions};
 use crate::cli::{GlobalArgs, OutputFormat, ScanArgs};
 use crate::config::{self, Overrides};
 use crate::error::Error;
@@ -41,6 +41,10 @@ pub use engine::{Counters, Engine, FileError, Item, Outcome, Settings};
 
 /// A placeholder address: `config::load` insists on one, the scan never uses it.
 const NO_EMAIL: &str = "scan@trailwarden.invalid";
+
+/// The region the S3 client starts from when none is configured: reading a bucket needs no
+/// particular region, S3 says where the bucket is.
+const FALLBACK_REGION: &str = "us-east-1";
 
 /// The controls to backtest: the chosen presets (`--preset`, else the config file's, else
 /// aws-docs) with the config file's `[controls.*]` settings applied (disabled controls,
@@ -71,9 +75,8 @@ pub fn load_controls(g: &GlobalArgs, a: &ScanArgs) -> Result<Loaded, Error> {
         specs,
         presets: cfg.presets.iter().map(|p| p.name.clone()).collect(),
         connect: ConnectOptions {
-            region: cfg.region.clone(),
-            profile: cfg.profile.clone(),
-            endpoint_url: cfg.endpoint_url.clone(),
+            fallback_region: Some(FALLBACK_REGION.to_string()),
+            ..cfg.connect_options()
         },
     })
 }
@@ -175,7 +178,7 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
     // S3: one client, checked before anything is scanned.
     let mut s3_sources = Vec::new();
     if inputs.iter().any(|i| matches!(i, Input::S3 { .. })) {
-        let aws = connect(connect_options).await?;
+        let aws = Aws::connect(&connect_options).await?;
         for i in &inputs {
             if let Input::S3 { bucket, prefix } = i {
                 let client = input::client_for_bucket(&aws, bucket, prefix, a.quiet).await?;
@@ -302,18 +305,6 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
         print!("{}", report::human(&ctx, &outcome));
     }
     Ok(crate::run::EXIT_OK)
-}
-
-async fn connect(mut opts: ConnectOptions) -> Result<Aws, Error> {
-    match Aws::connect(&opts).await {
-        Ok(aws) => Ok(aws),
-        // Reading a bucket needs no particular region: S3 says where the bucket is.
-        Err(AwsError::NoRegion) => {
-            opts.region = Some("us-east-1".into());
-            Ok(Aws::connect(&opts).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 #[cfg(test)]
