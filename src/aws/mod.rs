@@ -3,16 +3,18 @@
 //! [`Aws`] holds one client per service, all built from one [`SdkConfig`], and counts every HTTP
 //! attempt they make. [`Aws::connect`] is the one way to build them. [`Aws::read`] turns the
 //! account into a plain [`crate::model::Actual`]; [`Aws::execute`] performs one
-//! [`crate::model::Op`].
+//! [`crate::model::Op`]; [`objects`] lists and downloads objects of any bucket (for `scan`).
 
 pub mod discover;
 mod kms;
+pub mod objects;
 mod permissions;
 mod read;
 mod selectors;
 mod trails;
 mod write;
 
+pub use objects::{Body, Bucket, Level, Object};
 pub use permissions::{iam_action_for, is_read_operation, READ_ACTIONS, WRITE_ACTIONS};
 
 use aws_config::retry::RetryConfig;

@@ -1,9 +1,11 @@
 //! IAM actions behind every API call the adapter makes.
 
-/// Every IAM action `read()` (and the identity check) needs.
+/// Every IAM action `read()` (and the identity check) needs. `s3:GetBucketLocation` is asked
+/// only when S3 redirects a request on the bucket without naming the bucket's region.
 pub const READ_ACTIONS: &[&str] = &[
     "sts:GetCallerIdentity",
     "s3:ListBucket",
+    "s3:GetBucketLocation",
     "s3:GetBucketPolicy",
     "s3:GetBucketPublicAccessBlock",
     "s3:GetEncryptionConfiguration",
@@ -63,6 +65,7 @@ pub const WRITE_ACTIONS: &[&str] = &[
 const OPERATIONS: &[(&str, &str, &str)] = &[
     ("sts", "GetCallerIdentity", "sts:GetCallerIdentity"),
     ("s3", "HeadBucket", "s3:ListBucket"),
+    ("s3", "GetBucketLocation", "s3:GetBucketLocation"),
     ("s3", "GetBucketPolicy", "s3:GetBucketPolicy"),
     (
         "s3",
