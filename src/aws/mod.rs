@@ -15,7 +15,9 @@ mod trails;
 mod write;
 
 pub use objects::{Body, Bucket, Level, Object};
-pub use permissions::{iam_action_for, is_read_operation, READ_ACTIONS, WRITE_ACTIONS};
+pub use permissions::{
+    iam_action_for, is_read_operation, READ_ACTIONS, SCAN_ACTIONS, WRITE_ACTIONS,
+};
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
