@@ -515,6 +515,24 @@ fn bad_inputs_are_errors() {
     let r = scan(&dir, &[arg(&dir)]).json();
     assert_eq!(r["events"], 0);
     assert_eq!(r["files"], 0);
+    // A region from the environment that is not a known one is refused before any request
+    // (the endpoint is a closed port: a request would fail otherwise).
+    let out = tw_in(
+        &dir,
+        &["scan", "s3://bucket/AWSLogs/"],
+        &[
+            ("AWS_REGION", "moon-1".to_string()),
+            ("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_string()),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_string()),
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("region-unknown") && out.stderr.contains("`moon-1`"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// The actions of `trailwarden permissions --for scan`; the policy grants only reads.
