@@ -129,6 +129,8 @@ pub enum Command {
 pub enum PermissionsFor {
     Check,
     Apply,
+    /// `scan` of s3:// inputs: listing and downloading log files
+    Scan,
 }
 
 #[derive(Debug, Subcommand)]

@@ -261,16 +261,27 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
 }
 
 pub fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<i32, Error> {
-    let mut actions: Vec<&str> = crate::aws::READ_ACTIONS.to_vec();
-    if for_ == PermissionsFor::Apply {
-        actions.extend(crate::aws::WRITE_ACTIONS.iter());
-    }
+    let (sid, mut actions): (&str, Vec<&str>) = match for_ {
+        PermissionsFor::Check => (
+            "TrailwardenCheckReadOnly",
+            crate::aws::READ_ACTIONS.to_vec(),
+        ),
+        PermissionsFor::Apply => (
+            "TrailwardenApply",
+            crate::aws::READ_ACTIONS
+                .iter()
+                .chain(crate::aws::WRITE_ACTIONS)
+                .copied()
+                .collect(),
+        ),
+        PermissionsFor::Scan => ("TrailwardenScanReadOnly", crate::aws::SCAN_ACTIONS.to_vec()),
+    };
     actions.sort();
     actions.dedup();
     let policy = json!({
         "Version": "2012-10-17",
         "Statement": [{
-            "Sid": match for_ { PermissionsFor::Check => "TrailwardenCheckReadOnly", PermissionsFor::Apply => "TrailwardenApply" },
+            "Sid": sid,
             "Effect": "Allow",
             "Action": actions,
             "Resource": "*"

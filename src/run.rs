@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::time::Duration;
 
 use crate::apply::{self, Progress, RetryPolicy};
-use crate::aws::{Aws, AwsError, ConnectOptions};
+use crate::aws::{Aws, AwsError};
 use crate::cli::*;
 use crate::config::{self, Config, Overrides};
 use crate::desired;
@@ -168,28 +168,6 @@ pub struct Session {
     pub plan: Plan,
 }
 
-pub async fn connect(cfg: &Config) -> Result<Aws, Error> {
-    let aws = Aws::connect(&ConnectOptions {
-        region: cfg.region.clone(),
-        profile: cfg.profile.clone(),
-        endpoint_url: cfg.endpoint_url.clone(),
-    })
-    .await?;
-    // The region may come from the environment or the profile: validate it before any request.
-    if !config::REGIONS.contains(&aws.region()) {
-        let mut d = crate::diag::Diagnostics::default();
-        d.push(crate::diag::Diagnostic::error(
-            Code::RegionUnknown,
-            format!(
-                "unknown region `{}` (from the AWS environment or profile)",
-                aws.region()
-            ),
-        ));
-        return Err(Error::Config(d));
-    }
-    Ok(aws)
-}
-
 /// Reads the account again after `settle` and plans anew, when `doubtful` holds for the plan.
 ///
 /// AWS reads are eventually consistent: right after an apply, IAM (GetRole / GetRolePolicy), SNS
@@ -230,7 +208,7 @@ pub fn subscribes_to_existing_topic(s: &Session) -> bool {
 }
 
 pub async fn session(cfg: Config) -> Result<Session, Error> {
-    let aws = connect(&cfg).await?;
+    let aws = Aws::connect(&cfg.connect_options()).await?;
     let id = aws.identity().await?;
     let target = Target::new(&id.account_id, aws.region());
     let mut desired = desired::build(&cfg, &target, None);

@@ -698,6 +698,7 @@ async fn connect_uses_the_options() {
         region: Some("eu-central-1".to_string()),
         profile: None,
         endpoint_url: Some(emu.endpoint.clone()),
+        ..Default::default()
     })
     .await
     .expect("connect");

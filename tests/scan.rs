@@ -515,6 +515,58 @@ fn bad_inputs_are_errors() {
     let r = scan(&dir, &[arg(&dir)]).json();
     assert_eq!(r["events"], 0);
     assert_eq!(r["files"], 0);
+    // A region from the environment that is not a known one is refused before any request
+    // (the endpoint is a closed port: a request would fail otherwise).
+    let out = tw_in(
+        &dir,
+        &["scan", "s3://bucket/AWSLogs/"],
+        &[
+            ("AWS_REGION", "moon-1".to_string()),
+            ("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_string()),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_string()),
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("region-unknown") && out.stderr.contains("`moon-1`"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The actions of `trailwarden permissions --for scan`; the policy grants only reads.
+fn scan_policy() -> Vec<String> {
+    let out = tw_in(&scratch("policy"), &["permissions", "--for", "scan"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let policy = out.json();
+    let actions: Vec<String> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    for a in &actions {
+        let op = a.split(':').nth(1).unwrap_or_default();
+        assert!(
+            ["Get", "List"].iter().any(|p| op.starts_with(p)),
+            "the scan policy grants more than reading: {a}"
+        );
+    }
+    actions
+}
+
+/// Every S3 operation in `operations` is allowed by the scan policy.
+fn assert_scan_policy_covers<'a>(operations: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    let policy = scan_policy();
+    for (service, op) in operations {
+        let action = trailwarden::aws::iam_action_for(service, op)
+            .unwrap_or_else(|| panic!("no IAM action known for {service} {op}"));
+        assert!(
+            policy.iter().any(|p| p == action),
+            "`permissions --for scan` lacks {action} ({op}): {policy:?}"
+        );
+    }
 }
 
 fn emulator_env(account: &str) -> Vec<(&'static str, String)> {
@@ -682,6 +734,16 @@ async fn s3_input_with_date_pruning_against_the_emulator() {
     .unwrap();
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("NoSuchBucket"), "{}", out.stderr);
+
+    // Every request of the three scans is allowed by `permissions --for scan`.
+    let requests = emu.requests_for_account(&account)[before..].to_vec();
+    assert!(requests.len() > wanted_files, "{requests:?}");
+    assert_scan_policy_covers(requests.iter().map(|r| {
+        (
+            r["service"].as_str().unwrap_or_default(),
+            r["operation"].as_str().unwrap_or_default(),
+        )
+    }));
 }
 
 /// Credentials and endpoint for the fake S3, with us-east-1 as the configured region.
@@ -793,6 +855,8 @@ fn a_bucket_in_another_region_is_read_from_there() {
                 .any(|l| l.operation == "ListObjectsV2" && l.continued),
             "{log:?}"
         );
+        // `permissions --for scan` allows every request, GetBucketLocation included.
+        assert_scan_policy_covers(log.iter().map(|l| ("s3", l.operation)));
     }
 }
 

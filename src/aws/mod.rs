@@ -1,18 +1,23 @@
 //! The only module that talks to AWS.
 //!
 //! [`Aws`] holds one client per service, all built from one [`SdkConfig`], and counts every HTTP
-//! attempt they make. [`Aws::read`] turns the account into a plain [`crate::model::Actual`];
-//! [`Aws::execute`] performs one [`crate::model::Op`].
+//! attempt they make. [`Aws::connect`] is the one way to build them. [`Aws::read`] turns the
+//! account into a plain [`crate::model::Actual`]; [`Aws::execute`] performs one
+//! [`crate::model::Op`]; [`objects`] lists and downloads objects of any bucket (for `scan`).
 
 pub mod discover;
 mod kms;
+pub mod objects;
 mod permissions;
 mod read;
 mod selectors;
 mod trails;
 mod write;
 
-pub use permissions::{iam_action_for, is_read_operation, READ_ACTIONS, WRITE_ACTIONS};
+pub use objects::{Body, Bucket, Level, Object};
+pub use permissions::{
+    iam_action_for, is_read_operation, READ_ACTIONS, SCAN_ACTIONS, WRITE_ACTIONS,
+};
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -39,6 +44,9 @@ pub struct ConnectOptions {
     pub profile: Option<String>,
     /// Send every request to this URL instead of the AWS endpoints (`AWS_ENDPOINT_URL` works too).
     pub endpoint_url: Option<String>,
+    /// The region to use when neither `region` nor the AWS configuration names one (`None`:
+    /// [`AwsError::NoRegion`]).
+    pub fallback_region: Option<String>,
 }
 
 /// The caller, as STS sees it.
@@ -67,6 +75,10 @@ pub enum AwsError {
         "no AWS region configured: pass --region, set AWS_REGION, or set `region` in the profile"
     )]
     NoRegion,
+    /// The region is not one trailwarden knows (from the AWS environment or profile: the
+    /// configuration's own is checked when it is loaded).
+    #[error("unknown region `{0}` (expected e.g. us-east-1, eu-west-1)")]
+    UnknownRegion(String),
     #[error("{api} failed: {code}{}", colon_prefixed(message))]
     Service {
         api: String,
@@ -262,6 +274,37 @@ impl Intercept for CountingInterceptor {
     }
 }
 
+/// The standard AWS configuration chain overridden by `opts`, with `region` as the region.
+async fn load_config(opts: &ConnectOptions, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
+    if let Some(profile) = &opts.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    // The SDK's default is standard mode with 3 attempts: too few for AWS's throttling of a
+    // burst of configuration calls. A user's own setting (environment or profile) stands.
+    match config.retry_config() {
+        Some(r) if *r != RetryConfig::standard() => config,
+        _ => config
+            .into_builder()
+            .retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS))
+            .build(),
+    }
+}
+
+fn region_of(config: &SdkConfig) -> Option<String> {
+    config
+        .region()
+        .map(|r| r.as_ref().to_string())
+        .filter(|r| !r.is_empty())
+}
+
 /// Clients for every service the monitoring chain spans, sharing one request counter.
 #[derive(Debug, Clone)]
 pub struct Aws {
@@ -283,7 +326,9 @@ pub struct Aws {
 }
 
 impl Aws {
-    /// Loads the standard AWS configuration, overridden by `opts`, and builds the clients.
+    /// The one way to reach AWS: loads the standard AWS configuration, overridden by `opts`,
+    /// checks that its region is a known one (before any request: the region may come from the
+    /// environment or the profile) and builds the clients.
     ///
     /// Retries: the SDK's standard mode (exponential backoff with jitter, for throttling error
     /// codes of every protocol, HTTP 500/502/503/504, connection errors and timeouts) with
@@ -291,36 +336,22 @@ impl Aws {
     /// `AWS_RETRY_MODE` or the profile's `max_attempts` / `retry_mode` say otherwise.
     /// Timeouts: see [`timeouts`].
     pub async fn connect(opts: &ConnectOptions) -> Result<Aws, AwsError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
-        if let Some(profile) = &opts.profile {
-            loader = loader.profile_name(profile);
+        let mut config = load_config(opts, opts.region.as_deref()).await;
+        if region_of(&config).is_none() {
+            if let Some(fallback) = &opts.fallback_region {
+                config = load_config(opts, Some(fallback)).await;
+            }
         }
-        if let Some(region) = &opts.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        if let Some(url) = &opts.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let config = loader.load().await;
-        // The SDK's default is standard mode with 3 attempts: too few for AWS's throttling of a
-        // burst of configuration calls. A user's own setting (environment or profile) stands.
-        let config = match config.retry_config() {
-            Some(r) if *r != RetryConfig::standard() => config,
-            _ => config
-                .into_builder()
-                .retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS))
-                .build(),
-        };
         Aws::connect_with(config).await
     }
 
-    /// Builds the clients from a ready configuration (its region is required).
+    /// Builds the clients from a ready configuration (its region is required, and checked as by
+    /// [`Aws::connect`]).
     pub async fn connect_with(config: SdkConfig) -> Result<Aws, AwsError> {
-        let region = config
-            .region()
-            .map(|r| r.as_ref().to_string())
-            .filter(|r| !r.is_empty())
-            .ok_or(AwsError::NoRegion)?;
+        let region = region_of(&config).ok_or(AwsError::NoRegion)?;
+        if !crate::config::REGIONS.contains(&region.as_str()) {
+            return Err(AwsError::UnknownRegion(region));
+        }
         let counter = Arc::new(RequestCounter::default());
         let interceptor = CountingInterceptor(counter.clone());
         let path_style = config.endpoint_url().is_some();

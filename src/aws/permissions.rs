@@ -1,9 +1,11 @@
 //! IAM actions behind every API call the adapter makes.
 
-/// Every IAM action `read()` (and the identity check) needs.
+/// Every IAM action `read()` (and the identity check) needs. `s3:GetBucketLocation` is asked
+/// only when S3 redirects a request on the bucket without naming the bucket's region.
 pub const READ_ACTIONS: &[&str] = &[
     "sts:GetCallerIdentity",
     "s3:ListBucket",
+    "s3:GetBucketLocation",
     "s3:GetBucketPolicy",
     "s3:GetBucketPublicAccessBlock",
     "s3:GetEncryptionConfiguration",
@@ -59,10 +61,19 @@ pub const WRITE_ACTIONS: &[&str] = &[
     "cloudwatch:TagResource",
 ];
 
+/// Every IAM action `scan` needs to read log files from S3 (see [`super::objects`]): listing
+/// (ListObjectsV2), downloading (GetObject), and finding a bucket in another region when S3's
+/// redirect does not name it (GetBucketLocation). Scan asks nothing else, not even who the
+/// caller is.
+pub const SCAN_ACTIONS: &[&str] = &["s3:ListBucket", "s3:GetObject", "s3:GetBucketLocation"];
+
 /// (IAM service prefix, SDK operation name, IAM action) for every operation the adapter calls.
 const OPERATIONS: &[(&str, &str, &str)] = &[
     ("sts", "GetCallerIdentity", "sts:GetCallerIdentity"),
     ("s3", "HeadBucket", "s3:ListBucket"),
+    ("s3", "ListObjectsV2", "s3:ListBucket"),
+    ("s3", "GetObject", "s3:GetObject"),
+    ("s3", "GetBucketLocation", "s3:GetBucketLocation"),
     ("s3", "GetBucketPolicy", "s3:GetBucketPolicy"),
     (
         "s3",
@@ -188,17 +199,32 @@ mod tests {
     fn every_operation_is_listed_once() {
         for (_, op, action) in OPERATIONS {
             let listed = if is_read_operation(op) {
-                READ_ACTIONS
+                READ_ACTIONS.iter().chain(SCAN_ACTIONS).any(|a| a == action)
             } else {
-                WRITE_ACTIONS
+                WRITE_ACTIONS.contains(action)
             };
-            assert!(listed.contains(action), "{action} ({op}) not listed");
+            assert!(listed, "{action} ({op}) not listed");
         }
         let mut all: Vec<&str> = READ_ACTIONS.iter().chain(WRITE_ACTIONS).copied().collect();
         let n = all.len();
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), n, "an action is listed twice");
+        let mut scan = SCAN_ACTIONS.to_vec();
+        scan.sort_unstable();
+        scan.dedup();
+        assert_eq!(
+            scan.len(),
+            SCAN_ACTIONS.len(),
+            "a scan action is listed twice"
+        );
+        assert!(
+            SCAN_ACTIONS.iter().all(|a| {
+                let op = a.split(':').nth(1).unwrap_or_default();
+                is_read_operation(op)
+            }),
+            "scan needs only reads"
+        );
     }
 
     #[test]
@@ -213,6 +239,7 @@ mod tests {
             Some("cloudwatch:PutMetricAlarm")
         );
         assert_eq!(iam_action_for("S3", "DeleteBucket"), None);
+        assert_eq!(iam_action_for("s3", "ListObjectsV2"), Some("s3:ListBucket"));
         assert!(is_read_operation("HeadBucket"));
         assert!(!is_read_operation("PutMetricFilter"));
     }

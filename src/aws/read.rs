@@ -1,5 +1,6 @@
 //! Reading the monitoring chain into [`Actual`], every independent request at once.
 
+use super::objects::{bucket_region, RegionHint};
 use super::{is_not_found_code, sdk_error, Aws, AwsError};
 use crate::model::{
     Actual, AlarmSpec, AlarmState, BucketSpec, BucketState, Desired, Encryption, FilterState,
@@ -190,39 +191,31 @@ impl Aws {
                 absent(out.map_err(|e| sdk_error("s3:GetBucketTagging", e)))
             },
         );
-        let elsewhere = |r: Option<&str>| {
-            r.filter(|r| !r.is_empty() && *r != region)
-                .map(|r| BucketRead::Elsewhere(r.to_string()))
+        // The bucket lives in another region: S3 says so on the HeadBucket answer (or names no
+        // region on a redirect, and then GetBucketLocation is asked).
+        let hint = match &head {
+            Ok(out) => RegionHint::named(out.bucket_region()),
+            Err(e) => RegionHint::of_error(e),
         };
-        match head {
-            Ok(out) => {
-                if let Some(moved) = elsewhere(out.bucket_region()) {
-                    return Ok(moved);
-                }
+        if let Some(actual) = bucket_region(s3, name, region, &hint, owner).await? {
+            return Ok(BucketRead::Elsewhere(actual));
+        }
+        if let Err(e) = head {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            if status == Some(404) || e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                return Ok(BucketRead::Missing);
             }
-            Err(e) => {
-                let status = e.raw_response().map(|r| r.status().as_u16());
-                let header = e
-                    .raw_response()
-                    .and_then(|r| r.headers().get("x-amz-bucket-region"));
-                if let Some(moved) = elsewhere(header) {
-                    return Ok(moved);
-                }
-                if status == Some(404) || e.as_service_error().is_some_and(|s| s.is_not_found()) {
-                    return Ok(BucketRead::Missing);
-                }
-                let err = sdk_error("s3:HeadBucket", e);
-                if err.code().is_some_and(is_not_found_code) {
-                    return Ok(BucketRead::Missing);
-                }
-                if status == Some(403) {
-                    return Err(AwsError::Other(format!(
-                        "bucket {name} exists but these credentials cannot use it (another \
-                         account's bucket, or s3:ListBucket denied): {err}"
-                    )));
-                }
-                return Err(err);
+            let err = sdk_error("s3:HeadBucket", e);
+            if err.code().is_some_and(is_not_found_code) {
+                return Ok(BucketRead::Missing);
             }
+            if status == Some(403) {
+                return Err(AwsError::Other(format!(
+                    "bucket {name} exists but these credentials cannot use it (another \
+                     account's bucket, or s3:ListBucket denied): {err}"
+                )));
+            }
+            return Err(err);
         }
         let encryption = encryption?.and_then(|out| {
             let rule = out

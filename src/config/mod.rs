@@ -226,6 +226,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// How to reach AWS, as configured.
+    pub fn connect_options(&self) -> crate::aws::ConnectOptions {
+        crate::aws::ConnectOptions {
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            fallback_region: None,
+        }
+    }
+
     pub fn emails(&self) -> Vec<String> {
         let mut all: Vec<String> = self.topics.iter().flat_map(|t| t.emails.clone()).collect();
         all.sort();

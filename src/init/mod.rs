@@ -404,15 +404,15 @@ async fn connect(g: &GlobalArgs, previous: Option<&FileConfig>) -> Result<(Aws, 
             region: region.clone(),
             profile: profile.clone(),
             endpoint_url: endpoint_url.clone(),
+            fallback_region: None,
         };
         match Aws::connect(&opts).await {
+            Err(AwsError::UnknownRegion(r)) => {
+                return Err(Halt::Error(Error::Input(format!(
+                    "unknown region `{r}` (expected e.g. us-east-1, eu-west-1); pass --region"
+                ))));
+            }
             Ok(aws) => {
-                if !config::REGIONS.contains(&aws.region()) {
-                    return Err(Halt::Error(Error::Input(format!(
-                        "unknown region `{}` (expected e.g. us-east-1, eu-west-1); pass --region",
-                        aws.region()
-                    ))));
-                }
                 if from.is_empty() {
                     from = ["AWS_REGION", "AWS_DEFAULT_REGION"]
                         .into_iter()

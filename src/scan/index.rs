@@ -9,7 +9,7 @@
 //! Inside JSON that is not well-formed the bits can be wrong; the walker then fails on the
 //! structure, which is reported as corruption.
 
-use super::walk::{WalkError, WalkResult};
+use super::error::{WalkError, WalkResult};
 
 #[derive(Debug, Default, Clone)]
 pub struct Index {

@@ -11,18 +11,8 @@
 //! (keys, colons, commas, scalar tokens). Not checked in skipped values: commas, colons and
 //! UTF-8; a value the patterns actually use is fully decoded when it is used.
 
+use super::error::{WalkError, WalkResult};
 use super::index::{Cursor, Index};
-
-/// Why a walk stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WalkError {
-    /// The buffer ended inside the value: more input is needed (or the input is truncated).
-    Incomplete,
-    /// Not valid JSON at this offset.
-    Corrupt(usize, &'static str),
-}
-
-pub type WalkResult<T> = Result<T, WalkError>;
 
 /// Where a registered value was found: `start..end` in the buffer; `start == ABSENT` if not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
