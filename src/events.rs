@@ -231,6 +231,15 @@ fn whole_document(doc: Value, name: &str) -> Result<Option<Vec<InputEvent>>, Eve
     }
 }
 
+/// Read all of stdin (for `pattern test` without files).
+pub fn read_stdin() -> Result<Vec<u8>, crate::error::Error> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .map_err(|e| crate::error::Error::Input(format!("cannot read stdin: {e}")))?;
+    Ok(buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,7 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let code = trailwarden::run::run(cli);
+    let status = trailwarden::cmd::run(cli);
     let _ = std::io::stdout().flush();
-    std::process::exit(code);
+    std::process::exit(status.code());
 }

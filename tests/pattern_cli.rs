@@ -64,7 +64,7 @@ fn pattern_test_reads_json_lines_from_stdin() {
     // CIS's `!= "Yes"` also fires on the root sign-in that used MFA ("YES").
     assert_eq!(
         v,
-        serde_json::json!({"events": 3, "matched": 2, "matches": [0, 1]})
+        serde_json::json!({"format_version": "1", "events": 3, "matched": 2, "matches": [0, 1]})
     );
     assert!(out.stderr.contains("mfa-used-case"), "{}", out.stderr);
 }
@@ -85,7 +85,7 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
         let v = pattern_json(pattern, &[file.to_str().unwrap()], "");
         assert_eq!(
             v,
-            serde_json::json!({"events": 3, "matched": 1, "matches": [0]}),
+            serde_json::json!({"format_version": "1", "events": 3, "matched": 1, "matches": [0]}),
             "{file:?}"
         );
     }
@@ -100,7 +100,7 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
     let v = pattern_json(pattern, &both, "");
     assert_eq!(
         v,
-        serde_json::json!({"events": 6, "matched": 2, "matches": [0, 3]})
+        serde_json::json!({"format_version": "1", "events": 6, "matched": 2, "matches": [0, 3]})
     );
     let human = tw(&[&["pattern", "test", pattern][..], &both].concat(), "");
     let numbers: Vec<&str> = human
@@ -122,7 +122,7 @@ fn pattern_test_reads_cloudtrail_files_plain_and_gzipped() {
     );
     assert_eq!(
         v,
-        serde_json::json!({"events": 5, "matched": 2, "matches": [0, 4]})
+        serde_json::json!({"format_version": "1", "events": 5, "matched": 2, "matches": [0, 4]})
     );
     // A missing file among them: nothing is printed.
     let missing = tw(

@@ -176,6 +176,10 @@ pub fn render_outcome(outcome: &ApplyOutcome) -> String {
     out
 }
 
+pub fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
 #[cfg(test)]
 mod snapshots_tests;
 

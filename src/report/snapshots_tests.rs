@@ -14,12 +14,13 @@ use super::check::CheckReport;
 use super::{render_outcome, render_plan, PlanReport};
 use crate::apply::{apply, ApplyOutcome, NoProgress};
 use crate::aws::RequestStats;
+use crate::cmd::error_text;
 use crate::config::{self, Overrides};
 use crate::fake::FakeAccount;
 use crate::model::*;
 use crate::plan::tests::{applied, basic, desired_from, no_wait, rt, ACCOUNT};
 use crate::plan::{plan, Plan};
-use crate::run::{error_text, to_json};
+use crate::report::to_json;
 
 const REGION: &str = "us-east-1";
 

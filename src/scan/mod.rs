@@ -57,7 +57,6 @@ use crate::error::Error;
 pub use compile::ControlSpec;
 pub use engine::{Counters, Engine, FileError, Item, Outcome, Settings};
 
-
 /// The region the S3 client starts from when none is configured: reading a bucket needs no
 /// particular region, S3 says where the bucket is.
 const FALLBACK_REGION: &str = "us-east-1";
@@ -124,7 +123,7 @@ struct Prepared {
     s3: Vec<S3Input>,
 }
 
-pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
+pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<crate::exit::ExitStatus, Error> {
     let p = prepare(g, a)?;
     let engine = Arc::new(new_engine(&p)?);
     let range = input::DayRange::new(p.since, p.until);
@@ -155,17 +154,12 @@ pub async fn run(g: &GlobalArgs, a: &ScanArgs) -> Result<i32, Error> {
         .errors
         .sort_by(|x, y| x.file.cmp(&y.file).then(x.message.cmp(&y.message)));
     print_report(g, a, &p, &engine, &outcome, seconds);
-    Ok(crate::run::EXIT_OK)
+    Ok(crate::exit::ExitStatus::Ok)
 }
 
 /// Checks the arguments and loads the controls; every input is parsed (a local one must
 /// exist).
 fn prepare(g: &GlobalArgs, a: &ScanArgs) -> Result<Prepared, Error> {
-    if !matches!(g.output, OutputFormat::Human | OutputFormat::Json) {
-        return Err(Error::Input(
-            "--output junit|github is only for `check`".into(),
-        ));
-    }
     let Loaded {
         specs,
         presets,
@@ -403,7 +397,10 @@ fn print_report(
         return;
     }
     if g.output == OutputFormat::Json {
-        println!("{}", crate::run::to_json(&report::to_json(&ctx, outcome)));
+        println!(
+            "{}",
+            crate::report::to_json(&report::to_json(&ctx, outcome))
+        );
         if !a.quiet {
             for e in &outcome.errors {
                 eprintln!("warning: skipped {}: {}", e.file, e.message);

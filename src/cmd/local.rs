@@ -6,16 +6,18 @@ use serde_json::json;
 use crate::cli::{GlobalArgs, OutputFormat, PatternCommand, PermissionsFor, PresetsCommand};
 use crate::diag::{Diagnostics, Severity};
 use crate::error::Error;
+use crate::events::read_stdin;
 use crate::events::{self, InputEvent};
+use crate::exit::ExitStatus;
 use crate::pattern::{Event, Pattern};
 use crate::preset;
-use crate::run::{read_stdin, to_json, EXIT_ERROR, EXIT_OK};
+use crate::report::to_json;
 
 fn json_out(g: &GlobalArgs) -> bool {
     g.output == OutputFormat::Json
 }
 
-pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
+pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<ExitStatus, Error> {
     match cmd {
         PresetsCommand::List => {
             let mut rows = Vec::new();
@@ -41,7 +43,7 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
                     );
                 }
             }
-            Ok(EXIT_OK)
+            Ok(ExitStatus::Ok)
         }
         PresetsCommand::Show { name } => {
             let mut d = Diagnostics::default();
@@ -58,7 +60,7 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
             } else {
                 print!("{}", crate::presetdoc::render_preset(&p));
             }
-            Ok(EXIT_OK)
+            Ok(ExitStatus::Ok)
         }
         PresetsCommand::Test { names } => {
             let names: Vec<String> = if names.is_empty() {
@@ -146,7 +148,11 @@ pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<i32, Error> {
                 let bad: usize = rows.iter().map(|r| r.failures.len()).sum();
                 println!("{} passed, {} failed", total.saturating_sub(bad), bad);
             }
-            Ok(if failed { EXIT_ERROR } else { EXIT_OK })
+            Ok(if failed {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Ok
+            })
         }
     }
 }
@@ -197,7 +203,7 @@ fn parse_pattern(text: &str) -> Result<Pattern, Error> {
     })
 }
 
-pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
+pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus, Error> {
     match cmd {
         PatternCommand::Test { pattern, files } => {
             let p = parse_pattern(pattern)?;
@@ -219,7 +225,7 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
                 println!(
                     "{}",
                     serde_json::to_string(
-                        &json!({"events": total, "matched": matches.len(), "matches": matches})
+                        &json!({"format_version": crate::report::FORMAT_VERSION, "events": total, "matched": matches.len(), "matches": matches})
                     )
                     .unwrap_or_default()
                 );
@@ -229,7 +235,7 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
             for l in p.lints() {
                 eprintln!("lint[{}]: {}", l.code, l.message);
             }
-            Ok(EXIT_OK)
+            Ok(ExitStatus::Ok)
         }
         PatternCommand::Explain { pattern, file } => {
             let p = parse_pattern(pattern)?;
@@ -243,7 +249,7 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
                 println!(
                     "{}",
                     to_json(
-                        &json!({"pattern": p.source(), "explanation": explanation, "lints": p.lints()})
+                        &json!({"format_version": crate::report::FORMAT_VERSION, "pattern": p.source(), "explanation": explanation, "lints": p.lints()})
                     )
                 );
             } else {
@@ -255,12 +261,12 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<i32, Error> {
                     println!("lint[{}]: {}", l.code, l.message);
                 }
             }
-            Ok(EXIT_OK)
+            Ok(ExitStatus::Ok)
         }
     }
 }
 
-pub fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<i32, Error> {
+pub fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitStatus, Error> {
     let (sid, mut actions): (&str, Vec<&str>) = match for_ {
         PermissionsFor::Check => (
             "TrailwardenCheckReadOnly",
@@ -288,22 +294,22 @@ pub fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<i32, Error> 
         }]
     });
     println!("{}", to_json(&policy));
-    Ok(EXIT_OK)
+    Ok(ExitStatus::Ok)
 }
 
 /// Completion scripts and the man page come from the clap definition, so they never drift
 /// from the real flags.
-pub fn completions(shell: clap_complete::Shell) -> Result<i32, Error> {
+pub fn completions(shell: clap_complete::Shell) -> Result<ExitStatus, Error> {
     use clap::CommandFactory;
     let mut cmd = crate::cli::Cli::command();
     clap_complete::generate(shell, &mut cmd, "trailwarden", &mut std::io::stdout());
-    Ok(EXIT_OK)
+    Ok(ExitStatus::Ok)
 }
 
-pub fn manpage() -> Result<i32, Error> {
+pub fn manpage() -> Result<ExitStatus, Error> {
     use clap::CommandFactory;
     clap_mangen::Man::new(crate::cli::Cli::command())
         .render(&mut std::io::stdout())
         .map_err(|e| Error::Failed(format!("cannot write the man page: {e}")))?;
-    Ok(EXIT_OK)
+    Ok(ExitStatus::Ok)
 }

@@ -18,20 +18,19 @@ use dialoguer::console::Term;
 use crate::aws::discover::{Discovery, TopicSummary};
 use crate::aws::{Aws, AwsError, ConnectOptions, Identity};
 use crate::cli::GlobalArgs;
+use crate::cmd::chain;
 use crate::config::{self, Config, FileConfig, Overrides};
 use crate::error::Error;
+use crate::exit::ExitStatus;
 use crate::preset;
 use crate::report;
-use crate::run::{self, EXIT_OK};
+use crate::workflow;
 
 use render::{Answers, Kept};
 use survey::TrailChoice;
 use ui::Halt;
 
-/// Exit code after Ctrl-C, as a shell reports a process stopped by SIGINT.
-pub const EXIT_CANCELLED: i32 = 130;
-
-pub async fn run(g: &GlobalArgs, write: &Path) -> Result<i32, Error> {
+pub async fn run(g: &GlobalArgs, write: &Path) -> Result<ExitStatus, Error> {
     let path = g.config.clone().unwrap_or_else(|| write.to_path_buf());
     if g.no_input || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         let why = if g.no_input {
@@ -52,7 +51,7 @@ pub async fn run(g: &GlobalArgs, write: &Path) -> Result<i32, Error> {
             ui::restore_terminal();
             eprintln!();
             eprintln!("init cancelled: nothing was written.");
-            Ok(EXIT_CANCELLED)
+            Ok(ExitStatus::Interrupted)
         }
         Err(Halt::Error(e)) => Err(e),
     }
@@ -144,7 +143,7 @@ fn first_sentence(text: &str) -> String {
     }
 }
 
-async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
+async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
     say("trailwarden init sets up CloudTrail security monitoring: a multi-region trail, its");
     say("CloudWatch Logs delivery, metric filters, alarms and email notifications.");
     say("Enter accepts the [default]; Ctrl-C stops without writing anything.");
@@ -182,7 +181,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
                 "{} left as it is. To write elsewhere: trailwarden init --config OTHER.toml",
                 path.display()
             ));
-            return Ok(EXIT_OK);
+            return Ok(ExitStatus::Ok);
         }
     }
     let previous = existing.as_ref().and_then(|e| e.file.as_ref());
@@ -318,7 +317,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
     // The plan, read as `plan` reads it.
     heading("Plan");
     say("Reading the account...");
-    let s = run::session(cfg).await?;
+    let s = workflow::session(cfg).await?;
     eprint!("{}", report::render_plan(&s.plan));
 
     write_atomically(path, &text).map_err(|e| {
@@ -340,7 +339,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
     if s.plan.is_empty() {
         say("Nothing to apply: the account already matches the configuration.");
         next_steps(path);
-        return Ok(EXIT_OK);
+        return Ok(ExitStatus::Ok);
     }
     let apply_now = if g.yes {
         true
@@ -354,7 +353,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
                     "Not applied; the configuration is in {}.",
                     path.display()
                 ));
-                return Ok(EXIT_CANCELLED);
+                return Ok(ExitStatus::Interrupted);
             }
             Err(e) => return Err(e),
         }
@@ -364,14 +363,14 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<i32, Halt> {
             "Not applied. When ready: trailwarden apply --config {}",
             path.display()
         ));
-        return Ok(EXIT_OK);
+        return Ok(ExitStatus::Ok);
     }
     // The outcome as `apply` reports it to a person, whatever --output says.
     let human = GlobalArgs {
         output: crate::cli::OutputFormat::Human,
         ..g.clone()
     };
-    let code = run::apply_session(&human, &s).await?;
+    let code = chain::apply_session(&human, &s).await?;
     let _ = std::io::stdout().flush();
     await_confirmation(
         &s.aws,

@@ -1,0 +1,225 @@
+//! `plan`, `apply` and `check`: flags and configuration in, the workflow, reports out.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use super::{overrides, signals};
+use crate::apply::{self, Progress, RetryPolicy};
+use crate::aws::AwsError;
+use crate::cli::*;
+use crate::config::{self, Config};
+use crate::diag::Code;
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::plan::{Action, Plan, Resource};
+use crate::report::{self, check::CheckReport, to_json, PlanReport};
+use crate::workflow::{self, Session};
+
+/// Pattern lints are shown by `plan` (and `presets test`); `apply` and `check` show only the
+/// warnings about the configuration itself, so a daily CI log is not filled with advice.
+fn print_config_warnings(cfg: &Config, with_lints: bool) {
+    for w in &cfg.warnings {
+        if with_lints || w.code != Code::PatternLint {
+            eprintln!("{w}");
+        }
+    }
+}
+
+pub(super) async fn plan_or_apply(
+    g: &GlobalArgs,
+    chain: &ChainArgs,
+    apply_it: bool,
+) -> Result<ExitStatus, Error> {
+    let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
+    print_config_warnings(&cfg, !apply_it);
+    eprintln!("Reading the account...");
+    let mut s = workflow::session(cfg).await?;
+    if apply_it {
+        workflow::settle(
+            &mut s,
+            Duration::from_secs(chain.settle),
+            workflow::subscribes_to_existing_topic,
+        )
+        .await?;
+    }
+    let command = if apply_it { "apply" } else { "plan" };
+    let report = PlanReport::new(
+        command,
+        &s.target.account_id,
+        &s.target.region,
+        &s.plan,
+        s.aws.requests(),
+    );
+    let human = g.output == OutputFormat::Human;
+    if human {
+        println!(
+            "Account {} in {}, presets: {}",
+            s.target.account_id,
+            s.target.region,
+            s.config
+                .presets
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        print!("{}", report::render_plan(&s.plan));
+    }
+    if !s.plan.conflicts.is_empty() {
+        if !human {
+            println!("{}", to_json(&report));
+        }
+        return Err(Error::Refused(format!(
+            "{} must be resolved first; nothing was changed",
+            crate::report::counted(s.plan.conflicts.len(), "conflict")
+        )));
+    }
+    if !apply_it || s.plan.is_empty() {
+        if !human {
+            println!("{}", to_json(&report));
+        }
+        // `plan` exits 2 when there is something to change; an `apply` with nothing to do is 0.
+        return Ok(if s.plan.is_empty() || apply_it {
+            ExitStatus::Ok
+        } else {
+            ExitStatus::Changes
+        });
+    }
+    if !g.yes {
+        confirm(g, &s.plan)?;
+    }
+    apply_session(g, &s).await
+}
+
+/// Applies a session's plan, already shown and confirmed, and reports the outcome on stdout.
+pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitStatus, Error> {
+    let human = g.output == OutputFormat::Human;
+    let mut report = PlanReport::new(
+        "apply",
+        &s.target.account_id,
+        &s.target.region,
+        &s.plan,
+        s.aws.requests(),
+    );
+    let mut progress = StderrProgress;
+    let outcome = signals::while_applying(apply::apply(
+        &s.plan,
+        &s.aws,
+        &RetryPolicy::default(),
+        &mut progress,
+    ))
+    .await;
+    let requests = s.aws.requests();
+    report.requests = requests;
+    report.outcome = Some(&outcome);
+    if human {
+        print!("{}", report::render_outcome(&outcome));
+        let emails: Vec<&String> = s
+            .desired
+            .topics
+            .iter()
+            .flat_map(|t| t.emails.iter())
+            .collect();
+        let subscribed = s
+            .plan
+            .changes
+            .iter()
+            .any(|c| c.resource == Resource::SnsSubscription);
+        if outcome.failed.is_none() && subscribed && !emails.is_empty() {
+            println!(
+                "AWS sent a confirmation email to each new subscriber; alarms notify nobody until the link in it is clicked."
+            );
+        }
+    } else {
+        println!("{}", to_json(&report));
+    }
+    match &outcome.failed {
+        None if outcome.interrupted => Ok(signals::received().unwrap_or(ExitStatus::Interrupted)),
+        None => Ok(ExitStatus::Ok),
+        Some(f) => Err(Error::Failed(format!(
+            "apply failed at {} ({}): {}",
+            f.address, f.api, f.error
+        ))),
+    }
+}
+
+fn confirm(g: &GlobalArgs, plan: &Plan) -> Result<(), Error> {
+    if g.no_input || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Error::Refused(
+            "refusing to apply without confirmation: no terminal to ask on (pass --yes to apply non-interactively)".into(),
+        ));
+    }
+    let n = plan.ops().count();
+    let ok = dialoguer::Confirm::new()
+        .with_prompt(format!("Apply these changes ({n} requests)?"))
+        .default(false)
+        .interact()
+        .map_err(|e| Error::Refused(format!("not applied: {e}")))?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Refused("not applied: cancelled".into()))
+    }
+}
+
+struct StderrProgress;
+impl Progress for StderrProgress {
+    fn should_stop(&mut self) -> bool {
+        signals::received().is_some()
+    }
+
+    fn start(&mut self, address: &str, action: Action) {
+        eprintln!("{} {address} ...", action.symbol());
+    }
+    fn retry(&mut self, address: &str, api: &str, error: &AwsError, delay: Duration) {
+        eprintln!(
+            "  {address}: {api} not ready yet ({}); retrying in {:.0?}",
+            error.code().unwrap_or("error"),
+            delay
+        );
+    }
+    fn done(&mut self, address: &str, action: Action) {
+        let verb = match action {
+            Action::Create => "created",
+            Action::Update => "updated",
+            Action::Replace => "replaced",
+            Action::Delete => "deleted",
+        };
+        eprintln!("  {address} {verb}");
+    }
+}
+
+pub(super) async fn check(
+    g: &GlobalArgs,
+    chain: &ChainArgs,
+    strict: bool,
+) -> Result<ExitStatus, Error> {
+    let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
+    print_config_warnings(&cfg, false);
+    let mut s = workflow::session(cfg).await?;
+    workflow::settle(&mut s, Duration::from_secs(chain.settle), |s| {
+        !s.plan.is_empty()
+    })
+    .await?;
+    let report = CheckReport::new(
+        &s.target.account_id,
+        &s.target.region,
+        &s.plan,
+        strict,
+        s.aws.requests().total,
+    );
+    match g.output {
+        OutputFormat::Human => print!("{}", report.human()),
+        OutputFormat::Json => println!("{}", to_json(&report)),
+        OutputFormat::Junit => print!("{}", report.junit()),
+        OutputFormat::Github => print!("{}", report.github()),
+    }
+    if !report.errors.is_empty() {
+        return Ok(ExitStatus::Error);
+    }
+    Ok(if report.in_sync {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::Changes
+    })
+}
