@@ -37,6 +37,14 @@ impl Out {
 }
 
 /// A fresh empty directory for one test.
+/// The generator, an example of this package (built by `cargo test`, never installed): next to
+/// the test binary's directory, in `examples/`.
+fn gen_cloudtrail() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target directory");
+    dir.join("examples").join(format!("gen-cloudtrail{}", std::env::consts::EXE_SUFFIX))
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tw-scan-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -47,7 +55,7 @@ fn scratch(name: &str) -> PathBuf {
 /// Runs the generator into `out`; returns its ground truth.
 fn generate(out: &Path, args: &[&str]) -> Value {
     let truth = out.with_extension("truth.json");
-    let status = Command::new(env!("CARGO_BIN_EXE_gen-cloudtrail"))
+    let status = Command::new(gen_cloudtrail())
         .arg("--out")
         .arg(out)
         .arg("--truth")

@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 python="$(bash tests/emulator/ensure-venv.sh)"
-cargo build --locked --quiet --bin trailwarden --bin gen-cloudtrail
+cargo build --locked --quiet --bin trailwarden --example gen-cloudtrail
 work="$(mktemp -d)"
 "$python" tests/emulator/server.py --port 0 --port-file "$work/port" --parent-pid $$ >"$work/server.log" 2>&1 &
 server=$!
@@ -34,7 +34,7 @@ while [[ $# -gt 0 ]]; do
         *) shift ;;
     esac
 done
-"$root/target/debug/gen-cloudtrail" --out "$work/logs" --account 123456789012 --events 20000 --gzip >/dev/null
+"$root/target/debug/examples/gen-cloudtrail" --out "$work/logs" --account 123456789012 --events 20000 --gzip >/dev/null
 "$python" - "$work/logs" <<'PY'
 import os, sys, boto3
 root = sys.argv[1]

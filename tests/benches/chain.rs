@@ -2,7 +2,7 @@
 //! for the aws-docs and cis presets. Run with `cargo bench --bench chain`; figures and method
 //! are recorded in docs/benchmarks.md. Not a test: nothing here asserts a time.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
 
 use common::{unique_account, Emulator};

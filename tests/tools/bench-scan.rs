@@ -1,7 +1,7 @@
 //! Measures the scan engine's throughput on generated CloudTrail data, and compares with jq
 //! evaluating the same filters. See docs/benchmarks.md ("scan") for the method.
 //!
-//! `cargo build --release --bins && target/release/bench-scan --gb 1 --jobs 1 --jq`
+//! `cargo build --release --examples && target/release/examples/bench-scan --gb 1 --jobs 1 --jq`
 //!
 //! Generates (once, into `--data`) the same events as plain `.json` and as `.json.gz` with the
 //! sibling `gen-cloudtrail` binary, reads every file once to warm the page cache, then times:
