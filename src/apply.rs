@@ -13,7 +13,7 @@ use crate::model::Op;
 use crate::plan::{Action, Plan};
 
 /// Where write requests go: the AWS adapter, or a fake in tests.
-pub trait Executor {
+pub(crate) trait Executor {
     fn execute(&self, op: &Op) -> impl Future<Output = Result<(), AwsError>>;
 }
 
@@ -24,7 +24,7 @@ impl Executor for crate::aws::Aws {
 }
 
 #[derive(Debug, Clone)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     pub attempts: u32,
     pub first_delay: Duration,
     pub max_delay: Duration,
@@ -71,7 +71,7 @@ impl RetryPolicy {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Applied {
+pub(crate) struct Applied {
     pub address: String,
     pub action: Action,
     pub requests: usize,
@@ -80,14 +80,14 @@ pub struct Applied {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub address: String,
     pub api: String,
     pub error: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct ApplyOutcome {
+pub(crate) struct ApplyOutcome {
     pub applied: Vec<Applied>,
     pub failed: Option<Failure>,
     /// Stopped on request (Ctrl-C, SIGTERM) before the next write.
@@ -99,7 +99,7 @@ pub struct ApplyOutcome {
 }
 
 /// Progress callbacks, for the stderr log, and the way to ask the apply to stop.
-pub trait Progress {
+pub(crate) trait Progress {
     fn start(&mut self, address: &str, action: Action);
     fn retry(&mut self, address: &str, api: &str, error: &AwsError, delay: Duration);
     fn done(&mut self, address: &str, action: Action);
@@ -110,14 +110,16 @@ pub trait Progress {
     }
 }
 
-pub struct NoProgress;
+#[cfg(test)]
+pub(crate) struct NoProgress;
+#[cfg(test)]
 impl Progress for NoProgress {
     fn start(&mut self, _: &str, _: Action) {}
     fn retry(&mut self, _: &str, _: &str, _: &AwsError, _: Duration) {}
     fn done(&mut self, _: &str, _: Action) {}
 }
 
-pub async fn apply<E: Executor>(
+pub(crate) async fn apply<E: Executor>(
     plan: &Plan,
     executor: &E,
     retry: &RetryPolicy,

@@ -3,7 +3,7 @@
 
 /// The fields of an ARN. IAM and S3 ARNs have an empty region (and S3 an empty account).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Arn<'a> {
+pub(crate) struct Arn<'a> {
     pub partition: &'a str,
     pub service: &'a str,
     pub region: &'a str,
@@ -13,7 +13,7 @@ pub struct Arn<'a> {
 
 impl<'a> Arn<'a> {
     /// `None` when `text` is not an ARN.
-    pub fn parse(text: &'a str) -> Option<Arn<'a>> {
+    pub(crate) fn parse(text: &'a str) -> Option<Arn<'a>> {
         let mut parts = text.splitn(6, ':');
         if parts.next()? != "arn" {
             return None;
@@ -29,18 +29,18 @@ impl<'a> Arn<'a> {
 }
 
 /// The region of an ARN, when it has one.
-pub fn region(arn: &str) -> Option<&str> {
+pub(crate) fn region(arn: &str) -> Option<&str> {
     Arn::parse(arn).map(|a| a.region).filter(|r| !r.is_empty())
 }
 
 /// The account of an ARN, when it has one.
-pub fn account(arn: &str) -> Option<&str> {
+pub(crate) fn account(arn: &str) -> Option<&str> {
     Arn::parse(arn).map(|a| a.account).filter(|a| !a.is_empty())
 }
 
 /// The name at the end of an ARN (`...:trail/NAME`, `...:TOPIC`), or the text itself when it
 /// is a name already.
-pub fn name(arn_or_name: &str) -> &str {
+pub(crate) fn name(arn_or_name: &str) -> &str {
     match Arn::parse(arn_or_name) {
         Some(a) => a.resource.rsplit(['/', ':']).next().unwrap_or(a.resource),
         None => arn_or_name,
@@ -48,31 +48,31 @@ pub fn name(arn_or_name: &str) -> &str {
 }
 
 /// The log group named by a log group ARN (with or without the `:*` suffix CloudTrail uses).
-pub fn log_group_name(arn: &str) -> &str {
+pub(crate) fn log_group_name(arn: &str) -> &str {
     let arn = arn.trim_end_matches(":*");
     arn.rsplit_once(":log-group:").map_or(arn, |(_, n)| n)
 }
 
-pub fn trail(partition: &str, region: &str, account: &str, name: &str) -> String {
+pub(crate) fn trail(partition: &str, region: &str, account: &str, name: &str) -> String {
     format!("arn:{partition}:cloudtrail:{region}:{account}:trail/{name}")
 }
 
 /// A role without a path; an existing role's ARN is read from IAM (it may have one).
-pub fn role(partition: &str, account: &str, name: &str) -> String {
+pub(crate) fn role(partition: &str, account: &str, name: &str) -> String {
     format!("arn:{partition}:iam::{account}:role/{name}")
 }
 
 /// A log group, without the `:*` suffix.
-pub fn log_group(partition: &str, region: &str, account: &str, name: &str) -> String {
+pub(crate) fn log_group(partition: &str, region: &str, account: &str, name: &str) -> String {
     format!("arn:{partition}:logs:{region}:{account}:log-group:{name}")
 }
 
-pub fn topic(partition: &str, region: &str, account: &str, name: &str) -> String {
+pub(crate) fn topic(partition: &str, region: &str, account: &str, name: &str) -> String {
     format!("arn:{partition}:sns:{region}:{account}:{name}")
 }
 
 /// A bucket, or with `key` (which may hold wildcards) objects in it.
-pub fn s3(partition: &str, bucket: &str, key: Option<&str>) -> String {
+pub(crate) fn s3(partition: &str, bucket: &str, key: Option<&str>) -> String {
     match key {
         Some(key) => format!("arn:{partition}:s3:::{bucket}/{key}"),
         None => format!("arn:{partition}:s3:::{bucket}"),
@@ -80,7 +80,7 @@ pub fn s3(partition: &str, bucket: &str, key: Option<&str>) -> String {
 }
 
 /// Every CloudWatch alarm of an account in a region.
-pub fn all_alarms(partition: &str, region: &str, account: &str) -> String {
+pub(crate) fn all_alarms(partition: &str, region: &str, account: &str) -> String {
     format!("arn:{partition}:cloudwatch:{region}:{account}:alarm:*")
 }
 

@@ -7,16 +7,16 @@ use crate::arn;
 use crate::config::{self, Config};
 use crate::model::*;
 
-pub const BUCKET_SID_ACL: &str = "TrailwardenCloudTrailAclCheck";
-pub const BUCKET_SID_WRITE: &str = "TrailwardenCloudTrailWrite";
-pub const BUCKET_SID_TLS: &str = "TrailwardenDenyInsecureTransport";
-pub const TOPIC_SID_ALARMS: &str = "TrailwardenAllowCloudWatchAlarms";
-pub const TOPIC_SID_DELIVERY: &str = "TrailwardenAllowCloudTrailDelivery";
+pub(crate) const BUCKET_SID_ACL: &str = "TrailwardenCloudTrailAclCheck";
+pub(crate) const BUCKET_SID_WRITE: &str = "TrailwardenCloudTrailWrite";
+pub(crate) const BUCKET_SID_TLS: &str = "TrailwardenDenyInsecureTransport";
+pub(crate) const TOPIC_SID_ALARMS: &str = "TrailwardenAllowCloudWatchAlarms";
+pub(crate) const TOPIC_SID_DELIVERY: &str = "TrailwardenAllowCloudTrailDelivery";
 /// Prefix of the role's inline policy; the region is appended (see [`role_policy_name`]).
-pub const ROLE_POLICY_PREFIX: &str = "cloudtrail-to-cloudwatch-logs";
-pub const DELIVERY_TOPIC_KEY: &str = "cloudtrail-delivery";
+pub(crate) const ROLE_POLICY_PREFIX: &str = "cloudtrail-to-cloudwatch-logs";
+pub(crate) const DELIVERY_TOPIC_KEY: &str = "cloudtrail-delivery";
 
-pub fn default_bucket_name(target: &Target) -> String {
+pub(crate) fn default_bucket_name(target: &Target) -> String {
     format!(
         "trailwarden-cloudtrail-{}-{}",
         target.account_id, target.region
@@ -24,9 +24,9 @@ pub fn default_bucket_name(target: &Target) -> String {
 }
 
 /// The existing trail the user adopted, as read from the account.
-pub type AdoptedTrail = TrailState;
+pub(crate) type AdoptedTrail = TrailState;
 
-pub fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> Desired {
+pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail>) -> Desired {
     let cx = Builder::new(cfg, target, adopted);
     let bucket = cx.bucket();
     let (log_group, role, role_arn) = cx.delivery();
@@ -310,13 +310,13 @@ impl<'a> Builder<'a> {
     }
 }
 
-pub fn policy_doc(statements: Vec<Value>) -> Value {
+pub(crate) fn policy_doc(statements: Vec<Value>) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
 /// CloudTrail's documented bucket statements, scoped to this trail (confused-deputy protection),
 /// and a deny of non-TLS access.
-pub fn bucket_statements(
+pub(crate) fn bucket_statements(
     p: &str,
     bucket: &str,
     prefix: Option<&str>,
@@ -365,7 +365,7 @@ pub fn bucket_statements(
 /// confused-deputy prevention does not apply to this role, and its trust policy does not support
 /// `aws:SourceArn` / `aws:SourceAccount`. With either condition CloudTrail cannot assume the role
 /// and CreateTrail / UpdateTrail answer `InvalidCloudWatchLogsRoleArnException`.
-pub fn role_trust_policy() -> Value {
+pub(crate) fn role_trust_policy() -> Value {
     policy_doc(vec![json!({
         "Effect": "Allow",
         "Principal": { "Service": "cloudtrail.amazonaws.com" },
@@ -376,14 +376,20 @@ pub fn role_trust_policy() -> Value {
 /// The role is global but its policy names one region's log group: each region the chain is
 /// applied in gets its own inline policy on the same role, so applying in a second region never
 /// cuts the first region's delivery.
-pub fn role_policy_name(region: &str) -> String {
+pub(crate) fn role_policy_name(region: &str) -> String {
     format!("{ROLE_POLICY_PREFIX}-{region}")
 }
 
 /// Only what CloudTrail needs to deliver, on its own streams of this log group. An organization
 /// trail also writes member accounts' events to `o-ORGID_*` streams (AWS, same page as
 /// [`role_trust_policy`]); the organization id is not known from a member-side read, so `o-*_*`.
-pub fn role_policy(p: &str, region: &str, account: &str, group: &str, organization: bool) -> Value {
+pub(crate) fn role_policy(
+    p: &str,
+    region: &str,
+    account: &str,
+    group: &str,
+    organization: bool,
+) -> Value {
     let group_arn = arn::log_group(p, region, account, group);
     let mut resources = vec![json!(format!(
         "{group_arn}:log-stream:{account}_CloudTrail_{region}*"
@@ -403,7 +409,12 @@ pub fn role_policy(p: &str, region: &str, account: &str, group: &str, organizati
     })])
 }
 
-pub fn alarm_publish_statement(p: &str, region: &str, account: &str, topic_arn: &str) -> Value {
+pub(crate) fn alarm_publish_statement(
+    p: &str,
+    region: &str,
+    account: &str,
+    topic_arn: &str,
+) -> Value {
     json!({
         "Sid": TOPIC_SID_ALARMS,
         "Effect": "Allow",
@@ -417,7 +428,7 @@ pub fn alarm_publish_statement(p: &str, region: &str, account: &str, topic_arn: 
     })
 }
 
-pub fn delivery_publish_statement(topic_arn: &str, trail_arn: &str) -> Value {
+pub(crate) fn delivery_publish_statement(topic_arn: &str, trail_arn: &str) -> Value {
     json!({
         "Sid": TOPIC_SID_DELIVERY,
         "Effect": "Allow",

@@ -8,11 +8,9 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 
-use crate::pattern::Event;
-
 /// One event read from input.
 #[derive(Debug, Clone, PartialEq)]
-pub enum InputEvent {
+pub(crate) enum InputEvent {
     /// A JSON object; `raw` is its text (for a CloudTrail record, the record re-serialized
     /// compactly, as CloudTrail delivers it to CloudWatch Logs).
     Json { raw: String, value: Value },
@@ -22,7 +20,7 @@ pub enum InputEvent {
 
 impl InputEvent {
     /// The event text.
-    pub fn raw(&self) -> &str {
+    pub(crate) fn raw(&self) -> &str {
         match self {
             InputEvent::Json { raw, .. } => raw,
             InputEvent::Text(t) => t,
@@ -30,15 +28,15 @@ impl InputEvent {
     }
 
     /// A view for matching with [`crate::pattern::Pattern::matches`].
-    pub fn as_event(&self) -> Event<'_> {
+    pub(crate) fn as_event(&self) -> crate::pattern::Event<'_> {
         match self {
-            InputEvent::Json { raw, value } => Event::from_json(raw, value),
-            InputEvent::Text(t) => Event::from_text(t),
+            InputEvent::Json { raw, value } => crate::pattern::Event::from_json(raw, value),
+            InputEvent::Text(t) => crate::pattern::Event::from_text(t),
         }
     }
 
     /// Classifies one line: a JSON object, or text.
-    pub fn from_line(line: &str) -> InputEvent {
+    pub(crate) fn from_line(line: &str) -> InputEvent {
         let t = line.trim();
         if t.starts_with('{') {
             if let Ok(value @ Value::Object(_)) = serde_json::from_str::<Value>(t) {
@@ -54,7 +52,7 @@ impl InputEvent {
 
 /// A failure reading events; `source_name` names the input (a path, or `-` for stdin).
 #[derive(Debug)]
-pub struct EventsError {
+pub(crate) struct EventsError {
     pub source_name: String,
     pub message: String,
 }
@@ -79,7 +77,7 @@ fn error(name: &str, message: impl Into<String>) -> EventsError {
 /// record), a JSON array of objects (one event per element) or a single JSON object (one
 /// event). Anything else is read line by line: each non-empty line is a JSON object event when
 /// it parses as one, otherwise a text event.
-pub fn read_events(reader: impl Read, name: &str) -> Result<Vec<InputEvent>, EventsError> {
+pub(crate) fn read_events(reader: impl Read, name: &str) -> Result<Vec<InputEvent>, EventsError> {
     let bytes = read_all(reader, name)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         error(
@@ -106,19 +104,19 @@ pub fn read_events(reader: impl Read, name: &str) -> Result<Vec<InputEvent>, Eve
 }
 
 /// Reads a file (gzip or not) with [`read_events`]; `-` reads standard input.
-pub fn read_path(path: &Path) -> Result<Vec<InputEvent>, EventsError> {
+pub(crate) fn read_path(path: &Path) -> Result<Vec<InputEvent>, EventsError> {
     open_path(path)?.read()
 }
 
 /// An input opened but not read yet: a file, or standard input for `-`.
-pub struct Opened {
+pub(crate) struct Opened {
     name: String,
     file: Option<std::fs::File>,
 }
 
 /// Opens `path` for [`Opened::read`] (`-`: standard input), so that several inputs can all be
 /// opened before any is read.
-pub fn open_path(path: &Path) -> Result<Opened, EventsError> {
+pub(crate) fn open_path(path: &Path) -> Result<Opened, EventsError> {
     let name = path.display().to_string();
     let file = if name == "-" {
         None
@@ -130,49 +128,10 @@ pub fn open_path(path: &Path) -> Result<Opened, EventsError> {
 
 impl Opened {
     /// Reads the events with [`read_events`].
-    pub fn read(self) -> Result<Vec<InputEvent>, EventsError> {
+    pub(crate) fn read(self) -> Result<Vec<InputEvent>, EventsError> {
         match self.file {
             Some(file) => read_events(file, &self.name),
             None => read_events(std::io::stdin().lock(), &self.name),
-        }
-    }
-}
-
-/// Streams events line by line without holding the input in memory (gzip detected by magic
-/// bytes). Whole-document forms (`{"Records":[...]}`, pretty-printed JSON) are not recognized
-/// here; use [`read_events`] for them. `f` returns `false` to stop early.
-pub fn for_each_line_event(
-    reader: impl Read,
-    name: &str,
-    mut f: impl FnMut(InputEvent) -> bool,
-) -> Result<(), EventsError> {
-    let mut buffered = BufReader::new(reader);
-    let is_gzip = buffered
-        .fill_buf()
-        .map_err(|e| error(name, e.to_string()))?
-        .starts_with(&[0x1f, 0x8b]);
-    let mut lines: Box<dyn BufRead> = if is_gzip {
-        Box::new(BufReader::new(MultiGzDecoder::new(buffered)))
-    } else {
-        Box::new(buffered)
-    };
-    let mut line = String::new();
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        number += 1;
-        let n = lines
-            .read_line(&mut line)
-            .map_err(|e| error(name, format!("line {number}: {e}")))?;
-        if n == 0 {
-            return Ok(());
-        }
-        let content = line.trim_end_matches(['\n', '\r']);
-        if content.trim().is_empty() {
-            continue;
-        }
-        if !f(InputEvent::from_line(content)) {
-            return Ok(());
         }
     }
 }
@@ -232,7 +191,7 @@ fn whole_document(doc: Value, name: &str) -> Result<Option<Vec<InputEvent>>, Eve
 }
 
 /// Read all of stdin (for `pattern test` without files).
-pub fn read_stdin() -> Result<Vec<u8>, crate::error::Error> {
+pub(crate) fn read_stdin() -> Result<Vec<u8>, crate::error::Error> {
     let mut buf = Vec::new();
     std::io::stdin()
         .read_to_end(&mut buf)
@@ -327,20 +286,6 @@ mod tests {
         assert!(read_events(&[0xff, 0xfe, 0x00][..], "bin").is_err());
         assert!(read_events(&[0x1f, 0x8b, 0x00][..], "trunc.gz").is_err());
         assert!(read_events(&b""[..], "empty").unwrap().is_empty());
-    }
-
-    #[test]
-    fn streaming_lines() {
-        let input = gzip(b"a\n\n{\"x\":1}\nb\n");
-        let mut seen = Vec::new();
-        for_each_line_event(&input[..], "s.gz", |e| {
-            seen.push(e);
-            seen.len() < 2
-        })
-        .unwrap();
-        assert_eq!(seen.len(), 2);
-        assert_eq!(seen[0], InputEvent::Text("a".into()));
-        assert!(matches!(seen[1], InputEvent::Json { .. }));
     }
 
     #[test]

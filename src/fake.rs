@@ -12,7 +12,7 @@ use crate::aws::AwsError;
 use crate::model::*;
 
 #[derive(Default)]
-pub struct FakeAccount {
+pub(crate) struct FakeAccount {
     pub state: Mutex<Actual>,
     /// Errors to return, in order, for the next requests to the named API (e.g.
     /// `cloudtrail:CreateTrail`): `(api, error code)`.
@@ -24,25 +24,25 @@ pub struct FakeAccount {
 }
 
 impl FakeAccount {
-    pub fn new(state: Actual) -> FakeAccount {
+    pub(crate) fn new(state: Actual) -> FakeAccount {
         FakeAccount {
             state: Mutex::new(state),
             ..Default::default()
         }
     }
 
-    pub fn fail_next(&self, api: &str, code: &str, times: usize) {
+    pub(crate) fn fail_next(&self, api: &str, code: &str, times: usize) {
         let mut f = self.faults.lock().unwrap();
         for _ in 0..times {
             f.push_back((api.to_string(), code.to_string()));
         }
     }
 
-    pub fn snapshot(&self) -> Actual {
+    pub(crate) fn snapshot(&self) -> Actual {
         self.state.lock().unwrap().clone()
     }
 
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
 

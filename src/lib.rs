@@ -1,23 +1,23 @@
 //! trailwarden: sets up and guards the CloudTrail security-monitoring chain.
 
-pub mod apply;
-pub mod arn;
+pub(crate) mod apply;
+pub(crate) mod arn;
 pub mod aws;
 pub mod cli;
 pub mod cmd;
 pub mod config;
-pub mod desired;
+pub(crate) mod desired;
 pub mod diag;
 pub mod error;
-pub mod events;
+pub(crate) mod events;
 pub mod exit;
 #[cfg(test)]
 pub(crate) mod fake;
 pub mod model;
 pub mod pattern;
-pub mod plan;
+pub(crate) mod plan;
 pub mod preset;
-pub mod presetdoc;
-pub mod report;
+pub(crate) mod presetdoc;
+pub(crate) mod report;
 pub mod scan;
-pub mod workflow;
+pub(crate) mod workflow;

@@ -2,11 +2,14 @@
 
 use std::fmt::Write;
 
+#[cfg(test)]
 use crate::diag::Diagnostics;
-use crate::preset::{self, Preset};
+#[cfg(test)]
+use crate::preset;
+use crate::preset::Preset;
 use crate::report::counted;
 
-pub fn render_preset(p: &Preset) -> String {
+pub(crate) fn render_preset(p: &Preset) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", p.name, p.title);
     if !p.description.is_empty() {
@@ -94,7 +97,8 @@ fn comparison_symbol(c: &str) -> &str {
 }
 
 /// docs/presets.md, generated from the built-in preset files (a test keeps the file in sync).
-pub fn markdown() -> String {
+#[cfg(test)]
+pub(crate) fn markdown() -> String {
     let mut out = String::new();
     out.push_str("# Built-in presets\n\n");
     out.push_str("<!-- Generated from presets/*.toml by `cargo test` (presetdoc::markdown); do not edit by hand. -->\n\n");

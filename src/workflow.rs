@@ -11,7 +11,7 @@ use crate::model::{Actual, Desired, Target};
 use crate::plan::{self, Plan};
 
 /// Everything validated and read: what is wanted, what is there, the plan.
-pub struct Session {
+pub(crate) struct Session {
     pub aws: Aws,
     pub config: Config,
     pub target: Target,
@@ -28,7 +28,7 @@ pub struct Session {
 /// just after `apply` would report drift that is not there, and a second `apply` would subscribe
 /// the same address again (AWS sends the confirmation email again). One later read settles it;
 /// drift that is real is still there.
-pub async fn settle(
+pub(crate) async fn settle(
     s: &mut Session,
     settle: Duration,
     doubtful: impl Fn(&Session) -> bool,
@@ -48,7 +48,7 @@ pub async fn settle(
 
 /// The plan subscribes an address to a topic that exists: the subscription may just not be
 /// listed yet.
-pub fn subscribes_to_existing_topic(s: &Session) -> bool {
+pub(crate) fn subscribes_to_existing_topic(s: &Session) -> bool {
     s.plan.changes.iter().any(|c| {
         c.ops.iter().any(|op| match op {
             crate::model::Op::Subscribe { topic_arn, .. } => {
@@ -59,7 +59,7 @@ pub fn subscribes_to_existing_topic(s: &Session) -> bool {
     })
 }
 
-pub async fn session(cfg: Config) -> Result<Session, Error> {
+pub(crate) async fn session(cfg: Config) -> Result<Session, Error> {
     let aws = Aws::connect(&cfg.connect_options()).await?;
     let id = aws.identity().await?;
     let target = Target::new(&id.account_id, aws.region());

@@ -1,5 +1,7 @@
 //! The AWS adapter against the local emulator: every `Op` executed, then read back.
 
+#![allow(clippy::print_stdout)] // prints its results
+
 mod common;
 
 use common::{unique_account, Emulator};

@@ -41,8 +41,12 @@ impl Out {
 /// the test binary's directory, in `examples/`.
 fn gen_cloudtrail() -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target directory");
-    dir.join("examples").join(format!("gen-cloudtrail{}", std::env::consts::EXE_SUFFIX))
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target directory");
+    dir.join("examples")
+        .join(format!("gen-cloudtrail{}", std::env::consts::EXE_SUFFIX))
 }
 
 fn scratch(name: &str) -> PathBuf {

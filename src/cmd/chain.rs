@@ -182,8 +182,6 @@ impl Progress for StderrProgress {
         let verb = match action {
             Action::Create => "created",
             Action::Update => "updated",
-            Action::Replace => "replaced",
-            Action::Delete => "deleted",
         };
         eprintln!("  {address} {verb}");
     }

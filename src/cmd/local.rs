@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::events::read_stdin;
 use crate::events::{self, InputEvent};
 use crate::exit::ExitStatus;
-use crate::pattern::{Event, Pattern};
+use crate::pattern::Pattern;
 use crate::preset;
 use crate::report::to_json;
 
@@ -17,7 +17,7 @@ fn json_out(g: &GlobalArgs) -> bool {
     g.output == OutputFormat::Json
 }
 
-pub fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<ExitStatus, Error> {
+pub(super) fn presets(cmd: &PresetsCommand, g: &GlobalArgs) -> Result<ExitStatus, Error> {
     match cmd {
         PresetsCommand::List => {
             let mut rows = Vec::new();
@@ -180,20 +180,6 @@ fn each_input(
     Ok(())
 }
 
-fn as_event(e: &InputEvent) -> Event<'_> {
-    match e {
-        InputEvent::Json { raw, value } => Event::from_json(raw, value),
-        InputEvent::Text(t) => Event::from_text(t),
-    }
-}
-
-fn raw(e: &InputEvent) -> &str {
-    match e {
-        InputEvent::Json { raw, .. } => raw,
-        InputEvent::Text(t) => t,
-    }
-}
-
 fn parse_pattern(text: &str) -> Result<Pattern, Error> {
     Pattern::parse(text).map_err(|e| {
         Error::Input(format!(
@@ -203,7 +189,7 @@ fn parse_pattern(text: &str) -> Result<Pattern, Error> {
     })
 }
 
-pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus, Error> {
+pub(super) fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus, Error> {
     match cmd {
         PatternCommand::Test { pattern, files } => {
             let p = parse_pattern(pattern)?;
@@ -212,10 +198,10 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus, Error
             let mut matches: Vec<usize> = Vec::new();
             each_input(files, |events| {
                 for (i, e) in events.iter().enumerate() {
-                    if p.matches(&as_event(e)) {
+                    if p.matches(&e.as_event()) {
                         matches.push(total + i);
                         if !json {
-                            println!("#{}: {}", total + i, raw(e));
+                            println!("#{}: {}", total + i, e.raw());
                         }
                     }
                 }
@@ -243,7 +229,7 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus, Error
                 Some(f) => events::read_path(f).map_err(|e| Error::Input(e.to_string()))?,
                 None => Vec::new(),
             };
-            let event = events.first().map(as_event);
+            let event = events.first().map(InputEvent::as_event);
             let explanation = p.explain(event.as_ref());
             if json_out(g) {
                 println!(
@@ -266,7 +252,7 @@ pub fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus, Error
     }
 }
 
-pub fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitStatus, Error> {
+pub(super) fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitStatus, Error> {
     let (sid, mut actions): (&str, Vec<&str>) = match for_ {
         PermissionsFor::Check => (
             "TrailwardenCheckReadOnly",
@@ -299,14 +285,14 @@ pub fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitStatus, 
 
 /// Completion scripts and the man page come from the clap definition, so they never drift
 /// from the real flags.
-pub fn completions(shell: clap_complete::Shell) -> Result<ExitStatus, Error> {
+pub(super) fn completions(shell: clap_complete::Shell) -> Result<ExitStatus, Error> {
     use clap::CommandFactory;
     let mut cmd = crate::cli::Cli::command();
     clap_complete::generate(shell, &mut cmd, "trailwarden", &mut std::io::stdout());
     Ok(ExitStatus::Ok)
 }
 
-pub fn manpage() -> Result<ExitStatus, Error> {
+pub(super) fn manpage() -> Result<ExitStatus, Error> {
     use clap::CommandFactory;
     clap_mangen::Man::new(crate::cli::Cli::command())
         .render(&mut std::io::stdout())

@@ -4,6 +4,9 @@
 //!
 //! Arrows point one way: cmd → workflow / scan / config → desired → plan → aws.
 
+// The output layer: results go to stdout from here (and from `scan`'s report), nowhere else.
+#![allow(clippy::print_stdout)]
+
 pub(crate) mod chain;
 pub(crate) mod init;
 mod local;

@@ -12,7 +12,7 @@ static APPLYING: AtomicBool = AtomicBool::new(false);
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
 
 /// The first signal received, if one was, as the status to exit with.
-pub fn received() -> Option<ExitStatus> {
+pub(super) fn received() -> Option<ExitStatus> {
     match RECEIVED.load(Ordering::SeqCst) {
         0 => None,
         c if c == ExitStatus::Terminated.code() => Some(ExitStatus::Terminated),
@@ -21,7 +21,7 @@ pub fn received() -> Option<ExitStatus> {
 }
 
 /// Runs `f` with signals deferred to the next write.
-pub async fn while_applying<T>(f: impl std::future::Future<Output = T>) -> T {
+pub(super) async fn while_applying<T>(f: impl std::future::Future<Output = T>) -> T {
     APPLYING.store(true, Ordering::SeqCst);
     let out = f.await;
     APPLYING.store(false, Ordering::SeqCst);
@@ -44,7 +44,7 @@ fn on_signal(status: ExitStatus, name: &str) {
 }
 
 /// Starts watching for Ctrl-C and SIGTERM on the current runtime.
-pub fn watch() {
+pub(super) fn watch() {
     tokio::spawn(async {
         loop {
             if tokio::signal::ctrl_c().await.is_err() {

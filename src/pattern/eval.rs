@@ -14,7 +14,7 @@ use super::ast::{
 };
 use super::Event;
 
-pub fn matches(ast: &Ast, event: &Event) -> bool {
+pub(super) fn matches(ast: &Ast, event: &Event) -> bool {
     match ast {
         Ast::MatchAll => true,
         Ast::Terms(terms) => terms_match(terms, event.raw()),
@@ -30,7 +30,7 @@ pub fn matches(ast: &Ast, event: &Event) -> bool {
     }
 }
 
-pub fn terms_match(terms: &[Term], raw: &str) -> bool {
+pub(super) fn terms_match(terms: &[Term], raw: &str) -> bool {
     let mut any_required = false;
     let mut any_optional = false;
     let mut optional_hit = false;
@@ -57,7 +57,7 @@ pub fn terms_match(terms: &[Term], raw: &str) -> bool {
     any_required || !any_optional || optional_hit
 }
 
-pub fn expr_match(expr: &Expr, root: &Value) -> bool {
+pub(super) fn expr_match(expr: &Expr, root: &Value) -> bool {
     match expr {
         Expr::Or(items, _) => items.iter().any(|e| expr_match(e, root)),
         Expr::And(items) => items.iter().all(|e| expr_match(e, root)),
@@ -66,7 +66,7 @@ pub fn expr_match(expr: &Expr, root: &Value) -> bool {
     }
 }
 
-pub fn cond_match(c: &Cond, root: &Value) -> bool {
+pub(super) fn cond_match(c: &Cond, root: &Value) -> bool {
     match &c.test {
         Test::NotExists => !visit(&c.selector.steps, root, &mut |_| true),
         test => visit(&c.selector.steps, root, &mut |v| value_test(test, v)),
@@ -74,7 +74,7 @@ pub fn cond_match(c: &Cond, root: &Value) -> bool {
 }
 
 /// Calls `f` on each value the steps select from `v`, stopping at the first `true`.
-pub fn visit(steps: &[Step], v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+pub(super) fn visit(steps: &[Step], v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
     let Some((step, rest)) = steps.split_first() else {
         return f(v);
     };
@@ -99,7 +99,7 @@ pub fn visit(steps: &[Step], v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bo
 }
 
 /// Applies a test to one selected value.
-pub fn value_test(test: &Test, v: &Value) -> bool {
+pub(super) fn value_test(test: &Test, v: &Value) -> bool {
     match test {
         Test::IsNull => v.is_null(),
         Test::IsTrue => v.as_bool() == Some(true),
@@ -162,7 +162,7 @@ impl std::fmt::Write for StackText {
 }
 
 /// Runs `f` on the number's JSON text (e.g. `400`, `45.5`).
-pub fn with_number_text<R>(n: &Number, f: impl FnOnce(&str) -> R) -> R {
+pub(super) fn with_number_text<R>(n: &Number, f: impl FnOnce(&str) -> R) -> R {
     let mut st = StackText {
         buf: [0; 48],
         len: 0,
@@ -178,7 +178,7 @@ pub fn with_number_text<R>(n: &Number, f: impl FnOnce(&str) -> R) -> R {
 /// Splits a space-delimited event into fields: runs separated by spaces or tabs; text between
 /// `"` and `"` or `[` and `]` is one field (without the delimiters). An unterminated group runs
 /// to the end of the event.
-pub fn split_fields(raw: &str) -> Vec<&str> {
+pub(super) fn split_fields(raw: &str) -> Vec<&str> {
     let b = raw.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -208,14 +208,14 @@ pub fn split_fields(raw: &str) -> Vec<&str> {
 }
 
 /// Whether a named field's conditions hold on one event field.
-pub fn field_ok(alternatives: &[Vec<FieldCond>], text: &str) -> bool {
+pub(super) fn field_ok(alternatives: &[Vec<FieldCond>], text: &str) -> bool {
     alternatives.is_empty()
         || alternatives
             .iter()
             .any(|alt| alt.iter().all(|c| field_cond_ok(c, text)))
 }
 
-pub fn field_cond_ok(c: &FieldCond, text: &str) -> bool {
+pub(super) fn field_cond_ok(c: &FieldCond, text: &str) -> bool {
     match c.op {
         CmpOp::Eq => text_eq(&c.operand, text),
         CmpOp::Ne => !text_eq(&c.operand, text),
@@ -241,7 +241,7 @@ fn text_eq(operand: &Operand, text: &str) -> bool {
 
 /// Finds an assignment of event fields to pattern fields (`...` takes any number of fields).
 /// Returns, for each pattern field, the range of event fields it covers.
-pub fn align(fields: &[Field], ev: &[&str]) -> Option<Vec<(usize, usize)>> {
+pub(super) fn align(fields: &[Field], ev: &[&str]) -> Option<Vec<(usize, usize)>> {
     let np = fields.len();
     let ne = ev.len();
     // ok[p][e]: pattern fields p.. can match event fields e..

@@ -72,7 +72,7 @@ impl fmt::Display for Explanation {
     }
 }
 
-pub fn explain(p: &Pattern, event: Option<&Event>) -> Explanation {
+pub(super) fn explain(p: &Pattern, event: Option<&Event>) -> Explanation {
     let matched = event.map(|e| p.matches(e));
     let root = match p.ast() {
         Ast::MatchAll => {

@@ -3,7 +3,7 @@
 //! plus the three sign-in records of the 2014 announcement. Names say what each one is.
 
 /// `(name, record JSON)`.
-pub const SEED_EVENTS: &[(&str, &str)] = &[
+pub(crate) const SEED_EVENTS: &[(&str, &str)] = &[
     (
         "iam_user_no_mfa",
         r##"{ "eventVersion": "1.05", "userIdentity": {"type": "IAMUser", "principalId": "AIDACKCEVSQ6C2EXAMPLE", "arn": "arn:aws:iam::111122223333:user/anaya", "accountId": "111122223333", "userName": "anaya"}, "eventTime": "2022-11-10T16:24:34Z", "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin", "awsRegion": "us-east-2", "sourceIPAddress": "192.0.2.0", "userAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:62.0) Gecko/20100101 Firefox/62.0", "requestParameters": null, "responseElements": {"ConsoleLogin": "Success"}, "additionalEventData": {"MobileVersion": "No", "LoginTo": "https://console.aws.amazon.com/sns", "MFAUsed": "No"}, "eventID": "3fcfb182-98f8-4744-bd45-10a395ab61cb", "eventType": "AwsConsoleSignIn" }"##,
@@ -135,10 +135,10 @@ pub const SEED_EVENTS: &[(&str, &str)] = &[
 ];
 
 /// A CloudTrail log file as delivered to S3: `{"Records":[...]}`.
-pub const LOG_FILE: &str = r##"{ "Records":[ { "eventVersion":"1.05", "userIdentity":{ "type":"IAMUser", "principalId":"AIDACKCEVSQ6C2EXAMPLE", "arn":"arn:aws:iam::111122223333:user/anaya", "accountId":"111122223333", "userName":"anaya" }, "eventTime":"2022-11-10T16:24:34Z", "eventSource":"signin.amazonaws.com", "eventName":"ConsoleLogin", "awsRegion":"us-east-2", "sourceIPAddress":"192.0.2.0", "userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:62.0) Gecko/20100101 Firefox/62.0", "requestParameters":null, "responseElements":{ "ConsoleLogin":"Success" }, "additionalEventData":{ "MobileVersion":"No", "LoginTo":"https://console.aws.amazon.com/sns", "MFAUsed":"No" }, "eventID":"3fcfb182-98f8-4744-bd45-10a395ab61cb", "eventType": "AwsConsoleSignIn" } ] }"##;
+pub(crate) const LOG_FILE: &str = r##"{ "Records":[ { "eventVersion":"1.05", "userIdentity":{ "type":"IAMUser", "principalId":"AIDACKCEVSQ6C2EXAMPLE", "arn":"arn:aws:iam::111122223333:user/anaya", "accountId":"111122223333", "userName":"anaya" }, "eventTime":"2022-11-10T16:24:34Z", "eventSource":"signin.amazonaws.com", "eventName":"ConsoleLogin", "awsRegion":"us-east-2", "sourceIPAddress":"192.0.2.0", "userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:62.0) Gecko/20100101 Firefox/62.0", "requestParameters":null, "responseElements":{ "ConsoleLogin":"Success" }, "additionalEventData":{ "MobileVersion":"No", "LoginTo":"https://console.aws.amazon.com/sns", "MFAUsed":"No" }, "eventID":"3fcfb182-98f8-4744-bd45-10a395ab61cb", "eventType": "AwsConsoleSignIn" } ] }"##;
 
 /// Looks a seed record up by name.
-pub fn seed(name: &str) -> &'static str {
+pub(crate) fn seed(name: &str) -> &'static str {
     SEED_EVENTS
         .iter()
         .find(|(n, _)| *n == name)
@@ -147,7 +147,7 @@ pub fn seed(name: &str) -> &'static str {
 }
 
 /// Small events exercising the rules of the JSON sub-page of the AWS docs, and text events.
-pub const SYNTHETIC_EVENTS: &[&str] = &[
+pub(crate) const SYNTHETIC_EVENTS: &[&str] = &[
     r#"{"users":[1,2,3]}"#,
     r#"{"latency":50,"bandwidth":80,"user":{"id":1,"name":"alice"}}"#,
     r#"{"a.b":"dotted","arr":[{"id":"x"},{"id":"y"}],"n":null,"t":true,"f":false,"s":"true"}"#,
@@ -168,7 +168,7 @@ pub const SYNTHETIC_EVENTS: &[&str] = &[
 
 /// CloudTrail alarm examples (CloudTrail User Guide), CIS Benchmark v4/v5 texts and the
 /// Security Hub CloudWatch.1-14 strings, verbatim.
-pub const CIS_PATTERNS: &[(&str, &str)] = &[
+pub(crate) const CIS_PATTERNS: &[(&str, &str)] = &[
     (
         "root_account_usage",
         r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#,
@@ -212,7 +212,7 @@ pub const CIS_PATTERNS: &[(&str, &str)] = &[
 ];
 
 /// Name-list controls of CIS 4.x/5.x and Security Hub CloudWatch.1-14, spelled both ways.
-pub const CIS_NAME_LIST_PATTERNS: &[(&str, &str)] = &[
+pub(crate) const CIS_NAME_LIST_PATTERNS: &[(&str, &str)] = &[
     (
         "securityhub_iam_policy",
         r#"{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || ($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || ($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || ($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || ($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || ($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || ($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || ($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}"#,

@@ -4,7 +4,7 @@ use super::ast::CmpOp;
 use super::PatternError;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Tok {
+pub(super) enum Tok {
     LBrace,
     RBrace,
     LBracket,
@@ -27,7 +27,7 @@ pub enum Tok {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Token {
+pub(super) struct Token {
     pub tok: Tok,
     /// 1-based column of the token's first character.
     pub col: usize,
@@ -35,7 +35,7 @@ pub struct Token {
 
 impl Tok {
     /// How the token reads in an error message.
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match self {
             Tok::LBrace => "'{'".into(),
             Tok::RBrace => "'}'".into(),
@@ -73,7 +73,7 @@ fn err(col: usize, message: impl Into<String>) -> PatternError {
 
 /// Scans a quoted run starting at `start` (which holds `quote`); returns the index of the
 /// closing quote. A backslash always takes the next character with it.
-pub fn scan_quoted(chars: &[char], start: usize, quote: char) -> Option<usize> {
+pub(super) fn scan_quoted(chars: &[char], start: usize, quote: char) -> Option<usize> {
     let mut i = start + 1;
     while i < chars.len() {
         match chars[i] {
@@ -86,7 +86,7 @@ pub fn scan_quoted(chars: &[char], start: usize, quote: char) -> Option<usize> {
 }
 
 /// Splits `chars[start..]` into tokens; the last token is always `End`.
-pub fn lex(chars: &[char], start: usize) -> Result<Vec<Token>, PatternError> {
+pub(super) fn lex(chars: &[char], start: usize) -> Result<Vec<Token>, PatternError> {
     let mut out = Vec::new();
     let mut i = start;
     let n = chars.len();

@@ -13,10 +13,10 @@ pub struct Lint {
     pub message: String,
 }
 
-pub const MFA_USED_CASE: &str = "mfa-used-case";
-pub const NE_ON_OPTIONAL_FIELD: &str = "ne-on-optional-field";
-pub const AND_OR_PRECEDENCE: &str = "and-or-precedence";
-pub const UNQUOTED_VALUE: &str = "unquoted-value";
+pub(super) const MFA_USED_CASE: &str = "mfa-used-case";
+pub(super) const NE_ON_OPTIONAL_FIELD: &str = "ne-on-optional-field";
+pub(super) const AND_OR_PRECEDENCE: &str = "and-or-precedence";
+pub(super) const UNQUOTED_VALUE: &str = "unquoted-value";
 
 /// CloudTrail fields that many events lack; `!=` on them never fires for those events.
 const OPTIONAL_FIELDS: &[&[&str]] = &[
@@ -27,7 +27,7 @@ const OPTIONAL_FIELDS: &[&[&str]] = &[
     &["additionalEventData"],
 ];
 
-pub fn lints(ast: &Ast) -> Vec<Lint> {
+pub(super) fn lints(ast: &Ast) -> Vec<Lint> {
     let mut out = Vec::new();
     match ast {
         Ast::Json(expr) => {

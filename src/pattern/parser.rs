@@ -10,7 +10,7 @@ use super::{re, selector, PatternError};
 /// Longest pattern accepted, in characters.
 pub const MAX_LEN: usize = 1024;
 /// At most this many `%regex%` in one JSON or space-delimited pattern.
-pub const MAX_REGEXES: usize = 2;
+pub(super) const MAX_REGEXES: usize = 2;
 
 fn err(col: usize, message: impl Into<String>) -> PatternError {
     PatternError {
@@ -19,7 +19,7 @@ fn err(col: usize, message: impl Into<String>) -> PatternError {
     }
 }
 
-pub fn parse(text: &str) -> Result<Ast, PatternError> {
+pub(super) fn parse(text: &str) -> Result<Ast, PatternError> {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() > MAX_LEN {
         return Err(err(
@@ -59,7 +59,7 @@ fn standalone_regex(chars: &[char], start: usize) -> Result<Ast, PatternError> {
 }
 
 /// Decodes `\"` and `\\` in a quoted string; other backslashes stay as written.
-pub fn unescape(raw: &str) -> String {
+pub(super) fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -504,7 +504,7 @@ impl Parser {
 }
 
 /// Characters allowed in an unquoted value. Anything else must be quoted.
-pub fn is_unquoted_char(c: char) -> bool {
+pub(super) fn is_unquoted_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '.' | '*' | '-' | '_' | '+')
 }
 

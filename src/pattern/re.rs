@@ -14,7 +14,7 @@ use super::PatternError;
 const SIZE_LIMIT: usize = 4 << 20;
 
 /// Compiles `source` (the text between the `%` signs); `open_col` is the column of the opening `%`.
-pub fn compile(source: &str, open_col: usize) -> Result<RegexLit, PatternError> {
+pub(super) fn compile(source: &str, open_col: usize) -> Result<RegexLit, PatternError> {
     let translated = translate(source, open_col)?;
     let compiled = RegexBuilder::new(&translated)
         .size_limit(SIZE_LIMIT)
@@ -100,7 +100,7 @@ fn escape(chars: &[char], i: usize, col0: usize, out: &mut String) -> Result<usi
 
 /// Translates the dialect into `regex` syntax. `open_col` is the column of the opening `%`;
 /// character `i` of `source` is at column `open_col + 1 + i`.
-pub fn translate(source: &str, open_col: usize) -> Result<String, PatternError> {
+pub(super) fn translate(source: &str, open_col: usize) -> Result<String, PatternError> {
     let chars: Vec<char> = source.chars().collect();
     let col0 = open_col + 1;
     if chars.is_empty() {

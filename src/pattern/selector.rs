@@ -4,7 +4,7 @@ use super::ast::{is_name_char, Selector, Span, Step};
 use super::PatternError;
 
 /// At most this many wildcard selectors (`[*]`, `.*`) in one JSON pattern.
-pub const MAX_WILDCARDS: usize = 3;
+pub(super) const MAX_WILDCARDS: usize = 3;
 
 fn err(col: usize, message: impl Into<String>) -> PatternError {
     PatternError {
@@ -15,7 +15,11 @@ fn err(col: usize, message: impl Into<String>) -> PatternError {
 
 /// Parses selector text starting at column `col`; `wildcards` counts wildcard selectors
 /// across the pattern.
-pub fn parse(text: &str, col: usize, wildcards: &mut usize) -> Result<Selector, PatternError> {
+pub(super) fn parse(
+    text: &str,
+    col: usize,
+    wildcards: &mut usize,
+) -> Result<Selector, PatternError> {
     let c: Vec<char> = text.chars().collect();
     if c.len() < 2 || c[1] != '.' {
         return Err(err(col, "a selector must start with '$.'"));

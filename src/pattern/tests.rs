@@ -8,7 +8,7 @@
 use super::fixtures::{seed, CIS_NAME_LIST_PATTERNS, CIS_PATTERNS, SEED_EVENTS};
 use super::{Pattern, PatternKind};
 
-pub fn check(p: &str, event: &str) -> bool {
+pub(super) fn check(p: &str, event: &str) -> bool {
     Pattern::parse(p)
         .unwrap_or_else(|e| panic!("{p}: {e}"))
         .matches_text(event)
@@ -20,11 +20,11 @@ fn run_table(table: &[(&str, &str, bool)]) {
     }
 }
 
-pub const TEXT_1: &str = "[ERROR] 2024-01-01 Exiting with code 1";
-pub const TEXT_2: &str = "INFO all good ERRORCODE=0";
+pub(super) const TEXT_1: &str = "[ERROR] 2024-01-01 Exiting with code 1";
+pub(super) const TEXT_2: &str = "INFO all good ERRORCODE=0";
 
 // Main page: the empty pattern, "" and " " match every event; " " is not "contains a space".
-pub const MATCH_ALL: &[&str] = &["", "\"\"", "\" \"", "   ", " \"  \" "];
+pub(super) const MATCH_ALL: &[&str] = &["", "\"\"", "\" \"", "   ", " \"  \" "];
 
 #[test]
 fn match_all_patterns() {
@@ -57,7 +57,7 @@ fn kinds() {
 // "Using filter patterns to match terms in unstructured log events": case-sensitive substring
 // terms (also inside words), AND of terms, "exact phrase", -exclusion, ?optional (only ?: OR;
 // mixed with plain terms: ignored).
-pub const TERMS_TABLE: &[(&str, &str, bool)] = &[
+pub(super) const TERMS_TABLE: &[(&str, &str, bool)] = &[
     ("ERROR", TEXT_1, true),
     ("ERROR", TEXT_2, true),
     ("error", TEXT_1, false),
@@ -95,7 +95,7 @@ fn terms() {
 
 // Main page, regular expressions: `%...%` alone is an unanchored search; `^`/`$` anchor to the
 // event; escapes \d \s \w and classes.
-pub const REGEX_TABLE: &[(&str, &str, bool)] = &[
+pub(super) const REGEX_TABLE: &[(&str, &str, bool)] = &[
     ("%ERROR%", TEXT_1, true),
     ("%ERROR%", TEXT_2, true),
     ("%^INFO%", TEXT_1, false),
@@ -114,17 +114,17 @@ fn regexes() {
     run_table(REGEX_TABLE);
 }
 
-pub const EV_USERS: &str = r#"{"users":[1,2,3]}"#;
-pub const EV_LAT: &str = r#"{"latency":50,"bandwidth":80,"user":{"id":1,"name":"alice"}}"#;
-pub const EV_MIX: &str =
+pub(super) const EV_USERS: &str = r#"{"users":[1,2,3]}"#;
+pub(super) const EV_LAT: &str = r#"{"latency":50,"bandwidth":80,"user":{"id":1,"name":"alice"}}"#;
+pub(super) const EV_MIX: &str =
     r#"{"a.b":"dotted","arr":[{"id":"x"},{"id":"y"}],"n":null,"t":true,"f":false,"s":"true"}"#;
-pub const EV_NUM: &str =
+pub(super) const EV_NUM: &str =
     r#"{"code":400,"codeStr":"400","neg":-1.5,"big":1e+3,"small":0.01,"tags":["a","b"]}"#;
-pub const EV_STR: &str = r#"{"ip":"123.123.9.1","type":"c5.8xlarge","empty":"","obj":{},"list":[],"q":"say \"hi\"","star":"a*b","path":"c:\\dir"}"#;
-pub const EV_ESC: &str = r#"{"eventName":"Con\u0073oleLogin","x":"y"}"#;
+pub(super) const EV_STR: &str = r#"{"ip":"123.123.9.1","type":"c5.8xlarge","empty":"","obj":{},"list":[],"q":"say \"hi\"","star":"a*b","path":"c:\\dir"}"#;
+pub(super) const EV_ESC: &str = r#"{"eventName":"Con\u0073oleLogin","x":"y"}"#;
 
 // "Using filter patterns to match terms in JSON log events".
-pub const JSON_TABLE: &[(&str, &str, bool)] = &[
+pub(super) const JSON_TABLE: &[(&str, &str, bool)] = &[
     // numbers, `*` matching numbers
     ("{ $.latency = 50 }", EV_LAT, true),
     ("{ $.latency = * }", EV_LAT, true),
@@ -244,7 +244,7 @@ fn json_rules() {
 }
 
 // Decisions for the points the docs leave open (see docs/pattern-language.md).
-pub const DECISION_TABLE: &[(&str, &str, bool)] = &[
+pub(super) const DECISION_TABLE: &[(&str, &str, bool)] = &[
     // decision: `= 400` and `= "400"` are the same value: numeric against numbers, exact text
     // against strings
     ("{ $.code = 400 }", EV_NUM, true),
@@ -305,17 +305,18 @@ fn decisions() {
     run_table(DECISION_TABLE);
 }
 
-pub const LOG_1: &str =
+pub(super) const LOG_1: &str =
     "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 1534";
-pub const LOG_2: &str =
+pub(super) const LOG_2: &str =
     "127.0.0.1 - bob [10/Oct/2000:13:25:16 -0700] \"GET /index.html HTTP/1.0\" 404 99 extra";
-pub const LOG_3: &str = "10.0.0.1 - - [11/Oct/2000:00:00:00 +0000] \"POST /login HTTP/1.1\" 500 -";
+pub(super) const LOG_3: &str =
+    "10.0.0.1 - - [11/Oct/2000:00:00:00 +0000] \"POST /login HTTP/1.1\" 500 -";
 
 const ALL7: &str = "[ip, id, user, timestamp, request, status_code, size]";
 
 // "Using filter patterns to match terms in space-delimited log events": fields split on
 // spaces, [..] and ".." group one field, named fields, `...`, per-field conditions.
-pub const DELIMITED_TABLE: &[(&str, &str, bool)] = &[
+pub(super) const DELIMITED_TABLE: &[(&str, &str, bool)] = &[
     (ALL7, LOG_1, true),
     (ALL7, LOG_3, true),
     // decision: extra words make the event not match unless the pattern has `...`

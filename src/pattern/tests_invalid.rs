@@ -5,7 +5,7 @@
 use super::Pattern;
 
 // Invalid patterns: column (1-based, in characters) and a piece of the message.
-pub const INVALID: &[(&str, usize, &str)] = &[
+pub(super) const INVALID: &[(&str, usize, &str)] = &[
     ("{ eventName = \"x\" }", 3, "must start with '$.'"),
     ("{ $eventName = \"x\" }", 3, "must start with '$.'"),
     ("{ $.a IS NOT NULL }", 10, "IS NOT"),

@@ -9,12 +9,14 @@ macro_rules! names {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant,)* }
+        pub(crate) enum $name { $($variant,)* }
 
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            #[cfg(test)]
+            #[allow(dead_code)] // the docs test reads DriftKind's; Resource's is for symmetry
+            pub(crate) const ALL: &'static [$name] = &[$($name::$variant,)*];
 
-            pub fn as_str(self) -> &'static str {
+            pub(crate) fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text,)* }
             }
         }
@@ -96,7 +98,7 @@ names! {
 
 impl DriftKind {
     /// The resource does not exist at all.
-    pub fn is_missing(self) -> bool {
+    pub(crate) fn is_missing(self) -> bool {
         self.as_str().ends_with(".missing")
     }
 }

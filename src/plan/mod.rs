@@ -12,8 +12,8 @@ mod policy;
 mod storage;
 mod trail;
 
-pub use kinds::{DriftKind, Resource};
-pub use policy::{merge_statements, normalize, statement_by_sid};
+pub(crate) use kinds::{DriftKind, Resource};
+pub(crate) use policy::{merge_statements, normalize, statement_by_sid};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -22,34 +22,30 @@ use crate::model::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub(crate) enum Action {
     Create,
     Update,
-    Replace,
-    Delete,
 }
 
 impl Action {
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Action::Create => "+",
             Action::Update => "~",
-            Action::Replace => "-/+",
-            Action::Delete => "-",
         }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Low,
     Medium,
     High,
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Low => "low",
             Severity::Medium => "medium",
@@ -60,7 +56,7 @@ impl Severity {
 
 /// One field that differs: what trailwarden wants and what the account has.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldDiff {
+pub(crate) struct FieldDiff {
     pub field: String,
     /// Stable drift kind, e.g. `alarm.threshold`, `trail.not-logging`.
     pub kind: DriftKind,
@@ -70,7 +66,7 @@ pub struct FieldDiff {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Change {
+pub(crate) struct Change {
     pub address: String,
     pub resource: Resource,
     pub action: Action,
@@ -82,7 +78,7 @@ pub struct Change {
 /// Something to tell the user that is not a change: a pending subscription, an existing
 /// multi-region trail, a resource trailwarden will not touch.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -90,7 +86,7 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub changes: Vec<Change>,
     pub warnings: Vec<Finding>,
     /// Problems that stop `apply` (e.g. a resource of the same name that trailwarden did not
@@ -99,11 +95,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
 
-    pub fn ops(&self) -> impl Iterator<Item = &Op> {
+    pub(crate) fn ops(&self) -> impl Iterator<Item = &Op> {
         self.changes.iter().flat_map(|c| c.ops.iter())
     }
 }
@@ -195,7 +191,7 @@ pub(crate) struct Planner<'a> {
 }
 
 /// Compare and plan. Unchanged model ⇒ empty plan.
-pub fn plan(d: &Desired, a: &Actual) -> Plan {
+pub(crate) fn plan(d: &Desired, a: &Actual) -> Plan {
     let d = &resolved(d, a);
     let mut p = Planner {
         d,

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 /// A canonical form for comparison: one-element arrays become their element, arrays of
 /// scalars are sorted, so `"Action": ["a"]` equals `"Action": "a"` as AWS treats them.
-pub fn normalize(v: &Value) -> Value {
+pub(crate) fn normalize(v: &Value) -> Value {
     match v {
         Value::Array(items) => {
             let mut items: Vec<Value> = items.iter().map(normalize).collect();
@@ -24,7 +24,7 @@ pub fn normalize(v: &Value) -> Value {
     }
 }
 
-pub fn statement_by_sid<'a>(policy: &'a Value, sid: &str) -> Option<&'a Value> {
+pub(crate) fn statement_by_sid<'a>(policy: &'a Value, sid: &str) -> Option<&'a Value> {
     match &policy["Statement"] {
         Value::Array(list) => list.iter().find(|s| s["Sid"].as_str() == Some(sid)),
         s @ Value::Object(_) if s["Sid"].as_str() == Some(sid) => Some(s),
@@ -34,7 +34,7 @@ pub fn statement_by_sid<'a>(policy: &'a Value, sid: &str) -> Option<&'a Value> {
 
 /// The existing policy with `ours` added, each replacing any statement of the same `Sid`;
 /// every other statement is kept as it is.
-pub fn merge_statements(existing: Option<&Value>, ours: &[Value]) -> Value {
+pub(crate) fn merge_statements(existing: Option<&Value>, ours: &[Value]) -> Value {
     let mut statements: Vec<Value> = match existing.map(|p| &p["Statement"]) {
         Some(Value::Array(list)) => list.clone(),
         Some(s @ Value::Object(_)) => vec![s.clone()],
@@ -62,7 +62,7 @@ pub fn merge_statements(existing: Option<&Value>, ours: &[Value]) -> Value {
 }
 
 /// The statements of a policy document (one statement may be given without an array).
-pub fn statements(policy: &Value) -> Vec<&Value> {
+pub(super) fn statements(policy: &Value) -> Vec<&Value> {
     match &policy["Statement"] {
         Value::Array(list) => list.iter().collect(),
         s @ Value::Object(_) => vec![s],
@@ -93,7 +93,7 @@ fn grants_cloudtrail(stmt: &Value) -> bool {
 /// support `aws:SourceArn` / `aws:SourceAccount` ("Role policy document for CloudTrail to use
 /// CloudWatch Logs for monitoring", AWS CloudTrail User Guide), and CloudTrail supplies no other
 /// condition context, so a conditioned statement is as good as none.
-pub fn trusts_cloudtrail(trust: &Value) -> bool {
+pub(super) fn trusts_cloudtrail(trust: &Value) -> bool {
     statements(trust)
         .into_iter()
         .any(|s| grants_cloudtrail(s) && s.get("Condition").is_none_or(|c| c.is_null()))
@@ -101,7 +101,7 @@ pub fn trusts_cloudtrail(trust: &Value) -> bool {
 
 /// The trust policy with its CloudTrail statements replaced by `ours`; statements for other
 /// principals are kept.
-pub fn repair_trust(existing: &Value, ours: &Value) -> Value {
+pub(super) fn repair_trust(existing: &Value, ours: &Value) -> Value {
     let mut kept: Vec<Value> = statements(existing)
         .into_iter()
         .filter(|s| !grants_cloudtrail(s))

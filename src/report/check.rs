@@ -8,7 +8,7 @@ use super::{counted, short, FORMAT_VERSION};
 use crate::plan::{DriftKind, Finding, Plan, Severity};
 
 #[derive(Debug, Clone, Serialize)]
-pub struct DriftEntry {
+pub(crate) struct DriftEntry {
     pub address: String,
     pub kind: DriftKind,
     pub field: String,
@@ -18,7 +18,7 @@ pub struct DriftEntry {
 }
 
 #[derive(Debug, Serialize)]
-pub struct CheckReport {
+pub(crate) struct CheckReport {
     pub format_version: &'static str,
     pub account_id: String,
     pub region: String,
@@ -30,7 +30,7 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub fn new(
+    pub(crate) fn new(
         account_id: &str,
         region: &str,
         plan: &Plan,
@@ -77,7 +77,7 @@ impl CheckReport {
         }
     }
 
-    pub fn human(&self) -> String {
+    pub(crate) fn human(&self) -> String {
         let mut out = String::new();
         let mut last = "";
         for d in &self.drift {
@@ -131,7 +131,7 @@ impl CheckReport {
 
     /// One test case per drifted resource, plus one passing case when in sync, so CI test
     /// report viewers show the drift as failures.
-    pub fn junit(&self) -> String {
+    pub(crate) fn junit(&self) -> String {
         let mut cases: Vec<(String, Vec<&DriftEntry>)> = Vec::new();
         for d in &self.drift {
             match cases.iter_mut().find(|(a, _)| *a == d.address) {
@@ -198,7 +198,7 @@ impl CheckReport {
     }
 
     /// GitHub Actions workflow commands: one `::error` per drift entry, `::warning` per warning.
-    pub fn github(&self) -> String {
+    pub(crate) fn github(&self) -> String {
         let mut out = String::new();
         for d in &self.drift {
             let _ = writeln!(

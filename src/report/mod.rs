@@ -1,7 +1,7 @@
 //! Renderers: every report is one data structure that serializes to JSON and renders to text
 //! from the same fields.
 
-pub mod check;
+pub(crate) mod check;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -11,10 +11,10 @@ use crate::apply::ApplyOutcome;
 use crate::plan::{Change, Finding, Plan};
 
 /// Bumped when a field is removed or changes meaning; new fields may appear at any time.
-pub const FORMAT_VERSION: &str = "1";
+pub(crate) const FORMAT_VERSION: &str = "1";
 
 #[derive(Debug, Serialize)]
-pub struct PlanReport<'a> {
+pub(crate) struct PlanReport<'a> {
     pub format_version: &'static str,
     pub command: &'static str,
     pub account_id: &'a str,
@@ -28,7 +28,7 @@ pub struct PlanReport<'a> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ChangeView<'a> {
+pub(crate) struct ChangeView<'a> {
     pub address: &'a str,
     pub resource: crate::plan::Resource,
     pub action: crate::plan::Action,
@@ -38,7 +38,7 @@ pub struct ChangeView<'a> {
 }
 
 impl<'a> PlanReport<'a> {
-    pub fn new(
+    pub(crate) fn new(
         command: &'static str,
         account_id: &'a str,
         region: &'a str,
@@ -72,7 +72,7 @@ impl<'a> From<&'a Change> for ChangeView<'a> {
 }
 
 /// `1 warning`, `2 warnings`, `3 policies`: a count and its noun, singular or plural.
-pub fn counted(n: usize, one: &str) -> String {
+pub(crate) fn counted(n: usize, one: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else if let Some(stem) = one.strip_suffix('y') {
@@ -82,7 +82,7 @@ pub fn counted(n: usize, one: &str) -> String {
     }
 }
 
-pub fn short(v: &Value) -> String {
+pub(crate) fn short(v: &Value) -> String {
     let s = match v {
         Value::String(s) => format!("{s:?}"),
         Value::Null => "(none)".to_string(),
@@ -97,7 +97,7 @@ pub fn short(v: &Value) -> String {
 }
 
 /// `+ create`, `~ update` lines with the fields that differ, then warnings and a summary.
-pub fn render_plan(plan: &Plan) -> String {
+pub(crate) fn render_plan(plan: &Plan) -> String {
     let mut out = String::new();
     for c in &plan.changes {
         let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
@@ -137,7 +137,7 @@ pub fn render_plan(plan: &Plan) -> String {
     out
 }
 
-pub fn render_outcome(outcome: &ApplyOutcome) -> String {
+pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
     let mut out = String::new();
     let requests: usize = outcome.applied.iter().map(|a| a.requests).sum();
     let done = counted(outcome.applied.len(), "resource");
@@ -176,7 +176,7 @@ pub fn render_outcome(outcome: &ApplyOutcome) -> String {
     out
 }
 
-pub fn to_json<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 

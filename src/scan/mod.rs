@@ -366,6 +366,9 @@ async fn scan_queue(
 
 /// The report on stdout (human or JSON), or with `--matches` a summary on stderr (stdout
 /// carries the events); skipped files are listed on stderr where the report does not.
+// The scan command's report; the one place outside `cmd` that writes to stdout (with the
+// engine's `--matches` lines), as scan streams while it reads.
+#[allow(clippy::print_stdout)]
 fn print_report(
     g: &GlobalArgs,
     a: &ScanArgs,

@@ -2,6 +2,8 @@
 //! for the aws-docs and cis presets. Run with `cargo bench --bench chain`; figures and method
 //! are recorded in docs/benchmarks.md. Not a test: nothing here asserts a time.
 
+#![allow(clippy::print_stdout)] // prints its results
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -1,6 +1,8 @@
 //! Events per second of the pattern engine for the aws-docs patterns over CloudTrail records.
 //! Run with `cargo bench --bench pattern`; figures and method in docs/benchmarks.md.
 
+#![allow(clippy::print_stdout)] // prints its results
+
 use std::time::Instant;
 use trailwarden::pattern::{Event, Pattern};
 

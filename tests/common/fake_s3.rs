@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 /// A failure served instead of an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// `503 SlowDown`: throttling, transient.
     SlowDown,
     /// `403 AccessDenied`: permanent.
@@ -28,7 +28,7 @@ pub enum Fault {
 
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
-pub struct Logged {
+pub(crate) struct Logged {
     pub operation: &'static str,
     /// The object key (GetObject) or the listing prefix.
     pub key: String,
@@ -49,14 +49,14 @@ struct State {
     log: Vec<Logged>,
 }
 
-pub struct FakeS3 {
+pub(crate) struct FakeS3 {
     pub endpoint: String,
     state: Arc<Mutex<State>>,
 }
 
 impl FakeS3 {
     /// Serves `bucket`, which lives in `region`, on a free local port until the process ends.
-    pub fn start(bucket: &str, region: &str, region_header: bool) -> FakeS3 {
+    pub(crate) fn start(bucket: &str, region: &str, region_header: bool) -> FakeS3 {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
@@ -77,7 +77,7 @@ impl FakeS3 {
         FakeS3 { endpoint, state }
     }
 
-    pub fn put(&self, key: &str, body: Vec<u8>) {
+    pub(crate) fn put(&self, key: &str, body: Vec<u8>) {
         self.state
             .lock()
             .unwrap()
@@ -86,7 +86,7 @@ impl FakeS3 {
     }
 
     /// The next requests for `key` fail with these faults, one each, in order.
-    pub fn fail(&self, key: &str, faults: &[Fault]) {
+    pub(crate) fn fail(&self, key: &str, faults: &[Fault]) {
         self.state
             .lock()
             .unwrap()
@@ -96,7 +96,7 @@ impl FakeS3 {
             .extend(faults.iter().copied());
     }
 
-    pub fn log(&self) -> Vec<Logged> {
+    pub(crate) fn log(&self) -> Vec<Logged> {
         self.state.lock().unwrap().log.clone()
     }
 }

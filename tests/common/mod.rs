@@ -39,12 +39,12 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Region used when a test does not care.
-pub const DEFAULT_REGION: &str = "us-east-1";
+pub(crate) const DEFAULT_REGION: &str = "us-east-1";
 /// Secret key paired with every emulator access key (moto does not check signatures).
-pub const SECRET_ACCESS_KEY: &str = "trailwarden-emulator-secret";
+pub(crate) const SECRET_ACCESS_KEY: &str = "trailwarden-emulator-secret";
 
 /// A running emulator process.
-pub struct Emulator {
+pub(crate) struct Emulator {
     /// `http://127.0.0.1:<port>`, to be used as the SDK `endpoint_url`.
     pub endpoint: String,
     pub port: u16,
@@ -105,7 +105,7 @@ fn scratch_path(kind: &str) -> PathBuf {
 impl Emulator {
     /// Starts a private emulator; it is stopped when the value is dropped (and,
     /// failing that, when this test process exits).
-    pub fn start() -> Emulator {
+    pub(crate) fn start() -> Emulator {
         let python = venv_python();
         let port_file = scratch_path("port");
         let log_file = scratch_path("log");
@@ -180,13 +180,13 @@ impl Emulator {
 
     /// One emulator per test binary, started on first use. It is never
     /// dropped; the server notices that this process is gone and exits.
-    pub fn shared() -> &'static Emulator {
+    pub(crate) fn shared() -> &'static Emulator {
         static SHARED: OnceLock<Emulator> = OnceLock::new();
         SHARED.get_or_init(Emulator::start)
     }
 
     /// Stops the server now (also done on drop).
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         if let Some(mut child) = self.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -195,7 +195,7 @@ impl Emulator {
 
     /// SDK configuration pointing at this emulator, with credentials that
     /// select `account` (see the module docs) and the given region.
-    pub async fn sdk_config(&self, account: &str, region: &str) -> aws_config::SdkConfig {
+    pub(crate) async fn sdk_config(&self, account: &str, region: &str) -> aws_config::SdkConfig {
         let credentials = aws_sdk_sts::config::Credentials::new(
             access_key_for(account),
             SECRET_ACCESS_KEY,
@@ -214,7 +214,7 @@ impl Emulator {
     /// Every AWS request the server has seen since start (or the last
     /// [`reset_requests`](Self::reset_requests)), oldest first. Each entry has
     /// `service`, `operation`, `method`, `account` and `region`.
-    pub fn requests(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn requests(&self) -> Vec<serde_json::Value> {
         let body = self.http("GET", "/_harness/requests");
         match serde_json::from_str::<serde_json::Value>(&body) {
             Ok(serde_json::Value::Array(items)) => items,
@@ -224,7 +224,7 @@ impl Emulator {
 
     /// Requests made with `account`'s credentials. Prefer this to
     /// `reset_requests` on the shared server, where tests run in parallel.
-    pub fn requests_for_account(&self, account: &str) -> Vec<serde_json::Value> {
+    pub(crate) fn requests_for_account(&self, account: &str) -> Vec<serde_json::Value> {
         self.requests()
             .into_iter()
             .filter(|r| r["account"].as_str() == Some(account))
@@ -232,7 +232,7 @@ impl Emulator {
     }
 
     /// Requests by `account` whose operation may change state (see [`is_read_only`]).
-    pub fn write_requests_for_account(&self, account: &str) -> Vec<serde_json::Value> {
+    pub(crate) fn write_requests_for_account(&self, account: &str) -> Vec<serde_json::Value> {
         self.requests_for_account(account)
             .into_iter()
             .filter(|r| !is_read_only(r["operation"].as_str().unwrap_or("")))
@@ -240,26 +240,26 @@ impl Emulator {
     }
 
     /// Forgets the request log (for every account).
-    pub fn reset_requests(&self) {
+    pub(crate) fn reset_requests(&self) {
         self.http("POST", "/_harness/requests/reset");
     }
 
     /// Wipes all emulated AWS state (every account). The request log is kept.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.http("POST", "/moto-api/reset");
     }
 
     /// Sets `account`'s fault switches (see tests/emulator/README.md, "Faults"): e.g.
     /// `{"s3_not_yet_created": 2}` or `{"lost_responses": ["iam:CreateRole"]}`. Other accounts
     /// are not affected, so tests on the shared server stay isolated.
-    pub fn set_faults(&self, account: &str, settings: serde_json::Value) {
+    pub(crate) fn set_faults(&self, account: &str, settings: serde_json::Value) {
         let mut body = settings;
         body["account"] = serde_json::Value::String(account.to_string());
         self.http_body("POST", "/_harness/faults", &body.to_string());
     }
 
     /// What the emulator reports of `account`'s faults (settings, what was answered).
-    pub fn faults(&self, account: &str) -> serde_json::Value {
+    pub(crate) fn faults(&self, account: &str) -> serde_json::Value {
         let text = self.http("GET", &format!("/_harness/faults?account={account}"));
         let all: serde_json::Value = serde_json::from_str(&text).expect("faults JSON");
         all[account].clone()
@@ -328,14 +328,14 @@ fn dechunk(mut body: &str) -> String {
 
 /// A fresh 12-digit account id, different on every call within this process
 /// and (via the process id) from ones other test processes use.
-pub fn unique_account() -> String {
+pub(crate) fn unique_account() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed) % 1_000_000;
     format!("9{:05}{:06}", std::process::id() % 100_000, n)
 }
 
 /// The access key id that makes the emulator act as `account`.
-pub fn access_key_for(account: &str) -> String {
+pub(crate) fn access_key_for(account: &str) -> String {
     assert!(
         account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()),
         "account id must be 12 digits, got {account:?}"
@@ -344,7 +344,7 @@ pub fn access_key_for(account: &str) -> String {
 }
 
 /// Whether an operation name only reads state (Get*, Describe*, List*, Head*, ...).
-pub fn is_read_only(operation: &str) -> bool {
+pub(crate) fn is_read_only(operation: &str) -> bool {
     const READ_PREFIXES: [&str; 7] = [
         "Get", "Describe", "List", "Head", "Lookup", "Filter", "Test",
     ];
@@ -353,7 +353,7 @@ pub fn is_read_only(operation: &str) -> bool {
 
 /// An S3 client for `cfg` using path-style addressing (the emulator has no
 /// per-bucket host names).
-pub fn s3_client(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+pub(crate) fn s3_client(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     let conf = aws_sdk_s3::config::Builder::from(cfg)
         .force_path_style(true)
         .build();
@@ -362,7 +362,7 @@ pub fn s3_client(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
 
 /// A trail made outside trailwarden: multi-region trail `legacy` writing to bucket
 /// `legacy-ACCOUNT`, not logging. Returns the bucket name and a CloudTrail client.
-pub async fn legacy_trail(
+pub(crate) async fn legacy_trail(
     cfg: &aws_config::SdkConfig,
     account: &str,
 ) -> (String, aws_sdk_cloudtrail::Client) {
@@ -395,7 +395,7 @@ pub async fn legacy_trail(
 }
 
 /// What one run of the `trailwarden` binary printed, and its exit code.
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -403,7 +403,7 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
@@ -417,12 +417,12 @@ impl Run {
 /// the caller's AWS environment (no profile files, no instance metadata) and no stdin. The
 /// emulator's reads never lag behind its writes, so the second read that rules out AWS's
 /// read-after-write delay is off (`TRAILWARDEN_SETTLE=0`) unless a test sets it.
-pub fn trailwarden(account: &str, args: &[&str]) -> Run {
+pub(crate) fn trailwarden(account: &str, args: &[&str]) -> Run {
     trailwarden_with(account, args, &[])
 }
 
 /// [`trailwarden`] with extra environment variables.
-pub fn trailwarden_with(account: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+pub(crate) fn trailwarden_with(account: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let start = Instant::now();
     let out = command(account, args, env)
         .stdin(Stdio::null())
@@ -437,7 +437,7 @@ pub fn trailwarden_with(account: &str, args: &[&str], env: &[(&str, &str)]) -> R
 }
 
 /// [`trailwarden_with`], started and not waited for: stdout and stderr are piped.
-pub fn spawn_trailwarden(
+pub(crate) fn spawn_trailwarden(
     account: &str,
     args: &[&str],
     env: &[(&str, &str)],

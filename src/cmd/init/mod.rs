@@ -30,7 +30,7 @@ use render::{Answers, Kept};
 use survey::TrailChoice;
 use ui::Halt;
 
-pub async fn run(g: &GlobalArgs, write: &Path) -> Result<ExitStatus, Error> {
+pub(crate) async fn run(g: &GlobalArgs, write: &Path) -> Result<ExitStatus, Error> {
     let path = g.config.clone().unwrap_or_else(|| write.to_path_buf());
     if g.no_input || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         let why = if g.no_input {

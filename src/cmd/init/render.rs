@@ -9,7 +9,7 @@ use crate::model::Tags;
 
 /// Everything `init` decided, asked or carried over from an existing file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answers {
+pub(super) struct Answers {
     pub region: String,
     pub profile: Option<String>,
     pub presets: Vec<String>,
@@ -35,7 +35,7 @@ pub struct Answers {
 
 /// Settings `init` does not ask about, kept from an existing file.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Kept {
+pub(super) struct Kept {
     pub bucket_prefix: Option<String>,
     pub bucket_kms_key_id: Option<String>,
     pub log_group_name: Option<String>,
@@ -45,7 +45,7 @@ pub struct Kept {
 }
 
 impl Kept {
-    pub fn from_file(f: &FileConfig) -> Kept {
+    pub(super) fn from_file(f: &FileConfig) -> Kept {
         Kept {
             bucket_prefix: f.bucket.prefix.clone(),
             bucket_kms_key_id: f.bucket.kms_key_id.clone(),
@@ -58,7 +58,7 @@ impl Kept {
 }
 
 /// Settings of an existing file that `init` would not write again, by key.
-pub fn dropped_keys(f: &FileConfig) -> Vec<String> {
+pub(super) fn dropped_keys(f: &FileConfig) -> Vec<String> {
     let mut keys = Vec::new();
     if f.endpoint_url.is_some() {
         keys.push("endpoint_url".to_string());
@@ -93,7 +93,7 @@ fn list(items: &[String]) -> String {
 }
 
 /// The configuration file text.
-pub fn render(a: &Answers) -> String {
+pub(super) fn render(a: &Answers) -> String {
     let mut o = String::new();
     let w = &mut o;
     let _ = writeln!(
@@ -336,7 +336,7 @@ fn retention_list() -> String {
 }
 
 /// A retention choice as shown.
-pub fn retention_label(days: i32) -> String {
+pub(super) fn retention_label(days: i32) -> String {
     match days {
         365 => "365 days (1 year)".to_string(),
         731 => "731 days (2 years)".to_string(),
@@ -351,7 +351,7 @@ pub fn retention_label(days: i32) -> String {
 
 /// Email addresses as typed: separated by commas, semicolons or spaces, each valid, duplicates
 /// dropped.
-pub fn parse_emails(text: &str) -> Result<Vec<String>, String> {
+pub(super) fn parse_emails(text: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for e in text
         .split([',', ';', ' ', '\t'])
@@ -374,7 +374,7 @@ pub fn parse_emails(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// A KMS key as CloudTrail accepts it: key ARN, alias ARN, alias name or key id.
-pub fn check_kms_key(k: &str) -> Result<(), String> {
+pub(super) fn check_kms_key(k: &str) -> Result<(), String> {
     let ok = (k.starts_with("arn:")
         && k.contains(":kms:")
         && (k.contains(":key/") || k.contains(":alias/")))

@@ -4,17 +4,17 @@
 use crate::model::{TrailState, MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
 
 /// Global-service events (console sign-ins, IAM, STS) are delivered in this region only.
-pub const GLOBAL_EVENTS_REGION: &str = "us-east-1";
+pub(super) const GLOBAL_EVENTS_REGION: &str = "us-east-1";
 
 /// Whether trailwarden created the trail.
-pub fn managed(t: &TrailState) -> bool {
+pub(super) fn managed(t: &TrailState) -> bool {
     t.tags.get(MANAGED_TAG_KEY).map(String::as_str) == Some(MANAGED_TAG_VALUE)
 }
 
 use crate::arn::{account as arn_account, log_group_name, region as arn_region};
 
 /// The trail's home region (where it can be changed).
-pub fn home_region(t: &TrailState) -> Option<&str> {
+pub(super) fn home_region(t: &TrailState) -> Option<&str> {
     t.home_region.as_deref().or_else(|| arn_region(&t.arn))
 }
 
@@ -24,7 +24,7 @@ fn own(t: &TrailState, account: &str) -> bool {
 }
 
 /// One line about a trail: scope, status, where its events go.
-pub fn describe(t: &TrailState) -> String {
+pub(super) fn describe(t: &TrailState) -> String {
     let mut parts = Vec::new();
     let home = home_region(t).unwrap_or("unknown region");
     parts.push(if t.multi_region {
@@ -57,7 +57,7 @@ pub fn describe(t: &TrailState) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrailChoice {
+pub(super) enum TrailChoice {
     /// A trail trailwarden creates and manages (or already created).
     Create { name: String },
     /// An existing trail reused as it is, with what is missing turned on.
@@ -65,13 +65,13 @@ pub enum TrailChoice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrailOption {
+pub(super) struct TrailOption {
     pub label: String,
     pub choice: TrailChoice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrailAdvice {
+pub(super) struct TrailAdvice {
     pub options: Vec<TrailOption>,
     pub default: usize,
     /// Warnings and explanations to show before the question.
@@ -80,14 +80,14 @@ pub struct TrailAdvice {
 
 impl TrailAdvice {
     /// Only one way to go: no need to ask.
-    pub fn obvious(&self) -> bool {
+    pub(super) fn obvious(&self) -> bool {
         self.options.len() == 1
     }
 }
 
 /// The trail options for `account` in `region`, the one to propose, and what to tell the user.
 /// `previous` is the choice of an existing configuration file, proposed again when still valid.
-pub fn advise(
+pub(super) fn advise(
     trails: &[TrailState],
     account: &str,
     region: &str,
@@ -246,7 +246,7 @@ fn notes(
 }
 
 /// Who the caller is, from the ARN STS returned.
-pub fn describe_principal(arn: &str) -> String {
+pub(super) fn describe_principal(arn: &str) -> String {
     let resource = arn.splitn(6, ':').nth(5).unwrap_or(arn);
     let mut parts = resource.split('/');
     match (parts.next(), parts.next(), parts.next()) {
@@ -274,7 +274,7 @@ pub fn describe_principal(arn: &str) -> String {
 /// Where the credentials come from, as far as the configuration tells: the SDK's default chain
 /// tries the environment variables first, then the profile, web identity, the container and the
 /// instance metadata. The caller's ARN completes it (an SSO role says SSO).
-pub fn credential_source(
+pub(super) fn credential_source(
     profile_flag: Option<&str>,
     env: impl Fn(&str) -> Option<String>,
     arn: &str,

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// How `init` stopped early.
 #[derive(Debug)]
-pub enum Halt {
+pub(super) enum Halt {
     /// Ctrl-C at a prompt.
     Cancelled,
     Error(crate::error::Error),
@@ -37,7 +37,7 @@ fn halt(e: dialoguer::Error) -> Halt {
 }
 
 /// The prompt look.
-pub struct Look;
+pub(super) struct Look;
 
 impl Theme for Look {
     fn format_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
@@ -133,24 +133,24 @@ impl Theme for Look {
 /// this handler in place the prompt returns `Interrupted` instead of the process dying with the
 /// cursor hidden. Only installed around prompts and the confirmation wait, so that Ctrl-C still
 /// stops the process during requests.
-pub mod ctrl_c {
+pub(super) mod ctrl_c {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     static PRESSED: AtomicBool = AtomicBool::new(false);
 
     /// Whether Ctrl-C was pressed since the last [`catch`].
-    pub fn pressed() -> bool {
+    pub(crate) fn pressed() -> bool {
         PRESSED.load(Ordering::SeqCst)
     }
 
     /// Catches Ctrl-C until the guard is dropped.
-    pub fn catch() -> Guard {
+    pub(crate) fn catch() -> Guard {
         PRESSED.store(false, Ordering::SeqCst);
         imp::install();
         Guard(())
     }
 
-    pub struct Guard(());
+    pub(crate) struct Guard(());
 
     impl Drop for Guard {
         fn drop(&mut self) {
@@ -174,7 +174,7 @@ pub mod ctrl_c {
             PRESSED.store(true, Ordering::SeqCst);
         }
 
-        pub fn install() {
+        pub(super) fn install() {
             let handler = on_sigint as extern "C" fn(c_int) as usize;
             // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
             unsafe {
@@ -182,7 +182,7 @@ pub mod ctrl_c {
             }
         }
 
-        pub fn restore() {
+        pub(super) fn restore() {
             // SAFETY: restores the default disposition.
             unsafe {
                 signal(SIGINT, SIG_DFL);
@@ -211,7 +211,7 @@ fn unless_interrupted<T>(answer: Result<T, Halt>) -> Result<T, Halt> {
 }
 
 /// A free-text question; Enter accepts `default` when there is one.
-pub fn input(
+pub(super) fn input(
     prompt: &str,
     default: Option<&str>,
     mut validate: impl FnMut(&str) -> Result<(), String>,
@@ -228,7 +228,7 @@ pub fn input(
 }
 
 /// A yes/no question.
-pub fn confirm(prompt: &str, default: bool) -> Result<bool, Halt> {
+pub(super) fn confirm(prompt: &str, default: bool) -> Result<bool, Halt> {
     let _guard = ctrl_c::catch();
     unless_interrupted(
         dialoguer::Confirm::with_theme(&Look)
@@ -246,7 +246,7 @@ fn fitted(items: &[String]) -> Vec<String> {
 }
 
 /// One of `items`.
-pub fn select(prompt: &str, items: &[String], default: usize) -> Result<usize, Halt> {
+pub(super) fn select(prompt: &str, items: &[String], default: usize) -> Result<usize, Halt> {
     let _guard = ctrl_c::catch();
     unless_interrupted(
         dialoguer::Select::with_theme(&Look)
@@ -260,7 +260,11 @@ pub fn select(prompt: &str, items: &[String], default: usize) -> Result<usize, H
 }
 
 /// Some of `items`.
-pub fn multi_select(prompt: &str, items: &[String], checked: &[bool]) -> Result<Vec<usize>, Halt> {
+pub(super) fn multi_select(
+    prompt: &str,
+    items: &[String],
+    checked: &[bool],
+) -> Result<Vec<usize>, Halt> {
     let _guard = ctrl_c::catch();
     unless_interrupted(
         dialoguer::MultiSelect::with_theme(&Look)
@@ -274,6 +278,6 @@ pub fn multi_select(prompt: &str, items: &[String], checked: &[bool]) -> Result<
 }
 
 /// After a cancelled prompt: the cursor back, whatever the prompt hid.
-pub fn restore_terminal() {
+pub(super) fn restore_terminal() {
     let _ = term().show_cursor();
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 const FRAMES: [&str; 4] = ["|", "/", "-", "\\"];
 
 #[derive(Debug, Clone, Copy)]
-pub struct Pace {
+pub(super) struct Pace {
     /// Time between two polls.
     pub every: Duration,
     /// Give up after this long.
@@ -26,7 +26,7 @@ impl Default for Pace {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WaitEnd {
+pub(super) enum WaitEnd {
     Confirmed,
     /// Ctrl-C.
     Skipped {
@@ -40,7 +40,7 @@ pub enum WaitEnd {
 /// Polls `pending` (the addresses still unconfirmed) until it is empty, `skipped` says so, or
 /// `pace.at_most` has passed; `show` draws a spinner frame between polls. An error of `pending`
 /// ends the wait.
-pub async fn wait_for<F, Fut, E>(
+pub(super) async fn wait_for<F, Fut, E>(
     pace: Pace,
     mut pending: F,
     skipped: impl Fn() -> bool,
@@ -75,7 +75,7 @@ where
 }
 
 /// `m:ss`.
-pub fn clock(d: Duration) -> String {
+pub(super) fn clock(d: Duration) -> String {
     let s = d.as_secs();
     format!("{}:{:02}", s / 60, s % 60)
 }
