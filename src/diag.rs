@@ -236,6 +236,33 @@ impl<'a> Source<'a> {
     }
 }
 
+/// Configuration and preset files are small; anything larger is not one (and is not read whole).
+pub const MAX_INPUT_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a configuration or preset file: UTF-8 text of at most [`MAX_INPUT_FILE_BYTES`].
+pub fn read_input_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(Error::new(ErrorKind::InvalidInput, "it is a directory"));
+    }
+    let mut text = String::new();
+    file.take(MAX_INPUT_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| match e.kind() {
+            ErrorKind::InvalidData => Error::new(ErrorKind::InvalidData, "it is not UTF-8 text"),
+            _ => e,
+        })?;
+    if text.len() as u64 > MAX_INPUT_FILE_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("it is larger than {} KiB", MAX_INPUT_FILE_BYTES / 1024),
+        ));
+    }
+    Ok(text)
+}
+
 /// The span map of [`Source`]; empty when the text is not valid TOML (the parse error is
 /// reported on its own).
 fn toml_spans(text: &str) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {

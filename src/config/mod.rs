@@ -33,47 +33,7 @@ pub const RETENTION_DAYS: &[i32] = &[
     3288, 3653,
 ];
 
-/// Regions that have CloudTrail, CloudWatch and SNS.
-pub const REGIONS: &[&str] = &[
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-north-1",
-    "il-central-1",
-    "me-south-1",
-    "me-central-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "cn-north-1",
-    "cn-northwest-1",
-];
+pub use crate::aws::REGIONS;
 
 /// The config file as written. Unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
@@ -244,32 +204,7 @@ impl Config {
     }
 }
 
-/// Configuration and preset files are small; anything larger is not one (and is not read whole).
-pub const MAX_INPUT_FILE_BYTES: u64 = 1024 * 1024;
-
-/// Reads a configuration or preset file: UTF-8 text of at most [`MAX_INPUT_FILE_BYTES`].
-pub fn read_input_file(path: &Path) -> std::io::Result<String> {
-    use std::io::{Error, ErrorKind, Read};
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(Error::new(ErrorKind::InvalidInput, "it is a directory"));
-    }
-    let mut text = String::new();
-    file.take(MAX_INPUT_FILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| match e.kind() {
-            ErrorKind::InvalidData => Error::new(ErrorKind::InvalidData, "it is not UTF-8 text"),
-            _ => e,
-        })?;
-    if text.len() as u64 > MAX_INPUT_FILE_BYTES {
-        return Err(Error::new(
-            ErrorKind::InvalidData,
-            format!("it is larger than {} KiB", MAX_INPUT_FILE_BYTES / 1024),
-        ));
-    }
-    Ok(text)
-}
+pub use crate::diag::read_input_file;
 
 /// Load the config file (if any), merge the flags, and validate everything. `Err` carries every
 /// problem found.

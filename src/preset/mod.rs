@@ -248,7 +248,7 @@ fn load_depth(
                 ));
                 return None;
             }
-            match crate::config::read_input_file(&path) {
+            match crate::diag::read_input_file(&path) {
                 Ok(t) => (t, path.display().to_string(), path.display().to_string()),
                 Err(e) => {
                     diags.push(Diagnostic::error(

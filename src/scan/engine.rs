@@ -15,12 +15,9 @@ use std::sync::Mutex;
 
 use super::compile::{Compiled, ControlSpec};
 use super::stats::ControlStats;
-use super::tally::Fields;
 use super::walk::Trie;
-use super::worker::Worker;
 
 pub use super::buffer::{CHUNK, HEADROOM, INFLATE_CHUNK, MAX_RECORD};
-pub use super::tally::Totals;
 pub use super::worker::MATCH_FLUSH;
 
 /// Scan settings.
@@ -143,51 +140,6 @@ impl Engine {
         })
     }
 
-    /// Runs `jobs` workers over the items `next` hands out (until it returns `None`), writing
-    /// `--matches` lines to `out`.
-    pub fn run(
-        &self,
-        next: &(dyn Fn() -> Option<Item> + Sync),
-        counters: &Counters,
-        out: &Mutex<Box<dyn Write + Send>>,
-    ) -> Outcome {
-        let jobs = self.settings.jobs.max(1);
-        let results: Vec<Outcome> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..jobs)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut w = Worker::new(self);
-                        while let Some(item) = next() {
-                            w.file(self, item, counters, out);
-                        }
-                        w.finish()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("scan worker panicked"))
-                .collect()
-        });
-        let mut total = Outcome {
-            stats: (0..self.controls.len())
-                .map(|_| ControlStats::default())
-                .collect(),
-            ..Outcome::default()
-        };
-        for mut r in results {
-            total.totals.add(&r.totals);
-            for (a, b) in total.stats.iter_mut().zip(r.stats.iter_mut()) {
-                a.merge(b);
-            }
-            total.errors.append(&mut r.errors);
-        }
-        total
-            .errors
-            .sort_by(|a, b| a.file.cmp(&b.file).then(a.message.cmp(&b.message)));
-        total
-    }
-
     /// Scans one in-memory file (tests and tools).
     pub fn scan_bytes(&self, name: &str, data: &[u8]) -> Outcome {
         let items = Mutex::new(vec![Item::Bytes {
@@ -196,5 +148,47 @@ impl Engine {
         }]);
         let sink: Mutex<Box<dyn Write + Send>> = Mutex::new(Box::new(std::io::sink()));
         self.run(&|| items.lock().ok()?.pop(), &Counters::default(), &sink)
+    }
+}
+
+/// Totals over the files scanned successfully.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    pub events: u64,
+    pub files: u64,
+    pub bytes: u64,
+    pub input_bytes: u64,
+    /// Records without a readable `eventTime`.
+    pub untimed_events: u64,
+    pub first_event: Option<i64>,
+    pub last_event: Option<i64>,
+}
+
+/// Slots of the fields the report uses.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fields {
+    pub(super) time: usize,
+    pub(super) event_name: usize,
+    pub(super) source_ip: usize,
+    pub(super) arn: usize,
+    pub(super) principal_id: usize,
+    pub(super) invoked_by: usize,
+    pub(super) user_name: usize,
+    pub(super) identity_type: usize,
+}
+
+impl Fields {
+    /// Registers the fields in `trie`.
+    pub(super) fn register(trie: &mut Trie) -> Fields {
+        Fields {
+            time: trie.add(&["eventTime"]),
+            event_name: trie.add(&["eventName"]),
+            source_ip: trie.add(&["sourceIPAddress"]),
+            arn: trie.add(&["userIdentity", "arn"]),
+            principal_id: trie.add(&["userIdentity", "principalId"]),
+            invoked_by: trie.add(&["userIdentity", "invokedBy"]),
+            user_name: trie.add(&["userIdentity", "userName"]),
+            identity_type: trie.add(&["userIdentity", "type"]),
+        }
     }
 }

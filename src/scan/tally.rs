@@ -8,23 +8,10 @@ use serde_json::Value;
 use crate::pattern::Event;
 
 use super::compile::Eval;
-use super::engine::Engine;
+use super::engine::{Engine, Fields, Totals};
 use super::stats::ControlStats;
 use super::time::parse_timestamp;
-use super::walk::{is_compact, string_content, Span, Trie};
-
-/// Totals over the files scanned successfully.
-#[derive(Debug, Clone, Default)]
-pub struct Totals {
-    pub events: u64,
-    pub files: u64,
-    pub bytes: u64,
-    pub input_bytes: u64,
-    /// Records without a readable `eventTime`.
-    pub untimed_events: u64,
-    pub first_event: Option<i64>,
-    pub last_event: Option<i64>,
-}
+use super::walk::{is_compact, string_content, Span};
 
 impl Totals {
     pub(super) fn add(&mut self, o: &Totals) {
@@ -49,35 +36,6 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.max(y)),
         (x, y) => x.or(y),
-    }
-}
-
-/// Slots of the fields the report uses.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Fields {
-    time: usize,
-    event_name: usize,
-    source_ip: usize,
-    arn: usize,
-    principal_id: usize,
-    invoked_by: usize,
-    user_name: usize,
-    identity_type: usize,
-}
-
-impl Fields {
-    /// Registers the fields in `trie`.
-    pub(super) fn register(trie: &mut Trie) -> Fields {
-        Fields {
-            time: trie.add(&["eventTime"]),
-            event_name: trie.add(&["eventName"]),
-            source_ip: trie.add(&["sourceIPAddress"]),
-            arn: trie.add(&["userIdentity", "arn"]),
-            principal_id: trie.add(&["userIdentity", "principalId"]),
-            invoked_by: trie.add(&["userIdentity", "invokedBy"]),
-            user_name: trie.add(&["userIdentity", "userName"]),
-            identity_type: trie.add(&["userIdentity", "type"]),
-        }
     }
 }
 

@@ -10,12 +10,13 @@ use std::sync::Mutex;
 use flate2::read::MultiGzDecoder;
 
 use super::buffer::{inflate_thread, Buffer, Input, CHUNK};
+use super::engine::Totals;
 use super::engine::{Counters, Engine, FileError, Item, Outcome};
 use super::error::WalkError;
 use super::framing::Framer;
 use super::index::Index;
 use super::stats::ControlStats;
-use super::tally::{tally, FileAcc, Totals};
+use super::tally::{tally, FileAcc};
 use super::walk::Span;
 
 /// `--matches` lines are written out once a file has this many bytes of them.
@@ -281,5 +282,54 @@ impl Worker {
                 }
             }
         }
+    }
+}
+
+/// The pool of workers lives here, beside the worker it runs, so that the engine's types do not
+/// depend on the worker.
+impl Engine {
+    /// Runs `jobs` workers over the items `next` hands out (until it returns `None`), writing
+    /// `--matches` lines to `out`.
+    pub fn run(
+        &self,
+        next: &(dyn Fn() -> Option<Item> + Sync),
+        counters: &Counters,
+        out: &Mutex<Box<dyn Write + Send>>,
+    ) -> Outcome {
+        let jobs = self.settings.jobs.max(1);
+        let results: Vec<Outcome> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..jobs)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut w = Worker::new(self);
+                        while let Some(item) = next() {
+                            w.file(self, item, counters, out);
+                        }
+                        w.finish()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("scan worker panicked"))
+                .collect()
+        });
+        let mut total = Outcome {
+            stats: (0..self.controls.len())
+                .map(|_| ControlStats::default())
+                .collect(),
+            ..Outcome::default()
+        };
+        for mut r in results {
+            total.totals.add(&r.totals);
+            for (a, b) in total.stats.iter_mut().zip(r.stats.iter_mut()) {
+                a.merge(b);
+            }
+            total.errors.append(&mut r.errors);
+        }
+        total
+            .errors
+            .sort_by(|a, b| a.file.cmp(&b.file).then(a.message.cmp(&b.message)));
+        total
     }
 }
