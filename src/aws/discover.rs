@@ -50,25 +50,15 @@ impl Aws {
     /// Every SNS topic of the region, sorted by name (SNS ListTopics, all pages).
     pub async fn list_topics(&self) -> Result<Vec<TopicSummary>, AwsError> {
         let mut topics = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .sns
-                .list_topics()
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error("sns:ListTopics", e))?;
+        let mut pages = self.sns.list_topics().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let out = page.map_err(|e| sdk_error("sns:ListTopics", e))?;
             topics.extend(
                 out.topics()
                     .iter()
                     .filter_map(|t| t.topic_arn())
                     .map(TopicSummary::from_arn),
             );
-            match out.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                _ => break,
-            }
         }
         topics.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(topics)
@@ -77,29 +67,24 @@ impl Aws {
     /// The subscriptions of a topic (all pages); empty when the topic does not exist.
     pub async fn subscriptions(&self, topic_arn: &str) -> Result<Vec<Subscription>, AwsError> {
         let mut subscriptions = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .sns
-                .list_subscriptions_by_topic()
-                .topic_arn(topic_arn)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error("sns:ListSubscriptionsByTopic", e));
-            let Some(out) = absent(out)? else {
-                return Ok(subscriptions);
+        let mut pages = self
+            .sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic_arn)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let Some(out) = absent(page.map_err(|e| sdk_error("sns:ListSubscriptionsByTopic", e)))?
+            else {
+                break;
             };
             subscriptions.extend(out.subscriptions().iter().map(|s| Subscription {
                 protocol: s.protocol().unwrap_or_default().to_string(),
                 endpoint: s.endpoint().unwrap_or_default().to_string(),
                 arn: s.subscription_arn().unwrap_or_default().to_string(),
             }));
-            match out.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                _ => return Ok(subscriptions),
-            }
         }
+        Ok(subscriptions)
     }
 
     /// Email subscriptions still waiting for their confirmation, over several topics:

@@ -296,18 +296,17 @@ impl Aws {
     async fn read_log_group(&self, spec: &LogGroupSpec) -> Result<Option<LogGroupState>, AwsError> {
         let (group, tags) = tokio::join!(
             async {
-                let mut token: Option<String> = None;
-                loop {
-                    let out = self
-                        .logs
-                        .describe_log_groups()
-                        .log_group_name_prefix(&spec.name)
-                        .set_next_token(token.take())
-                        .send()
-                        .await
-                        .map_err(|e| sdk_error("logs:DescribeLogGroups", e));
-                    let Some(out) = absent(out)? else {
-                        return Ok(None);
+                let mut pages = self
+                    .logs
+                    .describe_log_groups()
+                    .log_group_name_prefix(&spec.name)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let Some(out) =
+                        absent(page.map_err(|e| sdk_error("logs:DescribeLogGroups", e)))?
+                    else {
+                        break;
                     };
                     let found = out
                         .log_groups()
@@ -317,11 +316,8 @@ impl Aws {
                     if found.is_some() {
                         return Ok(found);
                     }
-                    match out.next_token() {
-                        Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                        _ => return Ok::<_, AwsError>(None),
-                    }
                 }
+                Ok::<_, AwsError>(None)
             },
             async {
                 let out = self
@@ -410,18 +406,16 @@ impl Aws {
 
     async fn read_filters(&self, log_group: &str) -> Result<Vec<FilterState>, AwsError> {
         let mut filters = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .logs
-                .describe_metric_filters()
-                .log_group_name(log_group)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error("logs:DescribeMetricFilters", e));
-            let Some(out) = absent(out)? else {
-                return Ok(filters);
+        let mut pages = self
+            .logs
+            .describe_metric_filters()
+            .log_group_name(log_group)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let Some(out) = absent(page.map_err(|e| sdk_error("logs:DescribeMetricFilters", e)))?
+            else {
+                break;
             };
             filters.extend(
                 out.metric_filters()
@@ -442,25 +436,20 @@ impl Aws {
                             .collect(),
                     }),
             );
-            match out.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                _ => return Ok(filters),
-            }
         }
+        Ok(filters)
     }
 
     async fn read_alarm_batch(&self, names: &[String]) -> Result<Vec<AlarmState>, AwsError> {
         let mut alarms = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .cloudwatch
-                .describe_alarms()
-                .set_alarm_names(Some(names.to_vec()))
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error("cloudwatch:DescribeAlarms", e))?;
+        let mut pages = self
+            .cloudwatch
+            .describe_alarms()
+            .set_alarm_names(Some(names.to_vec()))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let out = page.map_err(|e| sdk_error("cloudwatch:DescribeAlarms", e))?;
             alarms.extend(out.metric_alarms().iter().map(|a| {
                 AlarmState {
                     name: a.alarm_name().unwrap_or_default().to_string(),
@@ -483,11 +472,8 @@ impl Aws {
                     insufficient_data_actions: a.insufficient_data_actions().to_vec(),
                 }
             }));
-            match out.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                _ => return Ok(alarms),
-            }
         }
+        Ok(alarms)
     }
 
     async fn read_alarms(

@@ -52,18 +52,15 @@ impl Aws {
 
     async fn trail_tags(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
         let mut tags = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .cloudtrail
-                .list_tags()
-                .set_resource_id_list(Some(arns.to_vec()))
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error("cloudtrail:ListTags", e));
-            let Some(out) = absent(out)? else {
-                return Ok(tags);
+        let mut pages = self
+            .cloudtrail
+            .list_tags()
+            .set_resource_id_list(Some(arns.to_vec()))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let Some(out) = absent(page.map_err(|e| sdk_error("cloudtrail:ListTags", e)))? else {
+                break;
             };
             for resource in out.resource_tag_list() {
                 let Some(id) = resource.resource_id() else {
@@ -77,11 +74,8 @@ impl Aws {
                     );
                 }
             }
-            match out.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                _ => return Ok(tags),
-            }
         }
+        Ok(tags)
     }
 
     /// Every trail visible from this region. The desired trail's status and tags are asked for
