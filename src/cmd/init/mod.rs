@@ -144,6 +144,57 @@ fn first_sentence(text: &str) -> String {
 }
 
 async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
+    let Some(existing) = existing_file(path)? else {
+        return Ok(ExitStatus::Ok);
+    };
+    let previous = existing.as_ref().and_then(|e| e.file.as_ref());
+
+    // Who and where.
+    let (aws, region_from) = connect(g, previous).await?;
+    let id = aws.identity().await?;
+    let region = aws.region().to_string();
+    show_identity(g, &id, &region, &region_from);
+
+    // What is there.
+    say("");
+    say("Looking at what the account has...");
+    let found = aws.discover().await?;
+    show_discovery(&found);
+
+    let (trail, adopted, adopted_log_group) = ask_trail(&found, &id, &region, previous)?;
+    let presets = ask_presets(path, previous)?;
+    let disabled = ask_controls(path, &presets, previous)?;
+    let (emails, topic) = ask_notifications(&found, previous)?;
+    let (bucket, default_bucket, retention_days, kms_key_id) = ask_storage(
+        &id,
+        &region,
+        previous,
+        adopted.is_some(),
+        adopted_log_group.is_some(),
+    )?;
+    let answers = Answers {
+        region: region.clone(),
+        profile: g
+            .profile
+            .clone()
+            .or_else(|| previous.and_then(|f| f.profile.clone())),
+        presets,
+        disabled,
+        emails,
+        trail,
+        adopted_log_group,
+        bucket,
+        default_bucket,
+        retention_days,
+        kms_key_id,
+        topic,
+        kept: previous.map(Kept::from_file).unwrap_or_default(),
+    };
+    review_and_apply(g, path, &answers).await
+}
+
+/// The introduction, and what to do with an existing file. `None`: the user keeps the file.
+fn existing_file(path: &Path) -> Result<Option<Option<Existing>>, Halt> {
     say("trailwarden init sets up CloudTrail security monitoring: a multi-region trail, its");
     say("CloudWatch Logs delivery, metric filters, alarms and email notifications.");
     say("Enter accepts the [default]; Ctrl-C stops without writing anything.");
@@ -181,24 +232,26 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
                 "{} left as it is. To write elsewhere: trailwarden init --config OTHER.toml",
                 path.display()
             ));
-            return Ok(ExitStatus::Ok);
+            return Ok(None);
         }
     }
-    let previous = existing.as_ref().and_then(|e| e.file.as_ref());
+    Ok(Some(existing))
+}
 
-    // Who and where.
-    let (aws, region_from) = connect(g, previous).await?;
-    let id = aws.identity().await?;
-    let region = aws.region().to_string();
-    show_identity(g, &id, &region, &region_from);
-
-    // What is there.
-    say("");
-    say("Looking at what the account has...");
-    let found = aws.discover().await?;
-    show_discovery(&found);
-
-    // Trail.
+/// Which trail: a new one, or an existing one to adopt (and the log group it delivers to).
+fn ask_trail<'a>(
+    found: &'a Discovery,
+    id: &Identity,
+    region: &str,
+    previous: Option<&FileConfig>,
+) -> Result<
+    (
+        TrailChoice,
+        Option<&'a crate::model::TrailState>,
+        Option<String>,
+    ),
+    Halt,
+> {
     let previous_trail = previous.and_then(|f| {
         f.trail.name.clone().map(|name| match f.trail.adopt {
             true => TrailChoice::Adopt { name },
@@ -208,7 +261,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
     let advice = survey::advise(
         &found.trails,
         &id.account_id,
-        &region,
+        region,
         previous_trail.as_ref(),
     );
     heading("Trail");
@@ -227,18 +280,21 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
         TrailChoice::Adopt { name } => found
             .trails
             .iter()
-            .find(|t| &t.name == name && survey::home_region(t) == Some(region.as_str())),
+            .find(|t| &t.name == name && survey::home_region(t) == Some(region)),
         TrailChoice::Create { .. } => None,
     };
     let adopted_log_group = adopted
         .and_then(|t| t.cw_log_group_arn.as_deref())
         .map(|g| crate::arn::log_group_name(g).to_string());
 
-    // Presets and controls.
-    let presets = ask_presets(path, previous)?;
-    let disabled = ask_controls(path, &presets, previous)?;
+    Ok((trail, adopted, adopted_log_group))
+}
 
-    // Notifications.
+/// Who is told: the email addresses, and the topic.
+fn ask_notifications(
+    found: &Discovery,
+    previous: Option<&FileConfig>,
+) -> Result<(Vec<String>, Option<String>), Halt> {
     heading("Notifications");
     say("Alarms notify an SNS topic; each address below is subscribed to it by email.");
     let default_emails = previous
@@ -253,18 +309,29 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
     let emails = render::parse_emails(&emails_text).map_err(|e| Halt::Error(Error::Input(e)))?;
     let topic = ask_topic(&found.topics, previous)?;
 
-    // Storage.
-    let target = crate::model::Target::new(&id.account_id, &region);
+    Ok((emails, topic))
+}
+
+/// Where the log files go and how long events are kept: (bucket, default bucket name,
+/// retention days, KMS key).
+fn ask_storage(
+    id: &Identity,
+    region: &str,
+    previous: Option<&FileConfig>,
+    adopted: bool,
+    has_log_group: bool,
+) -> Result<(Option<String>, String, i32, Option<String>), Halt> {
+    let target = crate::model::Target::new(&id.account_id, region);
     let default_bucket = crate::desired::default_bucket_name(&target);
     let mut bucket = None;
     let mut kms_key_id = None;
     let mut retention_days = previous
         .and_then(|f| f.log_group.retention_days)
         .unwrap_or(config::DEFAULT_RETENTION_DAYS);
-    if adopted.is_none() || adopted_log_group.is_none() {
+    if !adopted || !has_log_group {
         heading("Storage");
     }
-    if adopted.is_none() {
+    if !adopted {
         let previous_bucket = previous.and_then(|f| f.bucket.name.clone());
         let name = ui::input(
             "S3 bucket for the log files (an existing one is adopted)",
@@ -273,13 +340,13 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
         )?;
         bucket = (name != default_bucket).then_some(name);
     }
-    if adopted_log_group.is_none() {
+    if !has_log_group {
         let days = config::RETENTION_DAYS;
         let labels: Vec<String> = days.iter().map(|d| render::retention_label(*d)).collect();
         let at = days.iter().position(|d| *d == retention_days).unwrap_or(0);
         retention_days = days[ui::select("Keep the events in CloudWatch Logs for", &labels, at)?];
     }
-    if adopted.is_none() {
+    if !adopted {
         let previous_key = previous.and_then(|f| f.trail.kms_key_id.clone());
         if ui::confirm(
             "Encrypt the log files with your own KMS key instead of S3-managed keys",
@@ -293,25 +360,16 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
         }
     }
 
-    let answers = Answers {
-        region: region.clone(),
-        profile: g
-            .profile
-            .clone()
-            .or_else(|| previous.and_then(|f| f.profile.clone())),
-        presets,
-        disabled,
-        emails,
-        trail,
-        adopted_log_group,
-        bucket,
-        default_bucket,
-        retention_days,
-        kms_key_id,
-        topic,
-        kept: previous.map(Kept::from_file).unwrap_or_default(),
-    };
-    let text = render::render(&answers);
+    Ok((bucket, default_bucket, retention_days, kms_key_id))
+}
+
+/// Writes the file after showing the plan, then offers to apply it.
+async fn review_and_apply(
+    g: &GlobalArgs,
+    path: &Path,
+    answers: &Answers,
+) -> Result<ExitStatus, Halt> {
+    let text = render::render(answers);
     let cfg = validate(g, path, &text)?;
 
     // The plan, read as `plan` reads it.
