@@ -10,6 +10,7 @@
 pub(crate) mod chain;
 pub(crate) mod init;
 mod local;
+mod scan;
 mod signals;
 
 use crate::cli::*;
@@ -106,7 +107,7 @@ async fn run_async(cli: &Cli) -> Result<ExitStatus, Error> {
         Command::Apply(chain) => chain::plan_or_apply(&cli.global, chain, true).await,
         Command::Check { chain, strict } => chain::check(&cli.global, chain, *strict).await,
         Command::Init { write } => init::run(&cli.global, write).await,
-        Command::Scan(args) => crate::scan::run(&cli.global, args).await,
+        Command::Scan(args) => scan::run(&cli.global, args).await,
         _ => unreachable!("handled synchronously"),
     }
 }
