@@ -182,13 +182,18 @@ pub const CONNECT_TIMEOUT_SECS: u64 = 5;
 pub const DEFAULT_READ_TIMEOUT_SECS: u64 = 30;
 pub const OPERATION_TIMEOUT_SECS: u64 = 180;
 
-fn timeouts() -> aws_config::timeout::TimeoutConfig {
-    use std::time::Duration;
-    let read = std::env::var("TRAILWARDEN_READ_TIMEOUT")
+/// `TRAILWARDEN_READ_TIMEOUT` when it is a positive number of seconds, else the default.
+fn read_timeout_secs() -> u64 {
+    std::env::var("TRAILWARDEN_READ_TIMEOUT")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|s| *s > 0)
-        .unwrap_or(DEFAULT_READ_TIMEOUT_SECS);
+        .unwrap_or(DEFAULT_READ_TIMEOUT_SECS)
+}
+
+fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    use std::time::Duration;
+    let read = read_timeout_secs();
     aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS))
         .read_timeout(Duration::from_secs(read))
@@ -242,10 +247,7 @@ where
             "{api} failed: no answer in time (connection {CONNECT_TIMEOUT_SECS} s, answer {} s \
              per attempt, {OPERATION_TIMEOUT_SECS} s in all, retries included): the endpoint \
              is unreachable or accepts connections without answering ({detail})",
-            std::env::var("TRAILWARDEN_READ_TIMEOUT")
-                .ok()
-                .and_then(|s| s.parse::<u64>().ok())
-                .unwrap_or(DEFAULT_READ_TIMEOUT_SECS)
+            read_timeout_secs()
         ));
     }
     match &err {
