@@ -63,17 +63,7 @@ pub(crate) fn load_controls(g: &GlobalArgs, a: &ScanArgs) -> Result<Loaded, Erro
     };
     // Only the controls and the connection settings: no email, no resource names.
     let cfg = config::load_for(&ov, config::Purpose::Controls).map_err(Error::Config)?;
-    let specs = cfg
-        .controls
-        .iter()
-        .map(|c| ControlSpec {
-            id: c.id.clone(),
-            preset: c.preset.clone(),
-            filter_name: c.filter_name.clone(),
-            pattern: c.pattern.clone(),
-            alarm: c.alarm.clone(),
-        })
-        .collect();
+    let specs = cfg.controls.iter().map(ControlSpec::from).collect();
     Ok(Loaded {
         specs,
         presets: cfg.presets.iter().map(|p| p.name.clone()).collect(),

@@ -301,17 +301,7 @@ mod scan {
     fn specs() -> (Vec<ControlSpec>, Vec<String>) {
         let text = "emails = [\"scan@trailwarden.invalid\"]\n[controls.root-account-usage]\nthreshold = 2\nevaluation_periods = 2\ndatapoints_to_alarm = 1\n";
         let cfg = config::from_str("trailwarden.toml", text, &Overrides::default()).unwrap();
-        let specs = cfg
-            .controls
-            .iter()
-            .map(|c| ControlSpec {
-                id: c.id.clone(),
-                preset: c.preset.clone(),
-                filter_name: c.filter_name.clone(),
-                pattern: c.pattern.clone(),
-                alarm: c.alarm.clone(),
-            })
-            .collect();
+        let specs = cfg.controls.iter().map(ControlSpec::from).collect();
         (specs, cfg.presets.iter().map(|p| p.name.clone()).collect())
     }
 

@@ -27,6 +27,35 @@ pub struct ControlSpec {
     pub alarm: Alarm,
 }
 
+impl ControlSpec {
+    /// Every control of a preset, as the preset defines it (no configuration applied).
+    pub fn all_of(preset: &crate::preset::Preset) -> Vec<ControlSpec> {
+        preset
+            .controls
+            .iter()
+            .map(|c| ControlSpec {
+                id: c.control.id.clone(),
+                preset: preset.name.clone(),
+                filter_name: c.control.filter_name.clone(),
+                pattern: c.control.pattern.clone(),
+                alarm: c.resolved_alarm.clone(),
+            })
+            .collect()
+    }
+}
+
+impl From<&crate::config::EffectiveControl> for ControlSpec {
+    fn from(c: &crate::config::EffectiveControl) -> ControlSpec {
+        ControlSpec {
+            id: c.id.clone(),
+            preset: c.preset.clone(),
+            filter_name: c.filter_name.clone(),
+            pattern: c.pattern.clone(),
+            alarm: c.alarm.clone(),
+        }
+    }
+}
+
 /// How a control's pattern is evaluated on a record.
 #[derive(Debug)]
 pub enum Eval {

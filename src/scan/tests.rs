@@ -10,16 +10,7 @@ use crate::diag::Diagnostics;
 fn specs(preset: &str) -> Vec<ControlSpec> {
     let mut d = Diagnostics::default();
     let p = crate::preset::load(preset, &mut d).unwrap();
-    p.controls
-        .iter()
-        .map(|c| ControlSpec {
-            id: c.control.id.clone(),
-            preset: p.name.clone(),
-            filter_name: c.control.filter_name.clone(),
-            pattern: c.control.pattern.clone(),
-            alarm: c.resolved_alarm.clone(),
-        })
-        .collect()
+    ControlSpec::all_of(&p)
 }
 
 fn spec(pattern: &str) -> ControlSpec {

@@ -138,16 +138,7 @@ fn specs(preset: &str) -> Result<Vec<ControlSpec>, String> {
     }
     let mut d = trailwarden::diag::Diagnostics::default();
     let p = trailwarden::preset::load(preset, &mut d).ok_or(format!("no preset {preset}"))?;
-    Ok(p.controls
-        .iter()
-        .map(|c| ControlSpec {
-            id: c.control.id.clone(),
-            preset: p.name.clone(),
-            filter_name: c.control.filter_name.clone(),
-            pattern: c.control.pattern.clone(),
-            alarm: c.resolved_alarm.clone(),
-        })
-        .collect())
+    Ok(ControlSpec::all_of(&p))
 }
 
 /// CPU seconds used so far by this process (user + system) and by its waited-for children,
