@@ -732,12 +732,7 @@ async fn cloudtrail_trail_calls_work() {
     // What CloudTrail checks before it accepts a trail, as the emulator enforces like AWS: its
     // statements in the bucket policy ("Amazon S3 bucket policy for CloudTrail"), an existing
     // log group, and a role it may assume without a condition.
-    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/AWSLogs/{account}/*"),
-         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]});
+    let policy = common::cloudtrail_bucket_policy(&bucket, &account);
     s3.put_bucket_policy()
         .bucket(&bucket)
         .policy(policy.to_string())
@@ -750,8 +745,7 @@ async fn cloudtrail_trail_calls_work() {
         .send()
         .await
         .expect("CreateLogGroup");
-    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let trust = common::cloudtrail_trust_policy();
     aws_sdk_iam::Client::new(&cfg)
         .create_role()
         .role_name("trailwarden-cloudtrail")

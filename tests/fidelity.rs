@@ -137,8 +137,7 @@ async fn an_existing_role_that_is_not_ours_is_never_taken_as_created() {
     let account = unique_account();
     let emu = Emulator::shared();
     let cfg = emu.sdk_config(&account, "us-east-1").await;
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let trust = common::cloudtrail_trust_policy();
     aws_sdk_iam::Client::new(&cfg)
         .create_role()
         .role_name("trailwarden-cloudtrail-to-logs")
@@ -195,8 +194,7 @@ async fn two_regions_share_the_role_without_cutting_each_other_off() {
 async fn an_adopted_role_with_a_path_is_given_to_the_trail_by_its_real_arn() {
     let account = unique_account();
     let cfg = Emulator::shared().sdk_config(&account, "us-east-1").await;
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let trust = common::cloudtrail_trust_policy();
     aws_sdk_iam::Client::new(&cfg)
         .create_role()
         .role_name("ct-logs")

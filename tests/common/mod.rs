@@ -360,6 +360,25 @@ pub(crate) fn s3_client(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// The bucket policy CloudTrail requires before it accepts a trail on `bucket` ("Amazon S3
+/// bucket policy for CloudTrail"): GetBucketAcl on the bucket, PutObject under
+/// `AWSLogs/ACCOUNT/`. The emulator refuses CreateTrail without it, as AWS does.
+pub(crate) fn cloudtrail_bucket_policy(bucket: &str, account: &str) -> serde_json::Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/AWSLogs/{account}/*"),
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]})
+}
+
+/// A trust policy letting CloudTrail assume a role, with no condition ("Role policy document for
+/// CloudTrail to use CloudWatch Logs for monitoring").
+pub(crate) fn cloudtrail_trust_policy() -> serde_json::Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+}
+
 /// A trail made outside trailwarden: multi-region trail `legacy` writing to bucket
 /// `legacy-ACCOUNT`, not logging. Returns the bucket name and a CloudTrail client.
 pub(crate) async fn legacy_trail(
@@ -369,14 +388,7 @@ pub(crate) async fn legacy_trail(
     let bucket = format!("legacy-{account}");
     let s3 = s3_client(cfg);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    // CloudTrail refuses a bucket whose policy does not grant it GetBucketAcl and PutObject
-    // ("Amazon S3 bucket policy for CloudTrail"); the emulator does too.
-    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/AWSLogs/{account}/*"),
-         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]});
+    let policy = cloudtrail_bucket_policy(&bucket, account);
     s3.put_bucket_policy()
         .bucket(&bucket)
         .policy(policy.to_string())
