@@ -78,6 +78,11 @@ pub struct ChainArgs {
     /// Log group retention in days
     #[arg(long)]
     pub retention_days: Option<i32>,
+    /// Organization mode, from the management account: the trail is the organization trail
+    /// (created, or the one named with --adopt-trail), and the controls' filters and alarms go
+    /// on its log group, once, for every account
+    #[arg(long)]
+    pub organization: bool,
     /// Seconds to wait before reading again to confirm drift (`check`) or a missing
     /// subscription (`apply`): AWS reads can lag behind writes made moments ago. 0: no second read
     #[arg(long, value_name = "SECONDS", env = "TRAILWARDEN_SETTLE", default_value_t = 5,

@@ -149,6 +149,8 @@ impl FakeAccount {
                 t.cw_log_group_arn = Some(trail.cw_log_group_arn.clone());
                 t.cw_role_arn = Some(trail.cw_role_arn.clone());
                 t.kms_key_id = trail.kms_key_id.clone();
+                // As UpdateTrail: IsOrganizationTrail is only ever turned on.
+                t.organization_trail |= trail.organization;
                 t.sns_topic_arn = trail.sns_topic.clone();
                 if created {
                     // CloudTrail's default for a new trail: all management events.

@@ -143,6 +143,8 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
             sns_topic: Some(topic.to_string()),
             tags: tags(&[("team", "security")]),
             adopted: false,
+            organization: false,
+            guarded_by: None,
         },
         topics: vec![TopicSpec {
             key: "default".to_string(),

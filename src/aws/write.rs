@@ -428,6 +428,7 @@ impl Aws {
             .is_multi_region_trail(true)
             .include_global_service_events(true)
             .enable_log_file_validation(true)
+            .set_is_organization_trail(trail.organization.then_some(true))
             .cloud_watch_logs_log_group_arn(&trail.cw_log_group_arn)
             .cloud_watch_logs_role_arn(&trail.cw_role_arn)
             .set_kms_key_id(trail.kms_key_id.clone())
@@ -450,6 +451,10 @@ impl Aws {
             .is_multi_region_trail(true)
             .include_global_service_events(true)
             .enable_log_file_validation(true)
+            // Only ever turned on: a trail that is an organization trail while the configuration
+            // does not ask for one is left as it is (turning it off stops every member account's
+            // logging).
+            .set_is_organization_trail(trail.organization.then_some(true))
             .cloud_watch_logs_log_group_arn(&trail.cw_log_group_arn)
             .cloud_watch_logs_role_arn(&trail.cw_role_arn)
             .set_kms_key_id(trail.kms_key_id.clone())

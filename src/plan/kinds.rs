@@ -91,6 +91,7 @@ names! {
     TrailMultiRegion => "trail.multi-region",
     TrailNoCloudwatchLogs => "trail.no-cloudwatch-logs",
     TrailNotLogging => "trail.not-logging",
+    TrailOrganization => "trail.organization",
     TrailRole => "trail.role",
     TrailSnsTopic => "trail.sns-topic",
     }

@@ -1,0 +1,194 @@
+//! AWS Organizations against the emulator: organization mode from the management account, and
+//! member accounts as AWS shows them an organization trail (listed by DescribeTrails; its ARN
+//! refused to GetTrailStatus / ListTags / GetEventSelectors with CloudTrailARNInvalidException;
+//! see tests/emulator/fidelity.py).
+
+mod common;
+
+use common::{unique_account, Emulator};
+
+const EMAIL: &str = "security@example.com";
+
+fn tw(account: &str, args: &[&str]) -> common::Run {
+    common::trailwarden(account, args)
+}
+
+/// A new organization: its management account and `members` member accounts (created with
+/// CreateAccount, which also creates `OrganizationAccountAccessRole` in each, as AWS does).
+async fn organization(members: usize) -> (String, String, Vec<String>) {
+    let management = unique_account();
+    let cfg = Emulator::shared()
+        .sdk_config(&management, "us-east-1")
+        .await;
+    let orgs = aws_sdk_organizations::Client::new(&cfg);
+    let org = orgs
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("CreateOrganization");
+    let id = org.organization().unwrap().id().unwrap().to_string();
+    let mut ids = Vec::new();
+    for i in 0..members {
+        let out = orgs
+            .create_account()
+            .account_name(format!("member-{i}"))
+            .email(format!("member-{i}@example.com"))
+            .send()
+            .await
+            .expect("CreateAccount");
+        ids.push(
+            out.create_account_status()
+                .unwrap()
+                .account_id()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    (management, id, ids)
+}
+
+fn warning_codes(report: &serde_json::Value) -> Vec<String> {
+    report["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn organization_mode_creates_the_organization_trail_and_members_see_it_as_aws_shows_it() {
+    let (management, org_id, members) = organization(2).await;
+    let emu = Emulator::shared();
+
+    // Management account: the organization trail, with its bucket and role policies.
+    let out = tw(
+        &management,
+        &["apply", "--organization", "--email", EMAIL, "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let cfg = emu.sdk_config(&management, "us-east-1").await;
+    let ct = aws_sdk_cloudtrail::Client::new(&cfg);
+    let trail = ct.get_trail().name("trailwarden").send().await.unwrap();
+    let trail = trail.trail().unwrap();
+    assert_eq!(trail.is_organization_trail(), Some(true));
+    assert_eq!(trail.is_multi_region_trail(), Some(true));
+    let policy = common::s3_client(&cfg)
+        .get_bucket_policy()
+        .bucket(trail.s3_bucket_name().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        policy
+            .policy()
+            .unwrap()
+            .contains(&format!("AWSLogs/{org_id}/*")),
+        "{:?}",
+        policy.policy()
+    );
+    let role_policy = aws_sdk_iam::Client::new(&cfg)
+        .get_role_policy()
+        .role_name("trailwarden-cloudtrail-to-logs")
+        .policy_name("cloudtrail-to-cloudwatch-logs-us-east-1")
+        .send()
+        .await
+        .unwrap();
+    let doc = urlencoding::decode(role_policy.policy_document())
+        .unwrap()
+        .into_owned();
+    assert!(doc.contains(&format!("log-stream:{org_id}_*")), "{doc}");
+    let out = tw(&management, &["check", "--organization", "--email", EMAIL]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+
+    // A member account: `check` of its own chain reads what AWS lets it read, and says the
+    // organization trail covers it.
+    let member = &members[0];
+    let before = emu.requests_for_account(member).len();
+    let out = tw(member, &["check", "--email", EMAIL, "--output", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        !out.stderr.contains("CloudTrailARNInvalid"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        warning_codes(&out.json()).contains(&"covered-by-organization-trail".to_string()),
+        "{}",
+        out.stdout
+    );
+    let reads = emu.requests_for_account(member).split_off(before);
+    assert!(reads
+        .iter()
+        .all(|r| common::is_read_only(r["operation"].as_str().unwrap())));
+
+    // `plan` and `init`'s discovery read every trail with its status: the organization trail's
+    // is not asked for (it would be refused).
+    let out = tw(member, &["plan", "--email", EMAIL]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("covered by organization trail `trailwarden` of management account"),
+        "{}",
+        out.stdout
+    );
+
+    // Adopting it from the member account: refused at once, saying where to do it instead.
+    let before = emu.write_requests_for_account(member).len();
+    let out = tw(
+        member,
+        &["plan", "--email", EMAIL, "--adopt-trail", "trailwarden"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        all.contains(&format!(
+            "is the organization trail of management account {management}"
+        )),
+        "{all}"
+    );
+    assert!(!all.contains("CloudTrailARNInvalid"), "{all}");
+    let out = tw(
+        member,
+        &[
+            "apply",
+            "--email",
+            EMAIL,
+            "--adopt-trail",
+            "trailwarden",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(emu.write_requests_for_account(member).len(), before);
+
+    // Organization mode from a member account: refused, naming the management account.
+    let out = tw(member, &["check", "--organization", "--email", EMAIL]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "management account of organization {org_id} ({management})"
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
+async fn organization_mode_outside_an_organization_writes_nothing() {
+    let account = unique_account();
+    let out = tw(
+        &account,
+        &["apply", "--organization", "--email", EMAIL, "--yes"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("is not in an AWS Organization"),
+        "{}",
+        out.stderr
+    );
+    assert!(Emulator::shared()
+        .write_requests_for_account(&account)
+        .is_empty());
+}
