@@ -310,6 +310,10 @@ impl<'a> Builder<'a> {
                 namespace: c.namespace.clone(),
                 metric_value: "1".to_string(),
                 controls: vec![format!("{}/{}", c.preset, c.id)],
+                dimensions: match self.organization {
+                    Some(_) => [(ACCOUNT_DIMENSION.to_string(), ACCOUNT_FIELD.to_string())].into(),
+                    None => Tags::new(),
+                },
             })
             .collect()
     }
@@ -346,10 +350,52 @@ impl<'a> Builder<'a> {
                     treat_missing_data: c.alarm.treat_missing_data.clone(),
                     actions: topic.map(|t| vec![t.arn.clone()]).unwrap_or_default(),
                     tags: self.tags.clone(),
+                    query: self.organization.map(|_| {
+                        per_account_query(&c.alarm.statistic, &c.namespace, &c.metric_name)
+                    }),
                 }
             })
             .collect()
     }
+}
+
+/// The metric dimension naming the account an event came from (organization mode), and the
+/// CloudTrail record field it takes its value from: `recipientAccountId`, "the account ID that
+/// received this event" ("CloudTrail record contents for management, data, and network activity
+/// events", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+///
+/// One dimension, not the principal too: a metric filter's dimensions are at most three, and
+/// CloudWatch Logs disables a filter whose dimensions produce more than 1,000 value
+/// combinations in an hour ("Using dimensions with metric filters", PutMetricFilter,
+/// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html):
+/// accounts stay well below that, principals (`userIdentity.arn`) need not. The principal is in
+/// the log event the alarm points to (docs/organizations.md).
+pub(crate) const ACCOUNT_DIMENSION: &str = "AccountId";
+pub(crate) const ACCOUNT_FIELD: &str = "$.recipientAccountId";
+
+/// The Metrics Insights query of an organization alarm: the control's metric, one time series
+/// per account. A query with GROUP BY makes a multi-time-series alarm, each account a contributor
+/// that goes into ALARM on its own, named in the alarm's state reason ("Create an alarm based on a
+/// Multi Time Series Metrics Insights query",
+/// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/multi-time-series-alarm.html;
+/// "Limits": at most 200 such alarms per account and Region by default, 100 contributors in ALARM,
+/// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html).
+pub(crate) fn per_account_query(statistic: &str, namespace: &str, metric: &str) -> String {
+    // Metrics Insights' functions are AVG, COUNT, MAX, MIN and SUM ("Metrics Insights query
+    // components and syntax"); percentiles have none, and count as SUM here.
+    let function = match statistic {
+        "Average" => "AVG",
+        "Maximum" => "MAX",
+        "Minimum" => "MIN",
+        "SampleCount" => "COUNT",
+        _ => "SUM",
+    };
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\\\""));
+    format!(
+        "SELECT {function}({}) FROM SCHEMA({}, {ACCOUNT_DIMENSION}) GROUP BY {ACCOUNT_DIMENSION}",
+        quote(metric),
+        quote(namespace)
+    )
 }
 
 pub(crate) fn policy_doc(statements: Vec<Value>) -> Value {

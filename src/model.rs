@@ -168,6 +168,10 @@ pub struct FilterSpec {
     pub metric_value: String,
     /// Preset controls that asked for this filter (several when presets are combined).
     pub controls: Vec<String>,
+    /// Metric dimensions, name → event field (`$.recipientAccountId`): in organization mode,
+    /// which account an event came from.
+    #[serde(skip_serializing_if = "Tags::is_empty", default)]
+    pub dimensions: Tags,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -185,6 +189,10 @@ pub struct AlarmSpec {
     pub treat_missing_data: String,
     pub actions: Vec<String>,
     pub tags: Tags,
+    /// A Metrics Insights query the alarm evaluates instead of one metric (organization mode:
+    /// one time series per account, each a contributor of the alarm).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub query: Option<String>,
 }
 
 /// What the account holds, as read by the adapter. `None` / absent = does not exist.
@@ -531,6 +539,7 @@ pub struct MetricTransformation {
     pub metric_name: String,
     pub namespace: String,
     pub metric_value: String,
+    pub dimensions: Tags,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -552,6 +561,8 @@ pub struct AlarmState {
     /// passes them on.
     pub ok_actions: Vec<String>,
     pub insufficient_data_actions: Vec<String>,
+    /// The Metrics Insights query of a query alarm (its `Metrics`' expression).
+    pub query: Option<String>,
 }
 
 /// One write request, as plain data. The planner produces them; the adapter executes them.

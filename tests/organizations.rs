@@ -99,8 +99,45 @@ async fn organization_mode_creates_the_organization_trail_and_members_see_it_as_
         .unwrap()
         .into_owned();
     assert!(doc.contains(&format!("log-stream:{org_id}_*")), "{doc}");
+    // The controls' filters name the account of each event; the alarms evaluate one time series
+    // per account (a Metrics Insights query with GROUP BY).
+    let filters = aws_sdk_cloudwatchlogs::Client::new(&cfg)
+        .describe_metric_filters()
+        .log_group_name("trailwarden-cloudtrail")
+        .send()
+        .await
+        .unwrap();
+    assert!(!filters.metric_filters().is_empty());
+    for f in filters.metric_filters() {
+        let dims = f.metric_transformations()[0]
+            .dimensions()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            dims.get("AccountId").map(String::as_str),
+            Some("$.recipientAccountId"),
+            "{f:?}"
+        );
+    }
+    let alarms = aws_sdk_cloudwatch::Client::new(&cfg)
+        .describe_alarms()
+        .send()
+        .await
+        .unwrap();
+    assert!(!alarms.metric_alarms().is_empty());
+    for a in alarms.metric_alarms() {
+        let query = a.metrics()[0].expression().unwrap_or_default();
+        assert!(query.ends_with("GROUP BY AccountId"), "{a:?}");
+        assert_eq!(a.metric_name(), None);
+    }
     let out = tw(&management, &["check", "--organization", "--email", EMAIL]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // The same chain without --organization is drift (a plain trail's filters and alarms).
+    let out = tw(
+        &management,
+        &["check", "--email", EMAIL, "--output", "json"],
+    );
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
 
     // A member account: `check` of its own chain reads what AWS lets it read, and says the
     // organization trail covers it.

@@ -67,6 +67,7 @@ names! {
     LogGroupRetention => "log_group.retention",
     MetricFilterMetricName => "metric_filter.metric-name",
     MetricFilterMissing => "metric_filter.missing",
+    MetricFilterDimensions => "metric_filter.dimensions",
     MetricFilterNamespace => "metric_filter.namespace",
     MetricFilterPattern => "metric_filter.pattern",
     MetricFilterValue => "metric_filter.value",

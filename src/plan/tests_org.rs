@@ -277,3 +277,56 @@ fn a_member_account_cannot_adopt_the_organization_trail() {
     );
     assert!(m.contains("--accounts 111122223333"), "{m}");
 }
+
+#[test]
+fn organization_alarms_tell_which_account_fired() {
+    let d = organization("");
+    assert!(!d.filters.is_empty());
+    for f in &d.filters {
+        assert_eq!(
+            f.dimensions.get("AccountId").map(String::as_str),
+            Some("$.recipientAccountId"),
+            "{}",
+            f.name
+        );
+    }
+    for (a, f) in d.alarms.iter().zip(&d.filters) {
+        assert_eq!(
+            a.query.as_deref(),
+            Some(
+                format!(
+                    "SELECT SUM(\"{}\") FROM SCHEMA(\"{}\", AccountId) GROUP BY AccountId",
+                    f.metric_name, f.namespace
+                )
+                .as_str()
+            )
+        );
+    }
+    let fake = applied(&d);
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+    // A filter that lost its dimension and an alarm back on the bare metric: both drift.
+    let mut actual = fake.snapshot();
+    actual.filters[0].metric_transformations[0]
+        .dimensions
+        .clear();
+    let first = d.alarms[0].name.clone();
+    let alarm = actual.alarms.get_mut(&first).unwrap();
+    alarm.query = None;
+    alarm.metric_name = Some(d.alarms[0].metric_name.clone());
+    let p = plan(&d, &actual);
+    assert_eq!(
+        kinds(&p),
+        vec![
+            DriftKind::MetricFilterDimensions,
+            DriftKind::AlarmMetricMismatch
+        ]
+    );
+    // Without organization mode: no dimension, no query.
+    let plain = super::tests::basic();
+    assert!(plain.filters.iter().all(|f| f.dimensions.is_empty()));
+    assert!(plain.alarms.iter().all(|a| a.query.is_none()));
+    assert_eq!(
+        crate::desired::per_account_query("Maximum", "N", "m\"x"),
+        "SELECT MAX(\"m\\\"x\") FROM SCHEMA(\"N\", AccountId) GROUP BY AccountId"
+    );
+}
