@@ -83,6 +83,24 @@ pub struct ChainArgs {
     /// on its log group, once, for every account
     #[arg(long)]
     pub organization: bool,
+    /// check / apply: every account of the organization (`all`), these accounts
+    /// (`ID,ID,...`) or those under an organizational unit (`ou-...`, recursively), each through
+    /// the role --role-name; from the management or a delegated administrator account
+    #[arg(long, value_name = "all|ID,ID...|ou-...")]
+    pub accounts: Option<String>,
+    /// The role assumed in each account of --accounts (`AWSControlTowerExecution` under
+    /// Control Tower)
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "accounts"
+    )]
+    pub role_name: String,
+    /// Accounts checked or applied at once with --accounts
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256), requires = "accounts")]
+    pub concurrency: u16,
     /// Seconds to wait before reading again to confirm drift (`check`) or a missing
     /// subscription (`apply`): AWS reads can lag behind writes made moments ago. 0: no second read
     #[arg(long, value_name = "SECONDS", env = "TRAILWARDEN_SETTLE", default_value_t = 5,

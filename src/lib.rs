@@ -13,6 +13,7 @@ pub(crate) mod events;
 pub mod exit;
 #[cfg(test)]
 pub(crate) mod fake;
+pub(crate) mod fanout;
 pub mod model;
 pub mod pattern;
 pub(crate) mod plan;

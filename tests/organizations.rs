@@ -229,3 +229,241 @@ async fn organization_mode_outside_an_organization_writes_nothing() {
         .write_requests_for_account(&account)
         .is_empty());
 }
+
+fn by_account(report: &serde_json::Value) -> std::collections::BTreeMap<String, serde_json::Value> {
+    report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["account_id"].as_str().unwrap().to_string(), a.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn check_accounts_all_reports_each_account_and_never_stops_at_one() {
+    let (management, _org, members) = organization(5).await;
+    let emu = Emulator::shared();
+    let (in_sync, drifted, no_role) = (&members[0], &members[1], &members[2]);
+    for m in [in_sync, drifted] {
+        let out = tw(m, &["apply", "--email", EMAIL, "--yes"]);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    }
+    let cfg = emu.sdk_config(drifted, "us-east-1").await;
+    aws_sdk_cloudtrail::Client::new(&cfg)
+        .stop_logging()
+        .name("trailwarden")
+        .send()
+        .await
+        .unwrap();
+    let cfg = emu.sdk_config(no_role, "us-east-1").await;
+    aws_sdk_iam::Client::new(&cfg)
+        .delete_role()
+        .role_name("OrganizationAccountAccessRole")
+        .send()
+        .await
+        .unwrap();
+    // What a single-account check of the in-sync account costs, in requests.
+    let single = tw(in_sync, &["check", "--email", EMAIL, "--output", "json"]);
+    assert_eq!(single.code, 0, "{}\n{}", single.stdout, single.stderr);
+    let single_requests = single.json()["requests"].as_u64().unwrap();
+
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--accounts",
+            "all",
+            "--email",
+            EMAIL,
+            "--output",
+            "json",
+            "--concurrency",
+            "3",
+        ],
+    );
+    // One account could not be checked: exit 1, and every other account is in the report.
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let report = out.json();
+    let accounts = by_account(&report);
+    assert_eq!(accounts.len(), 6, "{report}");
+    assert_eq!(accounts[in_sync]["status"], "in_sync", "{report}");
+    assert_eq!(accounts[drifted]["status"], "drift");
+    let kinds: Vec<&str> = accounts[drifted]["report"]["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["trail.not-logging"]);
+    assert_eq!(accounts[no_role]["status"], "error");
+    let error = accounts[no_role]["error"].as_str().unwrap();
+    assert!(
+        error.contains("could not assume role OrganizationAccountAccessRole"),
+        "{error}"
+    );
+    assert!(error.contains("AccessDenied"), "{error}");
+    for m in &members[3..] {
+        assert_eq!(accounts[m]["status"], "drift", "{m}: {report}");
+    }
+    // The management account is read with the caller's own credentials.
+    assert_eq!(accounts[&management]["status"], "drift");
+    // Inside: the single-account report, with one more request (AssumeRole).
+    assert_eq!(accounts[in_sync]["report"]["account_id"], in_sync.as_str());
+    assert_eq!(
+        accounts[in_sync]["report"]["requests"].as_u64(),
+        Some(single_requests + 1)
+    );
+    assert_eq!(report["summary"]["errors"], 1);
+    assert!(out.stderr.contains("[6/6]"), "{}", out.stderr);
+
+    // Named accounts, human output: one line each and a summary; exit 2 for the drift.
+    let ids = format!("{in_sync},{drifted}");
+    let out = tw(
+        &management,
+        &["check", "--accounts", &ids, "--email", EMAIL],
+    );
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("{in_sync}  member-0  in sync")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("DRIFT: 1 difference (trail.not-logging)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("2 accounts: 1 in sync, 1 drifted, 0 not checked"),
+        "{}",
+        out.stdout
+    );
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--accounts",
+            in_sync,
+            "--email",
+            EMAIL,
+            "--output",
+            "junit",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains(r#"name="in-sync""#), "{}", out.stdout);
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--accounts",
+            no_role,
+            "--email",
+            EMAIL,
+            "--output",
+            "github",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "::error title=trailwarden: {no_role} not checked::"
+        )),
+        "{}",
+        out.stdout
+    );
+
+    // Input checked before any request.
+    let before = emu.requests_for_account(&management).len();
+    let out = tw(
+        &management,
+        &["check", "--accounts", "12345", "--email", EMAIL],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("12 digits"), "{}", out.stderr);
+    assert_eq!(emu.requests_for_account(&management).len(), before);
+}
+
+#[tokio::test]
+async fn check_organization_accounts_checks_coverage_and_second_trails() {
+    let (management, _org, members) = organization(2).await;
+    let out = tw(
+        &management,
+        &["apply", "--organization", "--email", EMAIL, "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // member 0 also runs a chain of its own: a second trail of the same management events.
+    let out = tw(
+        &members[0],
+        &["apply", "--email", EMAIL, "--yes", "--trail", "own"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--organization",
+            "--accounts",
+            "all",
+            "--email",
+            EMAIL,
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = out.json();
+    assert_eq!(report["mode"], "organization");
+    let accounts = by_account(&report);
+    assert_eq!(accounts.len(), 3);
+    assert!(
+        accounts.values().all(|a| a["status"] == "in_sync"),
+        "{report}"
+    );
+    let warnings = &accounts[&members[0]]["report"]["warnings"];
+    assert_eq!(warnings[0]["code"], "second-trail", "{report}");
+    assert!(accounts[&members[1]]["report"]["warnings"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // A member's coverage costs AssumeRole and DescribeTrails (GetEventSelectors per own trail).
+    assert_eq!(accounts[&members[1]]["report"]["requests"], 2, "{report}");
+
+    // The organization trail stops being one: every member account is uncovered.
+    let cfg = Emulator::shared()
+        .sdk_config(&management, "us-east-1")
+        .await;
+    aws_sdk_cloudtrail::Client::new(&cfg)
+        .update_trail()
+        .name("trailwarden")
+        .is_organization_trail(false)
+        .send()
+        .await
+        .unwrap();
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--organization",
+            "--accounts",
+            "all",
+            "--email",
+            EMAIL,
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let accounts = by_account(&out.json());
+    assert_eq!(
+        accounts[&members[1]]["report"]["drift"][0]["address"],
+        "organization_trail.trailwarden"
+    );
+    assert_eq!(
+        accounts[&management]["report"]["drift"][0]["kind"],
+        "trail.organization"
+    );
+}
