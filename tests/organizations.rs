@@ -267,6 +267,7 @@ async fn check_accounts_all_reports_each_account_and_never_stops_at_one() {
     assert_eq!(single.code, 0, "{}\n{}", single.stdout, single.stderr);
     let single_requests = single.json()["requests"].as_u64().unwrap();
 
+    let before = emu.requests_for_account(&management).len();
     let out = tw(
         &management,
         &[
@@ -281,6 +282,59 @@ async fn check_accounts_all_reports_each_account_and_never_stops_at_one() {
             "3",
         ],
     );
+    // Every request of the management account is granted by `permissions --for check
+    // --accounts`; in the member accounts, by `permissions --for check` (the role's policy).
+    let policy = tw(
+        &management,
+        &["permissions", "--for", "check", "--accounts"],
+    )
+    .json();
+    let granted = |statement: usize| -> Vec<String> {
+        let actions = &policy["Statement"][statement]["Action"];
+        match actions.as_array() {
+            Some(list) => list
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect(),
+            None => vec![actions.as_str().unwrap().to_string()],
+        }
+    };
+    let (caller, assume) = (granted(0), granted(1));
+    assert_eq!(assume, vec!["sts:AssumeRole"]);
+    let role_policy = tw(&management, &["permissions", "--for", "check"]).json();
+    let member_granted: Vec<String> = role_policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let action = |r: &serde_json::Value| {
+        let (service, op) = (
+            r["service"].as_str().unwrap(),
+            r["operation"].as_str().unwrap(),
+        );
+        trailwarden::aws::iam_action_for(service, op)
+            .unwrap_or_else(|| panic!("no IAM action known for {service} {op}"))
+            .to_string()
+    };
+    let made = emu.requests_for_account(&management);
+    assert!(made.len() > before);
+    for r in &made[before..] {
+        let a = action(r);
+        assert!(
+            caller.contains(&a) || assume.contains(&a),
+            "the caller's policy lacks {a}"
+        );
+    }
+    for r in emu
+        .requests_for_account(in_sync)
+        .iter()
+        .rev()
+        .take(single_requests as usize)
+    {
+        let a = action(r);
+        assert!(member_granted.contains(&a), "the role's policy lacks {a}");
+    }
     // One account could not be checked: exit 1, and every other account is in the report.
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     let report = out.json();
@@ -465,5 +519,80 @@ async fn check_organization_accounts_checks_coverage_and_second_trails() {
     assert_eq!(
         accounts[&management]["report"]["drift"][0]["kind"],
         "trail.organization"
+    );
+}
+
+#[tokio::test]
+async fn an_organizational_unit_covers_the_units_below_it_and_throttling_is_retried() {
+    let (management, _org, members) = organization(3).await;
+    let emu = Emulator::shared();
+    let cfg = emu.sdk_config(&management, "us-east-1").await;
+    let orgs = aws_sdk_organizations::Client::new(&cfg);
+    let root = orgs.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_string();
+    let unit = |parent: String, name: &'static str| {
+        let orgs = orgs.clone();
+        async move {
+            orgs.create_organizational_unit()
+                .parent_id(parent)
+                .name(name)
+                .send()
+                .await
+                .unwrap()
+                .organizational_unit()
+                .unwrap()
+                .id()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let workloads = unit(root.clone(), "workloads").await;
+    let prod = unit(workloads.clone(), "prod").await;
+    for (account, parent) in [(&members[0], &workloads), (&members[1], &prod)] {
+        orgs.move_account()
+            .account_id(account)
+            .source_parent_id(&root)
+            .destination_parent_id(parent)
+            .send()
+            .await
+            .unwrap();
+    }
+    // 30% of the management account's requests (Organizations, STS AssumeRole) are throttled;
+    // the SDK's retries absorb them.
+    emu.set_faults(
+        &management,
+        serde_json::json!({"throttle": {"share": 0.3, "seed": 11}}),
+    );
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--accounts",
+            &workloads,
+            "--email",
+            EMAIL,
+            "--output",
+            "json",
+        ],
+    );
+    emu.set_faults(&management, serde_json::json!({}));
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let accounts = by_account(&out.json());
+    let mut ids: Vec<&String> = accounts.keys().collect();
+    ids.sort();
+    let mut want = vec![&members[0], &members[1]];
+    want.sort();
+    assert_eq!(ids, want, "the OU and the OU below it, nothing else");
+    assert!(accounts.values().all(|a| a["status"] == "drift"));
+    let throttled = emu
+        .requests_for_account(&management)
+        .iter()
+        .filter(|r| r["fault"] == "throttle")
+        .count();
+    assert!(
+        throttled > 0,
+        "no request was throttled: the test proves nothing"
     );
 }

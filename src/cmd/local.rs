@@ -252,7 +252,17 @@ pub(super) fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus
     }
 }
 
-pub(super) fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitStatus, Error> {
+pub(super) fn permissions(
+    for_: PermissionsFor,
+    accounts: bool,
+    role_name: &str,
+    _g: &GlobalArgs,
+) -> Result<ExitStatus, Error> {
+    if accounts && for_ == PermissionsFor::Scan {
+        return Err(Error::Input(
+            "--accounts: `scan` reads log files, not accounts".into(),
+        ));
+    }
     let (sid, mut actions): (&str, Vec<&str>) = match for_ {
         PermissionsFor::Check => (
             "TrailwardenCheckReadOnly",
@@ -268,16 +278,31 @@ pub(super) fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitS
         ),
         PermissionsFor::Scan => ("TrailwardenScanReadOnly", crate::aws::SCAN_ACTIONS.to_vec()),
     };
+    if accounts {
+        actions.extend(crate::aws::ORGANIZATION_ACTIONS);
+    }
     actions.sort();
     actions.dedup();
+    let mut statements = vec![json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": "*"
+    })];
+    if accounts {
+        // The role assumed in each account, by name in every account of the organization; the
+        // role itself needs the policy printed without --accounts, and a trust policy naming
+        // this account.
+        statements.push(json!({
+            "Sid": "TrailwardenAssumeAccountRole",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": format!("arn:aws:iam::*:role/{role_name}")
+        }));
+    }
     let policy = json!({
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": sid,
-            "Effect": "Allow",
-            "Action": actions,
-            "Resource": "*"
-        }]
+        "Statement": statements
     });
     println!("{}", to_json(&policy));
     Ok(ExitStatus::Ok)
