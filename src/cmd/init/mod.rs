@@ -275,10 +275,10 @@ async fn ask_organization(
             "  "
         )
     );
-    Ok(ui::confirm(
+    ui::confirm(
         "Set up the organization trail, for every account",
         previous.is_none_or(|f| f.trail.organization),
-    )?)
+    )
 }
 
 /// Which trail: a new one, or an existing one to adopt (and the log group it delivers to).
