@@ -214,6 +214,92 @@ pub(crate) async fn check(
     Ok(results.into_iter().flatten().collect())
 }
 
+/// One account's session for `apply --accounts`: read and planned, or why not.
+pub(crate) struct AccountSession {
+    pub id: String,
+    pub name: String,
+    pub session: Result<workflow::Session, String>,
+}
+
+/// Reads and plans every selected account (as [`check`] does, `concurrency` at once), for one
+/// aggregated plan. The caller's own account is planned with the caller's credentials.
+pub(crate) async fn plan_accounts(
+    cfg: Config,
+    opts: FanoutOptions,
+    mut progress: impl FnMut(usize, usize, &str),
+) -> Result<Vec<AccountSession>, Error> {
+    let aws = Aws::connect(&cfg.connect_options()).await?;
+    let me = aws.identity().await?.account_id;
+    if aws.organization().await?.is_none() {
+        return Err(Error::Refused(format!(
+            "--accounts: account {me} is not in an AWS Organization"
+        )));
+    }
+    let accounts = aws.member_accounts(&opts.selector).await?;
+    let aws = Arc::new(aws);
+    let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (i, account) in accounts.iter().enumerate() {
+        let (aws, limit, cfg, opts, me) = (
+            aws.clone(),
+            limit.clone(),
+            cfg.clone(),
+            opts.clone(),
+            me.clone(),
+        );
+        let account = account.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let session = async {
+                if account.status != "ACTIVE" && !account.status.is_empty() {
+                    return Err(format!(
+                        "account is {}: not applied",
+                        account.status.to_lowercase()
+                    ));
+                }
+                let connection = if account.id == me {
+                    Aws::connect(&cfg.connect_options()).await
+                } else {
+                    aws.assume(&account.id, &opts.role_name).await.map_err(|e| {
+                        crate::aws::AwsError::Other(format!(
+                            "could not assume role {}: {e}",
+                            opts.role_name
+                        ))
+                    })
+                }
+                .map_err(|e| e.to_string())?;
+                let mut s = workflow::session_with(connection, cfg)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                workflow::settle(&mut s, opts.settle, workflow::subscribes_to_existing_topic)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(s)
+            }
+            .await;
+            (
+                i,
+                AccountSession {
+                    id: account.id,
+                    name: account.name,
+                    session,
+                },
+            )
+        });
+    }
+    let total = accounts.len();
+    let mut results: Vec<Option<AccountSession>> = accounts.iter().map(|_| None).collect();
+    let mut done = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let (i, r) =
+            joined.map_err(|e| Error::Failed(format!("an account's plan stopped: {e}")))?;
+        done += 1;
+        progress(done, total, &r.id);
+        results[i] = Some(r);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
 async fn check_one(
     aws: &Aws,
     account: &MemberAccount,

@@ -596,3 +596,92 @@ async fn an_organizational_unit_covers_the_units_below_it_and_throttling_is_retr
         "no request was throttled: the test proves nothing"
     );
 }
+
+#[tokio::test]
+async fn apply_accounts_is_one_plan_and_one_run_over_every_account() {
+    let (management, _org, members) = organization(3).await;
+    let emu = Emulator::shared();
+    let cfg = emu.sdk_config(&members[2], "us-east-1").await;
+    aws_sdk_iam::Client::new(&cfg)
+        .delete_role()
+        .role_name("OrganizationAccountAccessRole")
+        .send()
+        .await
+        .unwrap();
+    let ids = members.join(",");
+    let writes = |m: &String| emu.write_requests_for_account(m).len();
+    let before: Vec<usize> = members.iter().map(writes).collect();
+    let out = tw(&management, &["plan", "--accounts", &ids, "--email", EMAIL]);
+    // One account cannot be read: exit 1; the plan of the others is shown all the same.
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("Account {} (member-0):", members[0])),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("3 accounts: 2 with changes, 0 without, 0 with conflicts, 0 applied, 0 failed, 1 not read."), "{}", out.stdout);
+    let now: Vec<usize> = members.iter().map(writes).collect();
+    assert_eq!(now, before, "plan wrote");
+    // Without a terminal and without --yes: refused, nothing written.
+    let out = tw(
+        &management,
+        &["apply", "--accounts", &ids, "--email", EMAIL],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("refusing to apply without confirmation"),
+        "{}",
+        out.stderr
+    );
+    let now: Vec<usize> = members.iter().map(writes).collect();
+    assert_eq!(now, before, "a refused apply wrote");
+    let out = tw(
+        &management,
+        &[
+            "apply",
+            "--accounts",
+            &ids,
+            "--email",
+            EMAIL,
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let report = out.json();
+    let statuses: Vec<&str> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["applied", "applied", "error"], "{report}");
+    assert!(
+        report["accounts"][0]["report"]["outcome"]["applied"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 5
+    );
+    // Applied: the two reachable accounts are in sync, and a second apply has nothing to do.
+    let two = format!("{},{}", members[0], members[1]);
+    let out = tw(
+        &management,
+        &["check", "--accounts", &two, "--email", EMAIL],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let out = tw(
+        &management,
+        &["apply", "--accounts", &two, "--email", EMAIL, "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("2 accounts: 0 with changes, 2 without"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(writes(&members[2]), before[2]);
+}

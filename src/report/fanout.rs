@@ -291,3 +291,66 @@ impl<'a> FanoutReport<'a> {
         out
     }
 }
+
+/// One account of `plan --accounts` / `apply --accounts`.
+#[derive(Debug, Serialize)]
+pub(crate) struct AccountPlanEntry<'a> {
+    pub account_id: &'a str,
+    pub name: &'a str,
+    /// `changes`, `no_changes`, `conflicts` (not applied), `error` (not read), and after an
+    /// apply `applied` or `failed`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+    /// The account's plan (and outcome), of the same schema as `plan` / `apply` of one account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::PlanReport<'a>>,
+    /// The plan itself, for the human form.
+    #[serde(skip)]
+    pub plan: Option<&'a crate::plan::Plan>,
+}
+
+/// The aggregated plan (and outcome) of several accounts.
+#[derive(Debug, Serialize)]
+pub(crate) struct AccountsPlanReport<'a> {
+    pub format_version: &'static str,
+    pub command: &'static str,
+    pub accounts: Vec<AccountPlanEntry<'a>>,
+}
+
+impl AccountsPlanReport<'_> {
+    /// Each account's plan (or outcome) under its heading, and a summary line.
+    pub(crate) fn human(&self) -> String {
+        let mut out = String::new();
+        for a in &self.accounts {
+            let _ = writeln!(out, "Account {} ({}):", a.account_id, a.name);
+            match (a.plan, &a.report, a.error) {
+                (Some(plan), Some(r), _) => {
+                    let body = match r.outcome {
+                        Some(o) => super::render_outcome(o),
+                        None => super::render_plan(plan),
+                    };
+                    for line in body.lines() {
+                        let _ = writeln!(out, "  {line}");
+                    }
+                }
+                (_, _, e) => {
+                    let _ = writeln!(out, "  not read: {}", e.unwrap_or("unknown error"));
+                }
+            }
+        }
+        let count = |s: &str| self.accounts.iter().filter(|a| a.status == s).count();
+        let _ = writeln!(
+            out,
+            "{}: {} with changes, {} without, {} with conflicts, {} applied, {} failed, {} not read.",
+            counted(self.accounts.len(), "account"),
+            count("changes"),
+            count("no_changes"),
+            count("conflicts"),
+            count("applied"),
+            count("failed"),
+            count("error")
+        );
+        out
+    }
+}
