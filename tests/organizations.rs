@@ -685,3 +685,100 @@ async fn apply_accounts_is_one_plan_and_one_run_over_every_account() {
     );
     assert_eq!(writes(&members[2]), before[2]);
 }
+
+#[tokio::test]
+async fn control_towers_trail_is_adopted_for_its_log_group_and_never_written_to() {
+    // Control Tower's organization trail, as landing zone 3.x sets it up in the management
+    // account: delivering to `aws-controltower/CloudTrailLogs` through its own role.
+    let (management, org_id, _members) = organization(1).await;
+    let emu = Emulator::shared();
+    let cfg = emu.sdk_config(&management, "us-east-1").await;
+    let name = "aws-controltower-BaselineCloudTrail";
+    let bucket = format!("aws-controltower-logs-{management}-us-east-1");
+    let s3 = common::s3_client(&cfg);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let mut policy = common::cloudtrail_bucket_policy(&bucket, &management);
+    policy["Statement"][1]["Resource"] = format!("arn:aws:s3:::{bucket}/AWSLogs/{org_id}/*").into();
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let group = "aws-controltower/CloudTrailLogs";
+    aws_sdk_cloudwatchlogs::Client::new(&cfg)
+        .create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    let role = aws_sdk_iam::Client::new(&cfg)
+        .create_role()
+        .role_name("aws-controltower-CloudWatchLogsRole")
+        .assume_role_policy_document(common::cloudtrail_trust_policy().to_string())
+        .send()
+        .await
+        .unwrap();
+    let ct = aws_sdk_cloudtrail::Client::new(&cfg);
+    ct.create_trail()
+        .name(name)
+        .s3_bucket_name(&bucket)
+        .is_multi_region_trail(true)
+        .is_organization_trail(true)
+        .enable_log_file_validation(true)
+        .cloud_watch_logs_log_group_arn(format!(
+            "arn:aws:logs:us-east-1:{management}:log-group:{group}:*"
+        ))
+        .cloud_watch_logs_role_arn(role.role().unwrap().arn())
+        .send()
+        .await
+        .unwrap();
+    // Not logging: drift that only Control Tower may repair.
+    let before = emu.requests_for_account(&management).len();
+    let args = ["--organization", "--adopt-trail", name, "--email", EMAIL];
+    let out = tw(&management, &[&["apply", "--yes"][..], &args[..]].concat());
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let made = emu.requests_for_account(&management).split_off(before);
+    let trail_writes: Vec<&str> = made
+        .iter()
+        .filter(|r| r["service"] == "cloudtrail")
+        .map(|r| r["operation"].as_str().unwrap())
+        .filter(|op| !common::is_read_only(op))
+        .collect();
+    assert!(
+        trail_writes.is_empty(),
+        "wrote to Control Tower's trail: {trail_writes:?}"
+    );
+    assert!(made.iter().all(|r| r["operation"] != "PutRetentionPolicy"));
+    let filters = aws_sdk_cloudwatchlogs::Client::new(&cfg)
+        .describe_metric_filters()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !filters.metric_filters().is_empty(),
+        "no filter on Control Tower's log group"
+    );
+    let out = tw(
+        &management,
+        &[&["check", "--output", "json"][..], &args[..]].concat(),
+    );
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let report = out.json();
+    let kinds: Vec<&str> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["trail.not-logging"], "{report}");
+    assert!(
+        warning_codes(&report).contains(&"guarded-trail".to_string()),
+        "{report}"
+    );
+    // Once Control Tower has it logging again: in sync.
+    ct.start_logging().name(name).send().await.unwrap();
+    let out = tw(&management, &[&["check"][..], &args[..]].concat());
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}

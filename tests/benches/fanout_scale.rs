@@ -45,7 +45,9 @@ fn start(fake: Arc<Fake>) -> String {
     endpoint
 }
 
-fn read_request(stream: &mut TcpStream) -> Option<(String, String, HashMap<String, String>, String)> {
+fn read_request(
+    stream: &mut TcpStream,
+) -> Option<(String, String, HashMap<String, String>, String)> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -68,7 +70,12 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, String, HashMap<Strin
         .unwrap_or(0);
     let mut body = vec![0u8; len];
     stream.read_exact(&mut body).ok()?;
-    Some((method, target, headers, String::from_utf8_lossy(&body).into_owned()))
+    Some((
+        method,
+        target,
+        headers,
+        String::from_utf8_lossy(&body).into_owned(),
+    ))
 }
 
 fn serve(mut stream: TcpStream, fake: &Fake) {
@@ -266,7 +273,10 @@ fn trailwarden(endpoint: &str, key: &str, args: &[&str]) -> (i32, String, String
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-aws-credentials"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
         .env("TRAILWARDEN_SETTLE", "0")
         .output()
         .expect("run trailwarden");
@@ -301,8 +311,11 @@ fn main() {
 
     // One account checked alone, with its own credentials: the single-account figure.
     let single_key = format!("ASIA{}AAAA", account_id(0));
-    let (code, out, err, single_wall) =
-        trailwarden(&endpoint, &single_key, &["check", "--email", email, "--output", "json"]);
+    let (code, out, err, single_wall) = trailwarden(
+        &endpoint,
+        &single_key,
+        &["check", "--email", email, "--output", "json"],
+    );
     assert_eq!(code, 2, "{out}\n{err}");
     let single: serde_json::Value = serde_json::from_str(&out).unwrap();
     let single_requests = single["requests"].as_u64().unwrap();
@@ -312,17 +325,29 @@ fn main() {
         &endpoint,
         "AKIABENCHMANAGEMENT0",
         &[
-            "check", "--accounts", "all", "--email", email, "--output", "json",
-            "--concurrency", &concurrency,
+            "check",
+            "--accounts",
+            "all",
+            "--email",
+            email,
+            "--output",
+            "json",
+            "--concurrency",
+            &concurrency,
         ],
     );
     let rss = children_max_rss_kib();
     assert_eq!(code, 2, "{}\n{err}", &out[..out.len().min(2000)]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let seen = fake.requests.lock().unwrap().clone();
-    let members: Vec<u64> = (0..accounts).map(|i| seen.get(&account_id(i)).copied().unwrap_or(0)).collect();
+    let members: Vec<u64> = (0..accounts)
+        .map(|i| seen.get(&account_id(i)).copied().unwrap_or(0))
+        .collect();
     let management = seen.get(MANAGEMENT).copied().unwrap_or(0);
-    println!("{accounts} simulated accounts, {} ms per request, concurrency {concurrency}", latency.as_millis());
+    println!(
+        "{accounts} simulated accounts, {} ms per request, concurrency {concurrency}",
+        latency.as_millis()
+    );
     println!("| accounts | wall s | peak RSS MiB | single-account check (requests, wall s) | requests per account as seen by the endpoint | management-account requests | most requests in flight |");
     println!("|---|---|---|---|---|---|---|");
     println!(
