@@ -153,10 +153,10 @@ impl<'a> FanoutReport<'a> {
     /// could not be checked, a passing case per account in sync.
     pub(crate) fn junit(&self) -> String {
         let mut suites = String::new();
-        let (mut tests, mut failures) = (0, 0);
+        let (mut tests, mut failures, mut errors) = (0, 0, 0);
         for a in &self.accounts {
             let mut cases = String::new();
-            let (mut t, mut f) = (0, 0);
+            let (mut t, mut f, mut e) = (0, 0, 0);
             match (a.report, a.error) {
                 (Some(r), _) => {
                     let mut last = "";
@@ -210,29 +210,31 @@ impl<'a> FanoutReport<'a> {
                         t += 1;
                     }
                 }
-                (None, e) => {
+                (None, error) => {
+                    // Not a failed assertion but a check that could not run: JUnit's <error>.
                     let _ = writeln!(
                         cases,
                         r#"    <testcase classname="trailwarden.{}" name="checked"><error message="{}" type="not-checked"/></testcase>"#,
                         a.account_id,
-                        xml(e.unwrap_or("unknown error"))
+                        xml(error.unwrap_or("unknown error"))
                     );
                     t += 1;
-                    f += 1;
+                    e += 1;
                 }
             }
             let _ = writeln!(
                 suites,
-                r#"  <testsuite name="{}" tests="{t}" failures="{f}">"#,
+                r#"  <testsuite name="{}" tests="{t}" failures="{f}" errors="{e}">"#,
                 xml(&format!("account {} {}", a.account_id, a.name))
             );
             suites.push_str(&cases);
             let _ = writeln!(suites, "  </testsuite>");
             tests += t;
             failures += f;
+            errors += e;
         }
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"trailwarden check --accounts\" tests=\"{tests}\" failures=\"{failures}\">\n{suites}</testsuites>\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"trailwarden check --accounts\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{suites}</testsuites>\n"
         )
     }
 
