@@ -217,7 +217,23 @@ pub(crate) async fn check(
     opts: FanoutOptions,
     mut progress: impl FnMut(usize, usize, &AccountResult),
 ) -> Result<Vec<AccountResult>, Error> {
-    let Caller { aws, me, accounts } = caller(&cfg, &opts.selector).await?;
+    let Caller {
+        aws,
+        me,
+        mut accounts,
+    } = caller(&cfg, &opts.selector).await?;
+    // Organization mode reports the organization chain even when the caller's account is not
+    // among those selected: a broken organization trail leaves every account uncovered.
+    if cfg.trail.organization && !accounts.iter().any(|a| a.id == me) {
+        accounts.insert(
+            0,
+            MemberAccount {
+                id: me.clone(),
+                name: "management account".into(),
+                status: "ACTIVE".into(),
+            },
+        );
+    }
     let total = accounts.len();
     let mut done: Vec<Option<AccountResult>> = accounts.iter().map(|_| None).collect();
 

@@ -520,6 +520,24 @@ async fn check_organization_accounts_checks_coverage_and_second_trails() {
         accounts[&management]["report"]["drift"][0]["kind"],
         "trail.organization"
     );
+    // One member selected: the organization chain is reported with it.
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--organization",
+            "--accounts",
+            &members[1],
+            "--email",
+            EMAIL,
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let accounts = by_account(&out.json());
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[&management]["status"], "drift");
 }
 
 #[tokio::test]
