@@ -10,8 +10,8 @@ use crate::export::{self, Variant};
 
 pub(super) fn run(cmd: &ExportCommand, g: &GlobalArgs) -> Result<ExitStatus, Error> {
     let ExportCommand::Cloudformation(args) = cmd;
-    let cfg = config::load_for(&overrides(g, args), config::Purpose::Export)
-        .map_err(Error::Config)?;
+    let cfg =
+        config::load_for(&overrides(g, args), config::Purpose::Export).map_err(Error::Config)?;
     for w in cfg.warnings.iter().filter(|w| w.code != Code::PatternLint) {
         eprintln!("{w}");
     }

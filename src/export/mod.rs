@@ -389,7 +389,10 @@ impl<'a> Builder<'a> {
 
     fn topic_id(&self, arn: &str) -> String {
         let t = self.d.topics.iter().find(|t| t.arn == arn);
-        format!("Topic{}", camel(t.map(|t| t.key.as_str()).unwrap_or("Topic")))
+        format!(
+            "Topic{}",
+            camel(t.map(|t| t.key.as_str()).unwrap_or("Topic"))
+        )
     }
 
     fn op(&mut self, op: &Op) -> Result<(), ExportError> {
@@ -400,7 +403,8 @@ impl<'a> Builder<'a> {
                 r.set("BucketName", self.sub(bucket));
                 r.retain = true;
                 self.add(r);
-                self.links.push((bucket.clone(), json!({ "Ref": BUCKET_ID })));
+                self.links
+                    .push((bucket.clone(), json!({ "Ref": BUCKET_ID })));
             }
             Op::PutBucketTagging { tags, .. } => {
                 let tags = self.tags(tags);
@@ -508,13 +512,10 @@ impl<'a> Builder<'a> {
                 let id = self.topic_id(topic_arn);
                 match name.as_str() {
                     "Policy" => {
-                        let policy: Value = serde_json::from_str(value).map_err(|e| {
-                            ExportError::Unsupported(format!("topic policy: {e}"))
-                        })?;
-                        let mut r = CfnResource::new(
-                            &format!("{id}Policy"),
-                            "AWS::SNS::TopicPolicy",
-                        );
+                        let policy: Value = serde_json::from_str(value)
+                            .map_err(|e| ExportError::Unsupported(format!("topic policy: {e}")))?;
+                        let mut r =
+                            CfnResource::new(&format!("{id}Policy"), "AWS::SNS::TopicPolicy");
                         r.set("Topics", json!([self.reference(topic_arn)]));
                         r.set("PolicyDocument", self.doc(&policy));
                         self.add(r);
@@ -614,8 +615,7 @@ impl<'a> Builder<'a> {
                 r.set("ComparisonOperator", json!(alarm.comparison));
                 r.set("TreatMissingData", json!(alarm.treat_missing_data));
                 r.set("ActionsEnabled", json!(true));
-                let actions: Vec<Value> =
-                    alarm.actions.iter().map(|a| self.reference(a)).collect();
+                let actions: Vec<Value> = alarm.actions.iter().map(|a| self.reference(a)).collect();
                 r.set("AlarmActions", Value::Array(actions));
                 if !ok_actions.is_empty() {
                     r.set("OKActions", json!(ok_actions));
@@ -647,9 +647,12 @@ impl<'a> Builder<'a> {
                 r.id == BUCKET_POLICY_ID
                     || r.id == ROLE_POLICY_ID
                     || (r.kind == "AWS::SNS::TopicPolicy"
-                        && self.d.trail.sns_topic.as_ref().is_some_and(|arn| {
-                            r.id == format!("{}Policy", self.topic_id(arn))
-                        }))
+                        && self
+                            .d
+                            .trail
+                            .sns_topic
+                            .as_ref()
+                            .is_some_and(|arn| r.id == format!("{}Policy", self.topic_id(arn))))
             })
             .map(|r| r.id.clone())
             .collect();

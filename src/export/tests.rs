@@ -105,11 +105,9 @@ impl Stack<'_> {
     fn attribute(&self, id: &str, attr: &str) -> String {
         let t = &self.target;
         match (self.resource(id)["Type"].as_str().unwrap_or_default(), attr) {
-            ("AWS::IAM::Role", "Arn") => crate::arn::role(
-                &t.partition,
-                &t.account_id,
-                &self.prop(id, "RoleName"),
-            ),
+            ("AWS::IAM::Role", "Arn") => {
+                crate::arn::role(&t.partition, &t.account_id, &self.prop(id, "RoleName"))
+            }
             ("AWS::Logs::LogGroup", "Arn") => format!(
                 "{}:*",
                 crate::arn::log_group(
@@ -276,8 +274,7 @@ fn account_after(stack: &Stack) -> Actual {
                     list.iter()
                         .map(|s| BasicSelector {
                             read_write_type: string(&s["ReadWriteType"]).unwrap(),
-                            include_management_events: s["IncludeManagementEvents"]
-                                == json!(true),
+                            include_management_events: s["IncludeManagementEvents"] == json!(true),
                             data_resources: Vec::new(),
                             exclude_management_event_sources: Vec::new(),
                         })
@@ -308,7 +305,10 @@ fn account_after(stack: &Stack) -> Actual {
     }
     for topic in stack.of("AWS::SNS::Topic") {
         let name = string(&topic["TopicName"]).unwrap();
-        let arn = format!("arn:{}:sns:{}:{}:{name}", t.partition, t.region, t.account_id);
+        let arn = format!(
+            "arn:{}:sns:{}:{}:{name}",
+            t.partition, t.region, t.account_id
+        );
         let policy = stack
             .of("AWS::SNS::TopicPolicy")
             .into_iter()
@@ -574,10 +574,19 @@ fn account_and_region_are_pseudo_parameters_and_names_are_parameters() {
     assert_eq!(params["TrailName"]["Default"], "trailwarden");
     assert_eq!(params["DefaultEmail1"]["Default"], "sec@example.com");
     let r = &e.template["Resources"];
-    assert_eq!(r[BUCKET_ID]["Properties"]["BucketName"], json!({"Ref": "BucketName"}));
-    assert_eq!(r[TRAIL_ID]["Properties"]["TrailName"], json!({"Ref": "TrailName"}));
+    assert_eq!(
+        r[BUCKET_ID]["Properties"]["BucketName"],
+        json!({"Ref": "BucketName"})
+    );
+    assert_eq!(
+        r[TRAIL_ID]["Properties"]["TrailName"],
+        json!({"Ref": "TrailName"})
+    );
     // References order the creates; the trail also waits for the policies it needs.
-    assert_eq!(r[TRAIL_ID]["Properties"]["S3BucketName"], json!({"Ref": BUCKET_ID}));
+    assert_eq!(
+        r[TRAIL_ID]["Properties"]["S3BucketName"],
+        json!({"Ref": BUCKET_ID})
+    );
     assert_eq!(
         r[TRAIL_ID]["Properties"]["CloudWatchLogsRoleArn"],
         json!({"Fn::GetAtt": [ROLE_ID, "Arn"]})
@@ -617,7 +626,10 @@ fn a_topic_without_an_address_asks_for_one() {
         .filter(|r| r["Type"] == "AWS::SNS::Subscription")
         .collect();
     assert_eq!(subs.len(), 1);
-    assert_eq!(subs[0]["Properties"]["Endpoint"], json!({"Ref": "DefaultEmail1"}));
+    assert_eq!(
+        subs[0]["Properties"]["Endpoint"],
+        json!({"Ref": "DefaultEmail1"})
+    );
 }
 
 #[test]
