@@ -662,3 +662,9 @@ fn sub_escapes_what_is_not_a_token() {
     assert_eq!(b.sub("{ $.a = ${b} }"), json!("{ $.a = ${b} }"));
     assert_eq!(camel("cis-3.1_root"), "Cis31Root");
 }
+
+#[test]
+fn the_default_template_as_written() {
+    let e = export(&config(CONFIGS[0]), Variant::Account).unwrap();
+    insta::assert_snapshot!("export_default_yaml", to_yaml(&e.template));
+}
