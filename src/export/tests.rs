@@ -517,11 +517,13 @@ fn every_desired_resource_has_its_template_counterpart() {
     }
 }
 
+type Edit = fn(&mut Value);
+
 #[test]
 fn a_template_missing_a_setting_is_out_of_sync() {
     // The comparison above can fail: each of these edits is drift the planner names.
     let (d, template) = both(CONFIGS[2]);
-    let edits: [(&str, fn(&mut Value)); 6] = [
+    let edits: [(&str, Edit); 6] = [
         ("versioning", |t| {
             t["Resources"][BUCKET_ID]["Properties"]
                 .as_object_mut()
