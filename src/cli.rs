@@ -78,6 +78,29 @@ pub struct ChainArgs {
     /// Log group retention in days
     #[arg(long)]
     pub retention_days: Option<i32>,
+    /// Organization mode, from the management account: the trail is the organization trail
+    /// (created, or the one named with --adopt-trail), and the controls' filters and alarms go
+    /// on its log group, once, for every account
+    #[arg(long)]
+    pub organization: bool,
+    /// check / apply: every account of the organization (`all`), these accounts
+    /// (`ID,ID,...`) or those under an organizational unit (`ou-...`, recursively), each through
+    /// the role --role-name; from the management or a delegated administrator account
+    #[arg(long, value_name = "all|ID,ID...|ou-...")]
+    pub accounts: Option<String>,
+    /// The role assumed in each account of --accounts (`AWSControlTowerExecution` under
+    /// Control Tower)
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "accounts"
+    )]
+    pub role_name: String,
+    /// Accounts checked or applied at once with --accounts
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256), requires = "accounts")]
+    pub concurrency: u16,
     /// Seconds to wait before reading again to confirm drift (`check`) or a missing
     /// subscription (`apply`): AWS reads can lag behind writes made moments ago. 0: no second read
     #[arg(long, value_name = "SECONDS", env = "TRAILWARDEN_SETTLE", default_value_t = 5,
@@ -154,6 +177,10 @@ pub struct ExportArgs {
     /// Log group retention in days
     #[arg(long)]
     pub retention_days: Option<i32>,
+    /// The management account's template in organization mode: an organization trail for every
+    /// account, the controls' filters and alarms once, each alarm per account
+    #[arg(long)]
+    pub organization: bool,
     /// Template format
     #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
     pub format: TemplateFormat,

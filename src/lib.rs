@@ -14,6 +14,7 @@ pub mod exit;
 pub(crate) mod export;
 #[cfg(test)]
 pub(crate) mod fake;
+pub(crate) mod fanout;
 pub mod model;
 pub mod pattern;
 pub(crate) mod plan;

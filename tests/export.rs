@@ -89,6 +89,20 @@ kms_key_id = "alias/alarm-topics"
             ],
         ),
         ("kms", vec!["--config", kms]),
+        (
+            "organization",
+            vec![
+                "--preset",
+                "cis",
+                "--email",
+                "sec@example.com",
+                "--organization",
+            ],
+        ),
+        (
+            "organization-no-email",
+            vec!["--preset", "aws-docs", "--organization"],
+        ),
     ]
 }
 
@@ -246,16 +260,32 @@ print(stack["StackStatus"], *failed, sep="\n")
 }
 
 fn round_trip(args: &[&str], format: &str, params: &[(&str, &str)], check_args: &[&str]) {
-    let account = unique_account();
-    let region = "eu-west-1";
+    round_trip_in(
+        &unique_account(),
+        "eu-west-1",
+        args,
+        format,
+        params,
+        check_args,
+    );
+}
+
+fn round_trip_in(
+    account: &str,
+    region: &str,
+    args: &[&str],
+    format: &str,
+    params: &[(&str, &str)],
+    check_args: &[&str],
+) {
     let mut all = args.to_vec();
     all.extend(["--format", format]);
     let template = scratch(&format!("stack-{account}.{format}"), &export(&all));
-    let status = create_stack(&account, region, &template, params);
+    let status = create_stack(account, region, &template, params);
     assert_eq!(status, "CREATE_COMPLETE", "{status}");
     let mut check = vec!["check", "--region", region, "--output", "json"];
     check.extend_from_slice(check_args);
-    let out = common::trailwarden(&account, &check);
+    let out = common::trailwarden(account, &check);
     assert_eq!(
         out.code, 0,
         "check after the stack:\n{}\n{}",
@@ -292,6 +322,45 @@ fn a_stack_with_names_and_parameters_set_at_deployment_is_in_sync() {
         &[("DefaultEmail1", "soc@example.com")],
         &check_args,
     );
+}
+
+/// The management account's template: an organization trail, filters with the account dimension,
+/// alarms on a Metrics Insights query per account; `check --organization` finds it in sync.
+#[tokio::test]
+async fn an_organization_stack_is_what_check_organization_expects() {
+    let management = unique_account();
+    let cfg = Emulator::shared()
+        .sdk_config(&management, "us-east-1")
+        .await;
+    let org = aws_sdk_organizations::Client::new(&cfg)
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("CreateOrganization");
+    let id = org.organization().unwrap().id().unwrap().to_string();
+    let args = [
+        "--preset",
+        "cis",
+        "--email",
+        "sec@example.com",
+        "--organization",
+    ];
+    round_trip_in(
+        &management,
+        "us-east-1",
+        &args,
+        "yaml",
+        &[("OrganizationId", &id)],
+        &args,
+    );
+    let trail = aws_sdk_cloudtrail::Client::new(&cfg)
+        .get_trail()
+        .name("trailwarden")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trail.trail().unwrap().is_organization_trail(), Some(true));
 }
 
 /// The emulator's CloudFormation checks what CloudTrail checks: a template whose bucket policy

@@ -8,6 +8,7 @@
 pub mod discover;
 mod kms;
 pub mod objects;
+mod organizations;
 mod permissions;
 mod read;
 mod selectors;
@@ -15,6 +16,7 @@ mod trails;
 mod write;
 
 pub use objects::{Body, Bucket, Level, Object};
+pub use organizations::{AccountSelector, MemberAccount};
 pub use permissions::{
     iam_action_for, is_read_operation, READ_ACTIONS, SCAN_ACTIONS, WRITE_ACTIONS,
 };
@@ -362,6 +364,9 @@ pub struct Aws {
     pub(crate) sns: aws_sdk_sns::Client,
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     pub(crate) kms: aws_sdk_kms::Client,
+    pub(crate) organizations: aws_sdk_organizations::Client,
+    /// The configuration the clients were built from (AssumeRole builds another from it).
+    sdk_config: SdkConfig,
     /// Buckets found in another region than the clients', by name.
     bucket_regions: Arc<Mutex<HashMap<String, String>>>,
     /// The caller's account, once [`Aws::identity`] has asked STS: every S3 request on the
@@ -439,9 +444,15 @@ impl Aws {
             ),
             kms: aws_sdk_kms::Client::from_conf(
                 aws_sdk_kms::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            organizations: aws_sdk_organizations::Client::from_conf(
+                aws_sdk_organizations::config::Builder::from(&config)
                     .interceptor(interceptor)
                     .build(),
             ),
+            sdk_config: config,
             counter,
             bucket_regions: Arc::default(),
             account: Arc::default(),

@@ -15,7 +15,12 @@ pub(super) fn run(cmd: &ExportCommand, g: &GlobalArgs) -> Result<ExitStatus, Err
     for w in cfg.warnings.iter().filter(|w| w.code != Code::PatternLint) {
         eprintln!("{w}");
     }
-    let out = export::export(&cfg, Variant::Account).map_err(|e| Error::Input(e.to_string()))?;
+    let variant = if args.organization {
+        Variant::Organization
+    } else {
+        Variant::Account
+    };
+    let out = export::export(&cfg, variant).map_err(|e| Error::Input(e.to_string()))?;
     for note in &out.notes {
         eprintln!("note: {note}");
     }
@@ -45,5 +50,6 @@ fn overrides(g: &GlobalArgs, a: &ExportArgs) -> Overrides {
         adopt_trail: None,
         log_group: a.log_group.clone(),
         retention_days: a.retention_days,
+        organization: a.organization,
     }
 }

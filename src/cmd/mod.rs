@@ -129,5 +129,6 @@ pub fn overrides(g: &GlobalArgs, c: &ChainArgs) -> Overrides {
         adopt_trail: c.adopt_trail.clone(),
         log_group: c.log_group.clone(),
         retention_days: c.retention_days,
+        organization: c.organization,
     }
 }

@@ -261,6 +261,7 @@ fn bucket(
 
 fn trail(file: &FileConfig, ov: &Overrides, src: &Source, diags: &mut Diagnostics) -> TrailConfig {
     let mut trail = file.trail.clone();
+    trail.organization |= ov.organization;
     if let Some(a) = &ov.adopt_trail {
         trail.name = Some(a.clone());
         trail.adopt = true;

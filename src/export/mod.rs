@@ -31,12 +31,17 @@ pub(crate) use yaml::to_yaml;
 pub(crate) const ACCOUNT: &str = "${AWS::AccountId}";
 pub(crate) const REGION: &str = "${AWS::Region}";
 pub(crate) const PARTITION: &str = "${AWS::Partition}";
+/// The organization's id, a template parameter of the organization variant.
+pub(crate) const ORGANIZATION_ID: &str = "${OrganizationId}";
 
 /// What the template is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Variant {
     /// The whole chain in one account (a StackSet instance per account and region).
     Account,
+    /// The management account's chain in organization mode: an organization trail for every
+    /// account, the controls' filters and alarms once, per account (`apply --organization`).
+    Organization,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,15 +100,34 @@ impl CfnResource {
 
 /// The template for a validated configuration.
 pub(crate) fn export(cfg: &Config, variant: Variant) -> Result<Export, ExportError> {
-    let Variant::Account = variant;
     if cfg.trail.adopt {
         return Err(ExportError::Unsupported(format!(
             "the configuration adopts the existing trail `{}`: a template creates every resource it holds, and which bucket and log group an adopted trail uses can only be read from the account; use `apply` for an adopted trail",
             cfg.trail.name.as_deref().unwrap_or(config::DEFAULT_TRAIL)
         )));
     }
-    let (scfg, parameters) = parameterized(cfg);
-    let d = desired::build(&scfg, &symbolic_target(), None);
+    let (mut scfg, mut parameters) = parameterized(cfg);
+    let mut target = symbolic_target();
+    if variant == Variant::Organization || cfg.trail.organization {
+        // Organization mode as `apply --organization` builds it, with the organization's id a
+        // parameter: it cannot be read without the account.
+        scfg.trail.organization = true;
+        target = target.with_organization(Some(Organization {
+            id: ORGANIZATION_ID.to_string(),
+            management_account: ACCOUNT.to_string(),
+        }));
+        parameters.push(Parameter {
+            name: "OrganizationId".into(),
+            description: "The organization's id (`aws organizations describe-organization`)".into(),
+            default: None,
+            // https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html
+            constraints: json!({
+                "AllowedPattern": "^o-[a-z0-9]{10,32}$",
+                "ConstraintDescription": "o- and 10 to 32 lowercase letters or digits"
+            }),
+        });
+    }
+    let d = desired::build(&scfg, &target, None);
     let (resources, findings) = resources(&d, &parameters)?;
     let notes = findings.iter().map(|f| f.message.clone()).collect();
     Ok(Export {
@@ -118,6 +142,7 @@ pub(crate) fn symbolic_target() -> Target {
         account_id: ACCOUNT.to_string(),
         region: REGION.to_string(),
         partition: PARTITION.to_string(),
+        organization: None,
     }
 }
 
@@ -549,6 +574,9 @@ impl<'a> Builder<'a> {
                 r.set("IsMultiRegionTrail", json!(true));
                 r.set("IncludeGlobalServiceEvents", json!(true));
                 r.set("EnableLogFileValidation", json!(true));
+                if trail.organization {
+                    r.set("IsOrganizationTrail", json!(true));
+                }
                 r.set(
                     "CloudWatchLogsLogGroupArn",
                     self.reference(&trail.cw_log_group_arn),
@@ -582,14 +610,21 @@ impl<'a> Builder<'a> {
                 r.set("FilterName", self.sub(&filter.name));
                 r.set("LogGroupName", self.reference(&filter.log_group));
                 r.set("FilterPattern", json!(filter.pattern));
-                r.set(
-                    "MetricTransformations",
-                    json!([{
-                        "MetricName": self.sub(&filter.metric_name),
-                        "MetricNamespace": self.sub(&filter.namespace),
-                        "MetricValue": self.sub(&filter.metric_value)
-                    }]),
-                );
+                let mut transformation = json!({
+                    "MetricName": self.sub(&filter.metric_name),
+                    "MetricNamespace": self.sub(&filter.namespace),
+                    "MetricValue": self.sub(&filter.metric_value)
+                });
+                if !filter.dimensions.is_empty() {
+                    transformation["Dimensions"] = Value::Array(
+                        filter
+                            .dimensions
+                            .iter()
+                            .map(|(k, v)| json!({ "Key": k, "Value": v }))
+                            .collect(),
+                    );
+                }
+                r.set("MetricTransformations", json!([transformation]));
                 self.add(r);
             }
             Op::PutMetricAlarm {
@@ -601,14 +636,30 @@ impl<'a> Builder<'a> {
                 let mut r = CfnResource::new(&id, "AWS::CloudWatch::Alarm");
                 r.set("AlarmName", self.sub(&alarm.name));
                 r.set("AlarmDescription", self.sub(&alarm.description));
-                r.set("MetricName", self.sub(&alarm.metric_name));
-                r.set("Namespace", self.sub(&alarm.namespace));
-                if STATISTICS.contains(&alarm.statistic.as_str()) {
-                    r.set("Statistic", json!(alarm.statistic));
-                } else {
-                    r.set("ExtendedStatistic", json!(alarm.statistic));
+                match &alarm.query {
+                    // A Metrics Insights alarm: one returned query with its period, and no
+                    // metric, statistic or period of the alarm's own (AWS::CloudWatch::Alarm,
+                    // Metrics / MetricDataQuery).
+                    Some(query) => r.set(
+                        "Metrics",
+                        json!([{
+                            "Id": "accounts",
+                            "Expression": query,
+                            "Period": alarm.period,
+                            "ReturnData": true
+                        }]),
+                    ),
+                    None => {
+                        r.set("MetricName", self.sub(&alarm.metric_name));
+                        r.set("Namespace", self.sub(&alarm.namespace));
+                        if STATISTICS.contains(&alarm.statistic.as_str()) {
+                            r.set("Statistic", json!(alarm.statistic));
+                        } else {
+                            r.set("ExtendedStatistic", json!(alarm.statistic));
+                        }
+                        r.set("Period", json!(alarm.period));
+                    }
                 }
-                r.set("Period", json!(alarm.period));
                 r.set("EvaluationPeriods", json!(alarm.evaluation_periods));
                 r.set("DatapointsToAlarm", json!(alarm.datapoints_to_alarm));
                 r.set("Threshold", json!(alarm.threshold));

@@ -13,8 +13,15 @@ use crate::config::{Overrides, Purpose};
 const ACCOUNT_ID: &str = "111122223333";
 const REGION_NAME: &str = "eu-west-1";
 
+const ORGANIZATION: &str = "o-a1b2c3d4e5";
+
 fn target() -> Target {
     Target::new(ACCOUNT_ID, REGION_NAME)
+}
+
+/// The target the desired state was built for (with its organization in organization mode).
+fn target_of(d: &Desired) -> Target {
+    d.target.clone()
 }
 
 fn config(text: &str) -> Config {
@@ -23,7 +30,7 @@ fn config(text: &str) -> Config {
 }
 
 /// Configurations that exercise every resource and option the template maps.
-const CONFIGS: [&str; 5] = [
+const CONFIGS: [&str; 7] = [
     "emails = [\"sec@example.com\"]\n",
     "presets = [\"cis\"]\nemails = [\"sec@example.com\", \"ops@example.com\"]\n",
     r#"presets = ["cis", "aws-docs"]
@@ -50,6 +57,17 @@ kms_key_id = "alias/alarm-topics"
 "#,
     "emails = [\"sec@example.com\"]\n[bucket]\nname = \"my-central-logs\"\n",
     "emails = [\"sec@example.com\"]\n[trail]\ndelivery_topic = \"trailwarden-alarms\"\n",
+    // Organization mode: an organization trail, filters with the account dimension, alarms on
+    // a Metrics Insights query.
+    "presets = [\"cis\"]\nemails = [\"sec@example.com\"]\n[trail]\norganization = true\n",
+    r#"presets = ["aws-docs"]
+emails = ["sec@example.com"]
+[bucket]
+prefix = "org"
+[trail]
+organization = true
+name = "org-trail"
+"#,
 ];
 
 /// CloudFormation's view of one stack: the template with its parameters' defaults, in one
@@ -57,6 +75,8 @@ kms_key_id = "alias/alarm-topics"
 struct Stack<'a> {
     template: &'a Value,
     target: Target,
+    /// Parameter values given at deployment (the others take their defaults).
+    given: &'a [(&'a str, &'a str)],
 }
 
 impl Stack<'_> {
@@ -77,6 +97,9 @@ impl Stack<'_> {
             "AWS::Region" => return self.target.region.clone(),
             "AWS::Partition" => return self.target.partition.clone(),
             _ => {}
+        }
+        if let Some((_, v)) = self.given.iter().find(|(k, _)| *k == name) {
+            return v.to_string();
         }
         if let Some(p) = self.template["Parameters"].get(name) {
             return p["Default"]
@@ -346,6 +369,7 @@ fn account_after(stack: &Stack) -> Actual {
                 metric_name: string(&m["MetricName"]).unwrap(),
                 namespace: string(&m["MetricNamespace"]).unwrap(),
                 metric_value: string(&m["MetricValue"]).unwrap(),
+                dimensions: tags(&m["Dimensions"]),
             }],
         });
     }
@@ -367,7 +391,6 @@ fn account_after(stack: &Stack) -> Actual {
                 metric_name: string(&al["MetricName"]),
                 namespace: string(&al["Namespace"]),
                 statistic: string(&al["Statistic"]).or(string(&al["ExtendedStatistic"])),
-                period: al["Period"].as_i64().map(|x| x as i32),
                 evaluation_periods: al["EvaluationPeriods"].as_i64().map(|x| x as i32),
                 datapoints_to_alarm: al["DatapointsToAlarm"].as_i64().map(|x| x as i32),
                 threshold: al["Threshold"].as_f64(),
@@ -377,6 +400,12 @@ fn account_after(stack: &Stack) -> Actual {
                 alarm_actions: list("AlarmActions"),
                 ok_actions: list("OKActions"),
                 insufficient_data_actions: list("InsufficientDataActions"),
+                // A query alarm: the expression of its one returned data query.
+                query: string(&al["Metrics"][0]["Expression"]),
+                period: al["Period"]
+                    .as_i64()
+                    .or(al["Metrics"][0]["Period"].as_i64())
+                    .map(|x| x as i32),
                 name,
             },
         );
@@ -387,7 +416,14 @@ fn account_after(stack: &Stack) -> Actual {
 /// The desired state for the test account, and the exported template.
 fn both(text: &str) -> (Desired, Value) {
     let cfg = config(text);
-    let d = desired::build(&cfg, &target(), None);
+    let mut t = target();
+    if cfg.trail.organization {
+        t = t.with_organization(Some(Organization {
+            id: ORGANIZATION.into(),
+            management_account: ACCOUNT_ID.into(),
+        }));
+    }
+    let d = desired::build(&cfg, &t, None);
     let e = export(&cfg, Variant::Account).expect("exports");
     (d, e.template)
 }
@@ -398,7 +434,8 @@ fn both(text: &str) -> (Desired, Value) {
 fn plan_after_stack(d: &Desired, template: &Value) -> plan::Plan {
     let stack = Stack {
         template,
-        target: target(),
+        target: target_of(d),
+        given: &[("OrganizationId", ORGANIZATION)],
     };
     let mut actual = account_after(&stack);
     for key in d.kms_key_ids() {
@@ -434,7 +471,8 @@ fn every_desired_resource_has_its_template_counterpart() {
         let (d, template) = both(text);
         let stack = Stack {
             template: &template,
-            target: target(),
+            target: target_of(&d),
+            given: &[("OrganizationId", ORGANIZATION)],
         };
         let names = |kind: &str, prop: &str| -> Vec<String> {
             let mut v: Vec<String> = stack

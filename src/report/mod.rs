@@ -2,6 +2,7 @@
 //! from the same fields.
 
 pub(crate) mod check;
+pub(crate) mod fanout;
 
 use serde::Serialize;
 use serde_json::Value;

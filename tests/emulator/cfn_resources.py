@@ -133,11 +133,14 @@ def install() -> list[str]:
 
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-metricfilter.html
     def metric_filter(name, p, account, region, kw):  # type: ignore[no-untyped-def]
-        transformations = [
-            {"metricName": m["MetricName"], "metricNamespace": m["MetricNamespace"],
-             "metricValue": m["MetricValue"]}
-            for m in p["MetricTransformations"]
-        ]
+        transformations = []
+        for m in p["MetricTransformations"]:
+            t = {"metricName": m["MetricName"], "metricNamespace": m["MetricNamespace"],
+                 "metricValue": m["MetricValue"]}
+            if m.get("Dimensions"):
+                # The template's list of {Key, Value}; the API's map.
+                t["dimensions"] = {d["Key"]: d["Value"] for d in m["Dimensions"]}
+            transformations.append(t)
         filter_name = p.get("FilterName", name)
         logs_backends[account][region].put_metric_filter(
             filter_name, p["FilterPattern"], p["LogGroupName"], transformations)
@@ -145,13 +148,22 @@ def install() -> list[str]:
 
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-alarm.html
     def alarm(name, p, account, region, kw):  # type: ignore[no-untyped-def]
+        from moto.cloudwatch.models import MetricDataQuery
+
+        queries = [
+            MetricDataQuery(query_id=m["Id"], label=m.get("Label"), period=m.get("Period"),
+                            return_data=str(_bool(m.get("ReturnData", True))).lower(),
+                            expression=m.get("Expression"))
+            for m in p.get("Metrics", [])
+        ] or None
         created = cloudwatch_backends[account][region].put_metric_alarm(
             name=name,
             namespace=p.get("Namespace"),
             metric_name=p.get("MetricName"),
             comparison_operator=p["ComparisonOperator"],
             evaluation_periods=int(p["EvaluationPeriods"]),
-            period=int(p["Period"]),
+            period=int(p["Period"]) if "Period" in p else None,
+            metric_data_queries=queries,
             threshold=float(p["Threshold"]),
             statistic=p.get("Statistic"),
             extended_statistic=p.get("ExtendedStatistic"),

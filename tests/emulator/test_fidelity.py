@@ -251,6 +251,120 @@ def setup_chain(aws: Aws, trail: str = "main", policy: str | None = None, trust:
 ROLE_MESSAGE = "Access denied. Check the trust relationships for your role."
 
 
+# ---------------------------------------------------------------- rule: organizations
+
+
+def org_bucket_policy(bucket: str, account: str, org_id: str, trail: str) -> str:
+    """CloudTrail's documented organization-trail bucket policy: the account's and the organization's paths."""
+    arn = trail_arn(account, trail)
+    cond = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": arn}}
+    statements = [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": f"arn:aws:s3:::{bucket}", "Condition": {"StringEquals": {"aws:SourceArn": arn}}},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*", "Condition": cond},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{org_id}/*", "Condition": cond},
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def new_organization(server: Server, members: int) -> tuple[Aws, str, list[str]]:
+    mgmt = Aws(server, new_account())
+    org_id = mgmt.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    ids = []
+    for i in range(members):
+        status = mgmt.organizations.create_account(AccountName=f"m{i}", Email=f"m{i}@example.com")
+        ids.append(status["CreateAccountStatus"]["AccountId"])
+    return mgmt, org_id, ids
+
+
+def test_organizations(server: Server) -> None:
+    mgmt, org_id, (member, other) = new_organization(server, 2)
+    args = setup_chain(mgmt, trail="org")
+    bucket = args["S3BucketName"]
+
+    def org_trail_needs_the_organization_path() -> None:
+        # The single-account policy of setup_chain grants AWSLogs/ACCOUNT/* only.
+        expect_error(lambda: mgmt.cloudtrail.create_trail(IsOrganizationTrail=True, IsMultiRegionTrail=True, **args),
+                     "InsufficientS3BucketPolicyException", 400)
+        mgmt.s3.put_bucket_policy(Bucket=bucket, Policy=org_bucket_policy(bucket, mgmt.account, org_id, "org"))
+        trail = mgmt.cloudtrail.create_trail(IsOrganizationTrail=True, IsMultiRegionTrail=True, **args)
+        assert trail["IsOrganizationTrail"] is True, trail
+
+    check("organizations: an organization trail needs AWSLogs/o-ORGID/* in the bucket policy",
+          org_trail_needs_the_organization_path)
+    arn = trail_arn(mgmt.account, "org")
+    m = Aws(server, member)
+
+    def member_sees_it() -> None:
+        listed = m.cloudtrail.describe_trails()["trailList"]
+        assert [(t["TrailARN"], t["IsOrganizationTrail"]) for t in listed] == [(arn, True)], listed
+        assert m.cloudtrail.describe_trails(includeShadowTrails=False)["trailList"] == []
+        # The management account sees it as its own trail, once.
+        assert [t["TrailARN"] for t in mgmt.cloudtrail.describe_trails()["trailList"]] == [arn]
+        # An account outside the organization sees nothing.
+        assert Aws(server, new_account()).cloudtrail.describe_trails()["trailList"] == []
+
+    check("organizations: DescribeTrails in a member account lists the organization trail", member_sees_it)
+
+    def member_reads_refused() -> None:
+        message = f"AccountID in ARN is wrong, you can only access resources with AccountID {member}."
+        expect_error(lambda: m.cloudtrail.list_tags(ResourceIdList=[arn]), "CloudTrailARNInvalidException", 400,
+                     message)
+        expect_error(lambda: m.cloudtrail.get_trail_status(Name=arn), "CloudTrailARNInvalidException", 400, message)
+        expect_error(lambda: m.cloudtrail.get_event_selectors(TrailName=arn), "CloudTrailARNInvalidException", 400)
+        expect_error(lambda: m.cloudtrail.get_trail_status(Name="org"), "TrailNotFoundException", 400)
+        # The management account reads it.
+        assert mgmt.cloudtrail.get_trail_status(Name=arn)["IsLogging"] is False
+        mgmt.cloudtrail.list_tags(ResourceIdList=[arn])
+
+    check("organizations: ListTags / GetTrailStatus / GetEventSelectors on the ARN from a member are refused",
+          member_reads_refused)
+
+    def member_cannot_change_it() -> None:
+        for call in (lambda: m.cloudtrail.update_trail(Name=arn, IncludeGlobalServiceEvents=False),
+                     lambda: m.cloudtrail.stop_logging(Name=arn),
+                     lambda: m.cloudtrail.put_event_selectors(TrailName=arn, EventSelectors=[
+                         {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]),
+                     lambda: m.cloudtrail.add_tags(ResourceId=arn, TagsList=[{"Key": "k", "Value": "v"}])):
+            expect_error(call, "CloudTrailARNInvalidException", 400)
+        assert mgmt.cloudtrail.get_trail(Name="org")["Trail"]["IncludeGlobalServiceEvents"] is True
+
+    check("organizations: a member account cannot change the organization trail", member_cannot_change_it)
+
+    def only_management_creates_org_trails() -> None:
+        o = Aws(server, other)
+        oargs = setup_chain(o, trail="mine")
+        expect_error(lambda: o.cloudtrail.create_trail(IsOrganizationTrail=True, **oargs),
+                     "NotOrganizationMasterAccountException", 400)
+        loner = Aws(server, new_account())
+        largs = setup_chain(loner, trail="mine")
+        expect_error(lambda: loner.cloudtrail.create_trail(IsOrganizationTrail=True, **largs),
+                     "OrganizationsNotInUseException", 400)
+        o.cloudtrail.create_trail(**oargs)
+        expect_error(lambda: o.cloudtrail.update_trail(Name="mine", IsOrganizationTrail=True),
+                     "NotOrganizationMasterAccountException", 400)
+
+    check("organizations: only the management account creates an organization trail", only_management_creates_org_trails)
+
+    def assume_role_needs_the_role() -> None:
+        missing = f"arn:aws:iam::{member}:role/NoSuchRole"
+        expect_error(lambda: mgmt.sts.assume_role(RoleArn=missing, RoleSessionName="s"), "AccessDenied", None,
+                     "is not authorized to perform: sts:AssumeRole")
+        # CreateAccount creates OrganizationAccountAccessRole in the new account, trusting the
+        # management account (as AWS does: "Accessing member accounts", AWS Organizations User Guide).
+        role = f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+        creds = mgmt.sts.assume_role(RoleArn=role, RoleSessionName="s")["Credentials"]
+        session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                        aws_secret_access_key=creds["SecretAccessKey"],
+                                        aws_session_token=creds["SessionToken"], region_name=REGION)
+        sts = session.client("sts", endpoint_url=server.endpoint, config=mgmt.config)
+        assert sts.get_caller_identity()["Account"] == member
+
+    check("organizations: AssumeRole needs the role to exist in the account", assume_role_needs_the_role)
+
+
 # ---------------------------------------------------------------- rule 1: CloudWatch Logs role and log group
 
 
@@ -447,7 +561,14 @@ def test_bucket_policy(server: Server) -> None:
 
     def org_trail() -> None:
         aws = Aws(server, new_account())
-        simple(aws, lambda b: bucket_policy(b, aws.account, None, put_resource=f"arn:aws:s3:::{b}/AWSLogs/o-abc123/*"),
+        org_id = aws.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        # Another organization's path does not do.
+        expect_error(simple(aws, lambda b: bucket_policy(b, aws.account, None,
+                                                         put_resource=f"arn:aws:s3:::{b}/AWSLogs/o-abc123/*"),
+                            org=True), "InsufficientS3BucketPolicyException", 400)
+        aws = Aws(server, new_account())
+        org_id = aws.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        simple(aws, lambda b: bucket_policy(b, aws.account, None, put_resource=f"arn:aws:s3:::{b}/AWSLogs/{org_id}/*"),
                org=True)()
         aws2 = Aws(server, new_account())
         expect_error(simple(aws2, lambda b: bucket_policy(b, aws2.account, None,
@@ -1348,8 +1469,8 @@ def main() -> int:
     started = time.time()
     server = Server()
     try:
-        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_cloudformation, test_iam_tags, test_bucket_owner,
-                  test_faults, test_stall_and_lost_share, test_idempotency]
+        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_cloudformation, test_iam_tags,
+                  test_bucket_owner, test_faults, test_stall_and_lost_share, test_idempotency, test_organizations]
         for group in groups:
             if args.k not in group.__name__:
                 continue
