@@ -181,6 +181,10 @@ pub struct ExportArgs {
     /// account, the controls' filters and alarms once, each alarm per account
     #[arg(long)]
     pub organization: bool,
+    /// The member accounts' template in organization mode: the read-only role
+    /// `check --organization --accounts ... --role-name trailwarden-check` assumes in each
+    #[arg(long, conflicts_with = "organization")]
+    pub member: bool,
     /// Template format
     #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
     pub format: TemplateFormat,

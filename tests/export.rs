@@ -363,6 +363,97 @@ async fn an_organization_stack_is_what_check_organization_expects() {
     assert_eq!(trail.trail().unwrap().is_organization_trail(), Some(true));
 }
 
+/// StackSets in organization mode: the management account's stack, and in each member account the
+/// member template's role; `check --organization --accounts all` through that role finds every
+/// account covered.
+#[tokio::test]
+async fn member_stacks_let_the_management_account_check_every_account() {
+    let management = unique_account();
+    let cfg = Emulator::shared()
+        .sdk_config(&management, "us-east-1")
+        .await;
+    let orgs = aws_sdk_organizations::Client::new(&cfg);
+    let org = orgs
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("CreateOrganization");
+    let id = org.organization().unwrap().id().unwrap().to_string();
+    let mut members = Vec::new();
+    for i in 0..2 {
+        let out = orgs
+            .create_account()
+            .account_name(format!("member-{i}"))
+            .email(format!("member-{i}@example.com"))
+            .send()
+            .await
+            .expect("CreateAccount");
+        members.push(
+            out.create_account_status()
+                .unwrap()
+                .account_id()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let args = [
+        "--preset",
+        "cis",
+        "--email",
+        "sec@example.com",
+        "--organization",
+    ];
+    round_trip_in(
+        &management,
+        "us-east-1",
+        &args,
+        "yaml",
+        &[("OrganizationId", &id)],
+        &args,
+    );
+
+    let member_template = scratch(&format!("member-{management}.yaml"), &export(&["--member"]));
+    let check = |role: &str| {
+        let mut all = vec!["check", "--region", "us-east-1", "--output", "json"];
+        all.extend(args);
+        all.extend(["--accounts", "all", "--role-name", role]);
+        common::trailwarden(&management, &all)
+    };
+    // Before the member stacks, the role does not exist: the members cannot be checked.
+    let before = check("trailwarden-check");
+    assert_eq!(before.code, 1, "{}\n{}", before.stdout, before.stderr);
+    assert!(
+        before.stdout.contains("trailwarden-check") || before.stderr.contains("trailwarden-check"),
+        "{}\n{}",
+        before.stdout,
+        before.stderr
+    );
+    for member in &members {
+        let status = create_stack(
+            member,
+            "us-east-1",
+            &member_template,
+            &[("ManagementAccountId", &management)],
+        );
+        assert_eq!(status, "CREATE_COMPLETE", "{status}");
+    }
+    let after = check("trailwarden-check");
+    assert_eq!(after.code, 0, "{}\n{}", after.stdout, after.stderr);
+    let report = after.json();
+    assert_eq!(report["summary"]["errors"], 0, "{report}");
+    let checked: Vec<&str> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "in_sync")
+        .filter_map(|a| a["account_id"].as_str())
+        .collect();
+    for member in &members {
+        assert!(checked.contains(&member.as_str()), "{member}: {report}");
+    }
+}
+
 /// The emulator's CloudFormation checks what CloudTrail checks: a template whose bucket policy
 /// does not let CloudTrail write fails to create its trail.
 #[test]

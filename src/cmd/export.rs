@@ -15,7 +15,9 @@ pub(super) fn run(cmd: &ExportCommand, g: &GlobalArgs) -> Result<ExitStatus, Err
     for w in cfg.warnings.iter().filter(|w| w.code != Code::PatternLint) {
         eprintln!("{w}");
     }
-    let variant = if args.organization {
+    let variant = if args.member {
+        Variant::Member
+    } else if args.organization {
         Variant::Organization
     } else {
         Variant::Account

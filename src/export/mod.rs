@@ -42,6 +42,9 @@ pub(crate) enum Variant {
     /// The management account's chain in organization mode: an organization trail for every
     /// account, the controls' filters and alarms once, per account (`apply --organization`).
     Organization,
+    /// What each member account needs in organization mode: the organization trail logs it
+    /// already, so only the read-only role `check --accounts --role-name` assumes there.
+    Member,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +103,12 @@ impl CfnResource {
 
 /// The template for a validated configuration.
 pub(crate) fn export(cfg: &Config, variant: Variant) -> Result<Export, ExportError> {
+    if variant == Variant::Member {
+        return Ok(Export {
+            template: member_template(),
+            notes: Vec::new(),
+        });
+    }
     if cfg.trail.adopt {
         return Err(ExportError::Unsupported(format!(
             "the configuration adopts the existing trail `{}`: a template creates every resource it holds, and which bucket and log group an adopted trail uses can only be read from the account; use `apply` for an adopted trail",
@@ -745,6 +754,76 @@ fn selectors(s: &EventSelectors) -> Value {
         ),
         EventSelectors::Advanced(_) => json!([]),
     }
+}
+
+/// The default name of the member accounts' check role.
+pub(crate) const CHECK_ROLE: &str = "trailwarden-check";
+pub(crate) const CHECK_ROLE_ID: &str = "CheckRole";
+pub(crate) const CHECK_ROLE_POLICY_ID: &str = "CheckRolePolicy";
+
+/// The member accounts' template: a role the management account may assume, allowed exactly
+/// what `check` reads (`permissions --for check`). The organization trail already records
+/// member accounts' events, and their alarms are the management account's; a member needs only
+/// to let `check --organization --accounts ... --role-name trailwarden-check` look. (A member
+/// account that needs alarms of its own takes the account template instead.)
+fn member_template() -> Value {
+    let trust = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "AWS": {
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${ManagementAccountId}:root"
+            } },
+            "Action": "sts:AssumeRole"
+        }]
+    });
+    let tags: Vec<Value> = managed_tags(&Tags::new())
+        .iter()
+        .map(|(k, v)| json!({ "Key": k, "Value": v }))
+        .collect();
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "trailwarden: the read-only role the management account checks a member account with",
+        "Parameters": {
+            "ManagementAccountId": {
+                "Type": "String",
+                "Description": "The organization's management account (or the delegated administrator that runs check --accounts)",
+                "AllowedPattern": "^[0-9]{12}$",
+                "ConstraintDescription": "a 12-digit account id"
+            },
+            "RoleName": {
+                "Type": "String",
+                "Description": "Name of the role (check --accounts ... --role-name NAME)",
+                "Default": CHECK_ROLE,
+                "AllowedPattern": "^[\\w+=,.@-]{1,64}$",
+                "ConstraintDescription": "1 to 64 letters, digits, or + = , . @ _ -"
+            }
+        },
+        "Resources": {
+            CHECK_ROLE_ID: {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": { "Ref": "RoleName" },
+                    "AssumeRolePolicyDocument": trust,
+                    "Tags": tags
+                }
+            },
+            CHECK_ROLE_POLICY_ID: {
+                "Type": "AWS::IAM::RolePolicy",
+                "Properties": {
+                    "RoleName": { "Ref": CHECK_ROLE_ID },
+                    "PolicyName": CHECK_ROLE,
+                    "PolicyDocument": crate::aws::check_policy()
+                }
+            }
+        },
+        "Outputs": {
+            "CheckRoleArn": {
+                "Description": "The role check --accounts assumes",
+                "Value": { "Fn::GetAtt": [CHECK_ROLE_ID, "Arn"] }
+            }
+        }
+    })
 }
 
 /// The whole template document.

@@ -708,3 +708,50 @@ fn the_default_template_as_written() {
     let e = export(&config(CONFIGS[0]), Variant::Account).unwrap();
     insta::assert_snapshot!("export_default_yaml", to_yaml(&e.template));
 }
+
+#[test]
+fn the_member_template_is_the_check_role_with_checks_permissions() {
+    let e = export(&config(CONFIGS[0]), Variant::Member).unwrap();
+    let r = &e.template["Resources"];
+    let policy = &r[CHECK_ROLE_POLICY_ID]["Properties"]["PolicyDocument"];
+    // Exactly what `permissions --for check` prints: every action check reads with, nothing more.
+    assert_eq!(policy, &crate::aws::check_policy());
+    let mut actions: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let mut reads = crate::aws::READ_ACTIONS.to_vec();
+    reads.sort();
+    reads.dedup();
+    actions.sort();
+    assert_eq!(actions, reads);
+    assert!(actions.iter().all(|a| {
+        let verb = a.split(':').nth(1).unwrap_or_default();
+        ["Get", "List", "Describe", "Lookup"]
+            .iter()
+            .any(|p| verb.starts_with(p))
+    }));
+    let trust = &r[CHECK_ROLE_ID]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(
+        trust["Principal"]["AWS"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:iam::${ManagementAccountId}:root"})
+    );
+    assert_eq!(e.template["Parameters"]["RoleName"]["Default"], CHECK_ROLE);
+    assert!(e.template["Parameters"]["ManagementAccountId"]
+        .get("Default")
+        .is_none());
+}
+
+#[test]
+fn the_organization_variant_asks_for_the_organization_id() {
+    let e = export(&config(CONFIGS[1]), Variant::Organization).unwrap();
+    let p = &e.template["Parameters"]["OrganizationId"];
+    assert!(p.get("Default").is_none(), "{p}");
+    let trail = &e.template["Resources"][TRAIL_ID]["Properties"];
+    assert_eq!(trail["IsOrganizationTrail"], true);
+    let text = e.template.to_string();
+    assert!(text.contains("AWSLogs/${OrganizationId}/*"), "{text}");
+    assert!(text.contains("log-stream:${OrganizationId}_*"), "{text}");
+}
