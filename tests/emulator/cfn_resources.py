@@ -152,7 +152,7 @@ def install() -> list[str]:
 
         queries = [
             MetricDataQuery(query_id=m["Id"], label=m.get("Label"), period=m.get("Period"),
-                            return_data=str(_bool(m.get("ReturnData", True))).lower(),
+                            return_data=_bool(m.get("ReturnData", True)),
                             expression=m.get("Expression"))
             for m in p.get("Metrics", [])
         ] or None

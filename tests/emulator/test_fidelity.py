@@ -675,7 +675,14 @@ def test_cloudformation(server: Server) -> None:
                     "TopicArn": {"Ref": "Topic"}, "Protocol": "email", "Endpoint": "a@example.com"}},
                 "Filter": {"Type": "AWS::Logs::MetricFilter", "Properties": {
                     "FilterName": "f", "LogGroupName": {"Ref": "Group"}, "FilterPattern": "{ $.a = 1 }",
-                    "MetricTransformations": [{"MetricName": "m", "MetricNamespace": "n", "MetricValue": "1"}]}},
+                    "MetricTransformations": [{"MetricName": "m", "MetricNamespace": "n", "MetricValue": "1",
+                                               "Dimensions": [{"Key": "AccountId",
+                                                               "Value": "$.recipientAccountId"}]}]}},
+                "QueryAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+                    "AlarmName": "q", "EvaluationPeriods": 1, "Threshold": 1,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                    "Metrics": [{"Id": "accounts", "Period": 300, "ReturnData": True,
+                                 "Expression": 'SELECT SUM("m") FROM SCHEMA("n", AccountId) GROUP BY AccountId'}]}},
                 "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
                     "AlarmName": "al", "MetricName": "m", "Namespace": "n", "Statistic": "Sum", "Period": 300,
                     "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
@@ -710,6 +717,10 @@ def test_cloudformation(server: Server) -> None:
         assert [s["Endpoint"] for s in subs] == ["a@example.com"], subs
         filters = aws.logs.describe_metric_filters(logGroupName="g")["metricFilters"]
         assert [f["filterName"] for f in filters] == ["f"], filters
+        assert filters[0]["metricTransformations"][0]["dimensions"] == {"AccountId": "$.recipientAccountId"}, filters
+        query = aws.cloudwatch.describe_alarms(AlarmNames=["q"])["MetricAlarms"][0]["Metrics"][0]
+        assert query["Expression"].startswith("SELECT SUM"), query
+        assert query["Period"] == 300 and query["ReturnData"] is True, query
         alarm = aws.cloudwatch.describe_alarms(AlarmNames=["al"])["MetricAlarms"][0]
         assert alarm["AlarmActions"] == [topic], alarm
         got = aws.cloudtrail.get_trail(Name="main")["Trail"]
@@ -717,8 +728,9 @@ def test_cloudformation(server: Server) -> None:
         assert got["CloudWatchLogsLogGroupArn"].endswith(":log-group:g:*"), got
         assert aws.cloudtrail.get_trail_status(Name="main")["IsLogging"] is True
 
-    check("cloudformation: trail, policies, subscription, filter, alarm created; bucket versioning and public "
-          "access block, topic tags applied; LogGroup Arn ends in :*", stack_creates_the_chain)
+    check("cloudformation: trail, policies, subscription, filter (with dimensions), alarm (metric or query) "
+          "created; bucket versioning and public access block, topic tags applied; LogGroup Arn ends in :*",
+          stack_creates_the_chain)
 
     def trail_checks_still_apply() -> None:
         aws = Aws(server, new_account())
