@@ -189,8 +189,15 @@ fn bad_input_is_refused_before_anything_is_written() {
     let out = tw(&["export", "cloudformation", "--output", "json"]);
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
-    let out = tw(&["export", "cloudformation", "--format", "toml"]);
-    assert_eq!(out.code, 1, "usage errors exit 1");
+    for usage in [
+        vec!["export", "cloudformation", "--format", "toml"],
+        vec!["export", "cloudformation", "--member", "--organization"],
+        vec!["export", "cloudformation", "--adopt-trail", "old"],
+    ] {
+        let out = tw(&usage);
+        assert_eq!(out.code, 1, "usage errors exit 1: {usage:?}");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]

@@ -394,13 +394,14 @@ impl<'a> Builder<'a> {
         self.resources.push(r);
     }
 
-    fn get(&mut self, id: &str) -> &mut CfnResource {
-        let at = self
-            .resources
-            .iter()
-            .position(|r| r.id == id)
-            .expect("the create op comes first in the plan");
-        &mut self.resources[at]
+    /// The resource an op adds properties to; its create op comes first in the plan.
+    fn get(&mut self, id: &str) -> Result<&mut CfnResource, ExportError> {
+        self.resources
+            .iter_mut()
+            .find(|r| r.id == id)
+            .ok_or_else(|| {
+                ExportError::Unsupported(format!("no resource {id} before its settings"))
+            })
     }
 
     fn unique_id(&self, base: &str) -> String {
@@ -442,10 +443,10 @@ impl<'a> Builder<'a> {
             }
             Op::PutBucketTagging { tags, .. } => {
                 let tags = self.tags(tags);
-                self.get(BUCKET_ID).set("Tags", tags);
+                self.get(BUCKET_ID)?.set("Tags", tags);
             }
             Op::PutPublicAccessBlock { .. } => {
-                self.get(BUCKET_ID).set(
+                self.get(BUCKET_ID)?.set(
                     "PublicAccessBlockConfiguration",
                     json!({
                         "BlockPublicAcls": true,
@@ -467,13 +468,13 @@ impl<'a> Builder<'a> {
                 if kms_key_id.is_some() {
                     rule["BucketKeyEnabled"] = json!(true);
                 }
-                self.get(BUCKET_ID).set(
+                self.get(BUCKET_ID)?.set(
                     "BucketEncryption",
                     json!({ "ServerSideEncryptionConfiguration": [rule] }),
                 );
             }
             Op::PutBucketVersioning { .. } => {
-                self.get(BUCKET_ID)
+                self.get(BUCKET_ID)?
                     .set("VersioningConfiguration", json!({ "Status": "Enabled" }));
             }
             Op::PutBucketPolicy { bucket, policy } => {
@@ -525,7 +526,7 @@ impl<'a> Builder<'a> {
                 ));
             }
             Op::PutRetentionPolicy { days, .. } => {
-                self.get(LOG_GROUP_ID).set("RetentionInDays", json!(days));
+                self.get(LOG_GROUP_ID)?.set("RetentionInDays", json!(days));
             }
             Op::CreateTopic { topic, tags } => {
                 let spec = self.d.topics.iter().find(|t| &t.name == topic);
@@ -556,7 +557,7 @@ impl<'a> Builder<'a> {
                     }
                     "KmsMasterKeyId" => {
                         let key = self.sub(value);
-                        self.get(&id).set("KmsMasterKeyId", key);
+                        self.get(&id)?.set("KmsMasterKeyId", key);
                     }
                     other => {
                         return Err(ExportError::Unsupported(format!(
@@ -611,7 +612,7 @@ impl<'a> Builder<'a> {
                 self.add(r);
             }
             Op::StartLogging { .. } => {
-                self.get(TRAIL_ID).set("IsLogging", json!(true));
+                self.get(TRAIL_ID)?.set("IsLogging", json!(true));
             }
             Op::PutMetricFilter { filter } => {
                 let id = self.unique_id(&format!("Filter{}", camel(&filter.name)));
