@@ -81,7 +81,9 @@ pub(crate) struct CfnResource {
     pub kind: &'static str,
     pub properties: Map<String, Value>,
     pub depends_on: Vec<String>,
-    /// Kept when the stack is deleted or the resource replaced: it holds log data.
+    /// Kept when the stack is deleted or the resource replaced: it holds log data
+    /// (`DeletionPolicy` / `UpdateReplacePolicy: Retain`,
+    /// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
     pub retain: bool,
 }
 
@@ -607,7 +609,8 @@ impl<'a> Builder<'a> {
                     selectors(&EventSelectors::Basic(Vec::new()).with_all_management_events()),
                 );
                 r.set("Tags", self.tags(&trail.tags));
-                // Started by StartLogging below; CloudFormation's IsLogging is required.
+                // Started by StartLogging below; IsLogging is required
+                // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudtrail-trail.html).
                 r.set("IsLogging", json!(false));
                 self.add(r);
             }
