@@ -755,3 +755,12 @@ fn the_organization_variant_asks_for_the_organization_id() {
     assert!(text.contains("AWSLogs/${OrganizationId}/*"), "{text}");
     assert!(text.contains("log-stream:${OrganizationId}_*"), "{text}");
 }
+
+#[test]
+fn the_organization_and_member_templates_as_written() {
+    let cfg = config("presets = [\"aws-docs\"]\nemails = [\"sec@example.com\"]\n");
+    let org = export(&cfg, Variant::Organization).unwrap();
+    insta::assert_snapshot!("export_organization_yaml", to_yaml(&org.template));
+    let member = export(&cfg, Variant::Member).unwrap();
+    insta::assert_snapshot!("export_member_yaml", to_yaml(&member.template));
+}
