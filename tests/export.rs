@@ -65,6 +65,23 @@ kms_key_id = "alias/alarm-topics"
 "#,
     );
     let kms: &'static str = Box::leak(kms.to_string_lossy().into_owned().into_boxed_str());
+    // Text a YAML reader could misread: quotes, backslashes, `${` that is no parameter, and
+    // characters outside YAML's printable set or that YAML 1.1 takes for line breaks.
+    let odd = scratch(
+        "odd.toml",
+        r#"name = "odd"
+title = "Odd"
+namespace = "Odd"
+
+[[controls]]
+id = "odd-one"
+title = "Zürich: \"quoted\" \\ back – line\u2028sep, nel\u0085, del\u007f, bom\ufeff, tab\t, #hash, 🛡"
+filter_name = "OddFilter"
+metric_name = "OddCount"
+pattern = '{ $.eventName = "Del*" && $.x = "${notatoken}" }'
+"#,
+    );
+    let odd: &'static str = Box::leak(odd.to_string_lossy().into_owned().into_boxed_str());
     vec![
         ("aws-docs", vec!["--email", "sec@example.com"]),
         ("cis", vec!["--preset", "cis", "--email", "sec@example.com"]),
@@ -102,6 +119,11 @@ kms_key_id = "alias/alarm-topics"
         (
             "organization-no-email",
             vec!["--preset", "aws-docs", "--organization"],
+        ),
+        ("member", vec!["--member"]),
+        (
+            "odd-text",
+            vec!["--preset", odd, "--email", "sec@example.com"],
         ),
     ]
 }

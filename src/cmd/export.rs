@@ -28,12 +28,7 @@ pub(super) fn run(cmd: &ExportCommand, g: &GlobalArgs) -> Result<ExitStatus, Err
     }
     let text = match args.format {
         TemplateFormat::Yaml => export::to_yaml(&out.template),
-        TemplateFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&out.template)
-                .map_err(|e| Error::Failed(format!("cannot serialize the template: {e}")))?;
-            s.push('\n');
-            s
-        }
+        TemplateFormat::Json => export::to_json(&out.template),
     };
     print!("{text}");
     Ok(ExitStatus::Ok)

@@ -24,7 +24,7 @@ use crate::desired;
 use crate::model::*;
 use crate::plan::{self, Finding};
 
-pub(crate) use yaml::to_yaml;
+pub(crate) use yaml::{to_json, to_yaml};
 
 /// CloudFormation's pseudo parameters, as the exported desired state holds them
 /// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html).

@@ -110,9 +110,59 @@ fn string(s: &str) -> String {
     if plain_ok(s) {
         s.to_string()
     } else {
-        // JSON's string escapes (\" \\ \n \t \uXXXX) are valid in YAML's double-quoted style.
-        Value::String(s.to_string()).to_string()
+        quoted(s)
     }
+}
+
+/// The template as JSON, pretty-printed, with the characters [`quoted`] escapes escaped too: JSON
+/// allows DEL, C1 controls and U+2028 raw, but CloudFormation's template readers (cfn-lint's,
+/// which reads JSON templates with a YAML-compatible reader) refuse them. They occur only inside
+/// strings, so escaping them after serializing keeps the document the same.
+pub(crate) fn to_json(v: &Value) -> String {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        // serde_json escapes every control character inside strings: a raw line break is layout.
+        if c != '\n' && needs_escape(c) {
+            out.push_str(&format!("\\u{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// Outside YAML's printable set, or a line break to a YAML 1.1 reader (`\n` and `\t` aside,
+/// which both forms write as escapes).
+fn needs_escape(c: char) -> bool {
+    match c {
+        '\u{20}'..='\u{7e}' => false,
+        '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => true,
+        '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' => false,
+        c => (c as u32) <= 0xffff,
+    }
+}
+
+/// YAML's double-quoted style. Characters outside YAML's printable set
+/// (https://yaml.org/spec/1.2.2/#51-character-set: C0 and C1 controls, DEL, surrogates, U+FFFE/F,
+/// the byte-order mark) and those a YAML 1.1 reader takes for line breaks (U+0085, U+2028,
+/// U+2029) are escaped; every other character is written as it is (the file is UTF-8).
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -142,9 +192,24 @@ mod tests {
             ("#comment", "\"#comment\""),
             ("- item", "\"- item\""),
             ("${AWS::Region}", "\"${AWS::Region}\""),
+            ("Zürich – ok", "\"Zürich – ok\""),
+            (
+                "a\u{2028}b\u{85}c\u{7f}d\u{1}e\u{feff}",
+                "\"a\\u2028b\\u0085c\\u007Fd\\u0001e\\uFEFF\"",
+            ),
+            ("tab\there\r", "\"tab\\there\\u000D\""),
+            ("emoji 🛡", "\"emoji 🛡\""),
         ] {
             assert_eq!(string(s), want, "{s:?}");
         }
+    }
+
+    #[test]
+    fn json_escapes_what_template_readers_refuse() {
+        let v = json!({"a": "x\u{7f}y\u{2028}z é\n"});
+        let text = to_json(&v);
+        assert!(text.contains(r#""x\u007Fy\u2028z é\n""#), "{text}");
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), v);
     }
 
     #[test]
