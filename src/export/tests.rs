@@ -211,7 +211,21 @@ impl Stack<'_> {
     }
 }
 
+/// A resource's tags: the template's, and the stack-level tags CloudFormation adds to every
+/// resource that takes tags ("Tag", CloudFormation User Guide,
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html),
+/// which moto leaves out; `check` must not take them for drift.
 fn tags(v: &Value) -> Tags {
+    let mut tags = pairs(v);
+    if !tags.is_empty() {
+        tags.insert("aws:cloudformation:stack-name".into(), "trailwarden".into());
+        tags.insert("aws:cloudformation:logical-id".into(), "Resource".into());
+    }
+    tags
+}
+
+/// A template list of `{Key, Value}` as a map.
+fn pairs(v: &Value) -> Tags {
     v.as_array()
         .map(|a| {
             a.iter()
@@ -369,7 +383,7 @@ fn account_after(stack: &Stack) -> Actual {
                 metric_name: string(&m["MetricName"]).unwrap(),
                 namespace: string(&m["MetricNamespace"]).unwrap(),
                 metric_value: string(&m["MetricValue"]).unwrap(),
-                dimensions: tags(&m["Dimensions"]),
+                dimensions: pairs(&m["Dimensions"]),
             }],
         });
     }
