@@ -503,3 +503,32 @@ fn a_stack_whose_bucket_policy_forbids_cloudtrail_fails() {
     );
     assert!(status.contains("InsufficientS3BucketPolicy"), "{status}");
 }
+
+/// Exporting needs no account: not one request reaches AWS (here, the emulator the helper points
+/// the binary at, with the account's credentials).
+#[test]
+fn export_sends_no_request() {
+    let account = unique_account();
+    for args in [
+        vec![
+            "export",
+            "cloudformation",
+            "--preset",
+            "cis",
+            "--email",
+            "a@example.com",
+        ],
+        vec![
+            "export",
+            "cloudformation",
+            "--organization",
+            "--format",
+            "json",
+        ],
+        vec!["export", "cloudformation", "--member"],
+    ] {
+        let out = common::trailwarden(&account, &args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    assert!(Emulator::shared().requests_for_account(&account).is_empty());
+}
