@@ -778,3 +778,21 @@ fn the_organization_and_member_templates_as_written() {
     let member = export(&cfg, Variant::Member).unwrap();
     insta::assert_snapshot!("export_member_yaml", to_yaml(&member.template));
 }
+
+#[test]
+fn the_trail_waits_for_the_delivery_topics_policy() {
+    let (_, template) = both(CONFIGS[2]);
+    let trail = &template["Resources"][TRAIL_ID];
+    assert_eq!(
+        trail["DependsOn"],
+        json!([
+            BUCKET_POLICY_ID,
+            ROLE_POLICY_ID,
+            "TopicCloudtrailDeliveryPolicy"
+        ])
+    );
+    assert_eq!(
+        trail["Properties"]["SnsTopicName"],
+        json!({"Ref": "TopicCloudtrailDelivery"})
+    );
+}
