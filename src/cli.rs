@@ -154,10 +154,59 @@ pub enum Command {
     },
     /// Backtest presets over CloudTrail log files (local paths or s3://bucket/prefix)
     Scan(ScanArgs),
+    /// Write the chain as an infrastructure-as-code template (no AWS access needed)
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
     Manpage,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A CloudFormation template of what apply would create, on stdout (for a stack or a StackSet)
+    Cloudformation(ExportArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExportArgs {
+    /// Preset name or preset file (repeatable; default: the config file's, else aws-docs)
+    #[arg(long = "preset", value_name = "NAME|FILE")]
+    pub presets: Vec<String>,
+    /// Notification email address (repeatable); the default of the template's email parameters
+    #[arg(long = "email", value_name = "ADDRESS")]
+    pub emails: Vec<String>,
+    /// S3 bucket for log files (default: one per account and region)
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Name of the trail
+    #[arg(long)]
+    pub trail: Option<String>,
+    /// CloudWatch Logs log group name
+    #[arg(long)]
+    pub log_group: Option<String>,
+    /// Log group retention in days
+    #[arg(long)]
+    pub retention_days: Option<i32>,
+    /// The management account's template in organization mode: an organization trail for every
+    /// account, the controls' filters and alarms once, each alarm per account
+    #[arg(long)]
+    pub organization: bool,
+    /// The member accounts' template in organization mode: the read-only role
+    /// `check --organization --accounts ... --role-name trailwarden-check` assumes in each
+    #[arg(long, conflicts_with = "organization")]
+    pub member: bool,
+    /// Template format
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
+    pub format: TemplateFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TemplateFormat {
+    #[default]
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod error;
 pub(crate) mod events;
 pub mod exit;
+pub(crate) mod export;
 #[cfg(test)]
 pub(crate) mod fake;
 pub(crate) mod fanout;

@@ -264,10 +264,7 @@ pub(super) fn permissions(
         ));
     }
     let (sid, mut actions): (&str, Vec<&str>) = match for_ {
-        PermissionsFor::Check => (
-            "TrailwardenCheckReadOnly",
-            crate::aws::READ_ACTIONS.to_vec(),
-        ),
+        PermissionsFor::Check => (crate::aws::CHECK_SID, crate::aws::READ_ACTIONS.to_vec()),
         PermissionsFor::Apply => (
             "TrailwardenApply",
             crate::aws::READ_ACTIONS
@@ -281,29 +278,20 @@ pub(super) fn permissions(
     if accounts {
         actions.extend(crate::aws::ORGANIZATION_ACTIONS);
     }
-    actions.sort();
-    actions.dedup();
-    let mut statements = vec![json!({
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": actions,
-        "Resource": "*"
-    })];
+    let mut policy = crate::aws::policy(sid, &actions);
     if accounts {
         // The role assumed in each account, by name in every account of the organization; the
         // role itself needs the policy printed without --accounts, and a trust policy naming
         // this account.
-        statements.push(json!({
-            "Sid": "TrailwardenAssumeAccountRole",
-            "Effect": "Allow",
-            "Action": "sts:AssumeRole",
-            "Resource": format!("arn:aws:iam::*:role/{role_name}")
-        }));
+        if let Some(statements) = policy["Statement"].as_array_mut() {
+            statements.push(json!({
+                "Sid": "TrailwardenAssumeAccountRole",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": format!("arn:aws:iam::*:role/{role_name}")
+            }));
+        }
     }
-    let policy = json!({
-        "Version": "2012-10-17",
-        "Statement": statements
-    });
     println!("{}", to_json(&policy));
     Ok(ExitStatus::Ok)
 }

@@ -8,6 +8,7 @@
 #![allow(clippy::print_stdout)]
 
 pub(crate) mod chain;
+mod export;
 pub(crate) mod init;
 mod local;
 mod scan;
@@ -30,6 +31,8 @@ fn outputs(command: &Command) -> (&'static str, &'static [OutputFormat]) {
         Command::Pattern(_) => ("pattern", &[Human, Json]),
         Command::Permissions { .. } => ("permissions", &[Human, Json]),
         Command::Init { .. } => ("init", &[Human]),
+        // The template is the result; its format is `--format`.
+        Command::Export(_) => ("export", &[Human]),
         Command::Completions { .. } => ("completions", &[Human]),
         Command::Manpage => ("manpage", &[Human]),
     }
@@ -59,6 +62,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         } => local::permissions(*for_, *accounts, role_name, &cli.global),
         Command::Completions { shell } => local::completions(*shell),
         Command::Manpage => local::manpage(),
+        Command::Export(cmd) => export::run(cmd, &cli.global),
         _ => runtime().and_then(|rt| rt.block_on(run_async(&cli))),
     };
     match result {

@@ -15,6 +15,8 @@ pub enum Purpose {
     Chain,
     /// `scan`: the controls and the AWS connection settings.
     Controls,
+    /// `export`: the whole chain, but email addresses may be left to the template's parameters.
+    Export,
 }
 
 pub(super) fn resolve(

@@ -976,6 +976,8 @@ def apply() -> list[str]:
         _patch_cloudwatch()
         _patch_iam_tags()
         _patch_organizations()
+        import cfn_resources
+        APPLIED.extend(cfn_resources.install())
         APPLIED.append("s3: x-amz-expected-bucket-owner / x-amz-source-expected-bucket-owner naming another "
                        "account -> 403 AccessDenied (request rule in server.py)")
     return list(APPLIED)

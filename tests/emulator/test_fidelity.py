@@ -640,6 +640,115 @@ def test_event_selectors(server: Server) -> None:
           default_and_round_trip)
 
 
+# ---------------------------------------------------------------- CloudFormation (cfn_resources.py)
+
+
+def test_cloudformation(server: Server) -> None:
+    def stack_creates_the_chain() -> None:
+        aws = Aws(server, new_account())
+        account = aws.account
+        trail = trail_arn(account, "main")
+        template = {
+            "Resources": {
+                "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
+                    "BucketName": f"cfn-{account}",
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                                       "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}},
+                "BucketPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+                    "Bucket": {"Ref": "Bucket"},
+                    "PolicyDocument": json.loads(bucket_policy(f"cfn-{account}", account, trail))}},
+                "Role": {"Type": "AWS::IAM::Role", "Properties": {
+                    "RoleName": "delivery", "AssumeRolePolicyDocument": json.loads(trust_policy())}},
+                "RolePolicy": {"Type": "AWS::IAM::RolePolicy", "Properties": {
+                    "RoleName": {"Ref": "Role"}, "PolicyName": "deliver",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}}},
+                "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "g", "RetentionInDays": 90}},
+                "Topic": {"Type": "AWS::SNS::Topic", "Properties": {
+                    "TopicName": "t", "Tags": [{"Key": "managed-by", "Value": "trailwarden"}]}},
+                "TopicPolicy": {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+                    "Topics": [{"Ref": "Topic"}], "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Sid": "x", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                         "Action": "sns:Publish", "Resource": {"Ref": "Topic"}}]}}},
+                "Sub": {"Type": "AWS::SNS::Subscription", "Properties": {
+                    "TopicArn": {"Ref": "Topic"}, "Protocol": "email", "Endpoint": "a@example.com"}},
+                "Filter": {"Type": "AWS::Logs::MetricFilter", "Properties": {
+                    "FilterName": "f", "LogGroupName": {"Ref": "Group"}, "FilterPattern": "{ $.a = 1 }",
+                    "MetricTransformations": [{"MetricName": "m", "MetricNamespace": "n", "MetricValue": "1",
+                                               "Dimensions": [{"Key": "AccountId",
+                                                               "Value": "$.recipientAccountId"}]}]}},
+                "QueryAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+                    "AlarmName": "q", "EvaluationPeriods": 1, "Threshold": 1,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                    "Metrics": [{"Id": "accounts", "Period": 300, "ReturnData": True,
+                                 "Expression": 'SELECT SUM("m") FROM SCHEMA("n", AccountId) GROUP BY AccountId'}]}},
+                "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+                    "AlarmName": "al", "MetricName": "m", "Namespace": "n", "Statistic": "Sum", "Period": 300,
+                    "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                    "AlarmActions": [{"Ref": "Topic"}]}},
+                "Trail": {"Type": "AWS::CloudTrail::Trail", "DependsOn": ["BucketPolicy", "RolePolicy"],
+                          "Properties": {
+                              "TrailName": "main", "S3BucketName": {"Ref": "Bucket"}, "IsLogging": True,
+                              "IsMultiRegionTrail": True, "EnableLogFileValidation": True,
+                              "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["Group", "Arn"]},
+                              "CloudWatchLogsRoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                              "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}]}},
+            },
+            "Outputs": {"GroupArn": {"Value": {"Fn::GetAtt": ["Group", "Arn"]}}},
+        }
+        aws.cloudformation.create_stack(StackName="s", TemplateBody=json.dumps(template),
+                                        Capabilities=["CAPABILITY_NAMED_IAM"])
+        stack = aws.cloudformation.describe_stacks(StackName="s")["Stacks"][0]
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack
+        assert stack["Outputs"][0]["OutputValue"].endswith(":log-group:g:*"), stack["Outputs"]
+        bucket = f"cfn-{account}"
+        assert aws.s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        pab = aws.s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(pab.values()) and len(pab) == 4, pab
+        assert "cloudtrail.amazonaws.com" in aws.s3.get_bucket_policy(Bucket=bucket)["Policy"]
+        assert aws.iam.get_role_policy(RoleName="delivery", PolicyName="deliver")["PolicyDocument"]
+        topic = f"arn:aws:sns:{REGION}:{account}:t"
+        attrs = aws.sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+        assert '"cloudwatch.amazonaws.com"' in attrs["Policy"], attrs
+        tags = aws.sns.list_tags_for_resource(ResourceArn=topic)["Tags"]
+        assert tags == [{"Key": "managed-by", "Value": "trailwarden"}], tags
+        subs = aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert [s["Endpoint"] for s in subs] == ["a@example.com"], subs
+        filters = aws.logs.describe_metric_filters(logGroupName="g")["metricFilters"]
+        assert [f["filterName"] for f in filters] == ["f"], filters
+        assert filters[0]["metricTransformations"][0]["dimensions"] == {"AccountId": "$.recipientAccountId"}, filters
+        query = aws.cloudwatch.describe_alarms(AlarmNames=["q"])["MetricAlarms"][0]["Metrics"][0]
+        assert query["Expression"].startswith("SELECT SUM"), query
+        assert query["Period"] == 300 and query["ReturnData"] is True, query
+        alarm = aws.cloudwatch.describe_alarms(AlarmNames=["al"])["MetricAlarms"][0]
+        assert alarm["AlarmActions"] == [topic], alarm
+        got = aws.cloudtrail.get_trail(Name="main")["Trail"]
+        assert got["IsMultiRegionTrail"] and got["LogFileValidationEnabled"], got
+        assert got["CloudWatchLogsLogGroupArn"].endswith(":log-group:g:*"), got
+        assert aws.cloudtrail.get_trail_status(Name="main")["IsLogging"] is True
+
+    check("cloudformation: trail, policies, subscription, filter (with dimensions), alarm (metric or query) "
+          "created; bucket versioning and public access block, topic tags applied; LogGroup Arn ends in :*",
+          stack_creates_the_chain)
+
+    def trail_checks_still_apply() -> None:
+        aws = Aws(server, new_account())
+        template = {"Resources": {
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": f"nopolicy-{aws.account}"}},
+            "Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {
+                "TrailName": "main", "S3BucketName": {"Ref": "Bucket"}, "IsLogging": True}}}}
+        try:
+            aws.cloudformation.create_stack(StackName="s", TemplateBody=json.dumps(template))
+        except Exception as e:  # moto answers the resource's error from CreateStack itself
+            assert "InsufficientS3BucketPolicy" in str(e), e
+            return
+        stack = aws.cloudformation.describe_stacks(StackName="s")["Stacks"][0]
+        assert stack["StackStatus"] != "CREATE_COMPLETE", stack
+
+    check("cloudformation: a trail on a bucket without CloudTrail's policy is not created", trail_checks_still_apply)
+
+
 # ---------------------------------------------------------------- rule 4: IAM tags
 
 
@@ -1372,8 +1481,8 @@ def main() -> int:
     started = time.time()
     server = Server()
     try:
-        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_bucket_owner,
-                  test_faults, test_stall_and_lost_share, test_idempotency, test_organizations]
+        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_cloudformation, test_iam_tags,
+                  test_bucket_owner, test_faults, test_stall_and_lost_share, test_idempotency, test_organizations]
         for group in groups:
             if args.k not in group.__name__:
                 continue
