@@ -129,6 +129,8 @@ pub enum Command {
 pub enum PermissionsFor {
     Check,
     Apply,
+    /// `destroy`, every flag included (`--stop-logging`, `--delete-log-data`)
+    Destroy,
     /// `scan` of s3:// inputs: listing and downloading log files
     Scan,
 }

@@ -61,6 +61,10 @@ pub struct Desired {
     pub topics: Vec<TopicSpec>,
     pub filters: Vec<FilterSpec>,
     pub alarms: Vec<AlarmSpec>,
+    /// The metric namespaces trailwarden's filters and alarms use (the configured controls',
+    /// every control of the configured presets', the built-in presets'): an alarm the
+    /// configuration does not name is a removal candidate only in one of these.
+    pub namespaces: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -176,6 +180,16 @@ pub struct Actual {
     pub filters: Vec<FilterState>,
     /// The desired alarms that exist, by name.
     pub alarms: BTreeMap<String, AlarmState>,
+    /// Alarms the configuration does not name in one of the managed namespaces
+    /// ([`Desired::namespaces`]), by name, each with its tags: candidates for removal, which
+    /// the planner removes only with trailwarden's ownership tag.
+    pub undesired_alarms: BTreeMap<String, AlarmState>,
+    /// Topics the configuration does not name that an existing alarm (desired or candidate)
+    /// routes to, by ARN, with their tags (no subscriptions or attributes): candidates for
+    /// removal once no alarm routes to them.
+    pub undesired_topics: BTreeMap<String, TopicState>,
+    /// For each topic of `undesired_topics`, every alarm in the account that routes to it.
+    pub topic_routes: BTreeMap<String, Vec<String>>,
     /// The KMS keys the configuration names (trail, bucket, topics), by the id given; a key
     /// that does not exist is absent.
     pub kms_keys: BTreeMap<String, KmsKey>,
@@ -526,6 +540,20 @@ pub struct AlarmState {
     /// passes them on.
     pub ok_actions: Vec<String>,
     pub insufficient_data_actions: Vec<String>,
+    /// Read only for removal candidates (an in-sync check reads no alarm's tags).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
+}
+
+impl AlarmState {
+    /// Every SNS topic the alarm notifies, in any state.
+    pub fn topics(&self) -> impl Iterator<Item = &String> {
+        self.alarm_actions
+            .iter()
+            .chain(&self.ok_actions)
+            .chain(&self.insufficient_data_actions)
+            .filter(|a| a.starts_with("arn:") && a.split(':').nth(2) == Some("sns"))
+    }
 }
 
 /// One write request, as plain data. The planner produces them; the adapter executes them.
@@ -625,6 +653,39 @@ pub enum Op {
         #[serde(skip_serializing_if = "Vec::is_empty", default)]
         insufficient_data_actions: Vec<String>,
     },
+    DeleteMetricFilter {
+        log_group: String,
+        filter: String,
+    },
+    DeleteAlarm {
+        alarm: String,
+    },
+    DeleteTopic {
+        topic_arn: String,
+    },
+    StopLogging {
+        trail: String,
+    },
+    DeleteTrail {
+        trail: String,
+    },
+    DeleteRolePolicy {
+        role: String,
+        policy_name: String,
+    },
+    DeleteRole {
+        role: String,
+    },
+    DeleteLogGroup {
+        log_group: String,
+    },
+    /// Deletes every object version and delete marker (the bucket is versioned), page by page.
+    EmptyBucket {
+        bucket: String,
+    },
+    DeleteBucket {
+        bucket: String,
+    },
 }
 
 impl Op {
@@ -654,6 +715,16 @@ impl Op {
             Op::Subscribe { .. } => "sns:Subscribe",
             Op::PutMetricFilter { .. } => "logs:PutMetricFilter",
             Op::PutMetricAlarm { .. } => "cloudwatch:PutMetricAlarm",
+            Op::DeleteMetricFilter { .. } => "logs:DeleteMetricFilter",
+            Op::DeleteAlarm { .. } => "cloudwatch:DeleteAlarms",
+            Op::DeleteTopic { .. } => "sns:DeleteTopic",
+            Op::StopLogging { .. } => "cloudtrail:StopLogging",
+            Op::DeleteTrail { .. } => "cloudtrail:DeleteTrail",
+            Op::DeleteRolePolicy { .. } => "iam:DeleteRolePolicy",
+            Op::DeleteRole { .. } => "iam:DeleteRole",
+            Op::DeleteLogGroup { .. } => "logs:DeleteLogGroup",
+            Op::EmptyBucket { .. } => "s3:DeleteObjectVersion",
+            Op::DeleteBucket { .. } => "s3:DeleteBucket",
         }
     }
 }

@@ -345,6 +345,16 @@ impl Aws {
                 .map(drop)
                 .map_err(|e| sdk_error(api, e)),
             Op::PutMetricFilter { filter } => self.put_metric_filter(api, filter).await,
+            Op::DeleteMetricFilter { .. }
+            | Op::DeleteAlarm { .. }
+            | Op::DeleteTopic { .. }
+            | Op::StopLogging { .. }
+            | Op::DeleteTrail { .. }
+            | Op::DeleteRolePolicy { .. }
+            | Op::DeleteRole { .. }
+            | Op::DeleteLogGroup { .. }
+            | Op::EmptyBucket { .. }
+            | Op::DeleteBucket { .. } => self.delete(op).await,
             Op::PutMetricAlarm {
                 alarm,
                 ok_actions,

@@ -150,8 +150,24 @@ fn confirm(g: &GlobalArgs, plan: &Plan) -> Result<(), Error> {
         ));
     }
     let n = plan.ops().count();
+    let gone = report::deletions(plan);
+    let prompt = if gone.is_empty() {
+        format!("Apply these changes ({n} requests)?")
+    } else {
+        eprintln!(
+            "This deletes {} that trailwarden created and the configuration no longer asks for:",
+            report::counted(gone.len(), "resource")
+        );
+        for address in &gone {
+            eprintln!("  - {address}");
+        }
+        format!(
+            "Apply these changes ({n} requests), deleting {}?",
+            report::counted(gone.len(), "resource")
+        )
+    };
     let ok = dialoguer::Confirm::new()
-        .with_prompt(format!("Apply these changes ({n} requests)?"))
+        .with_prompt(prompt)
         .default(false)
         .interact()
         .map_err(|e| Error::Refused(format!("not applied: {e}")))?;
@@ -182,6 +198,7 @@ impl Progress for StderrProgress {
         let verb = match action {
             Action::Create => "created",
             Action::Update => "updated",
+            Action::Delete => "deleted",
         };
         eprintln!("  {address} {verb}");
     }

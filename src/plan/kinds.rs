@@ -51,6 +51,7 @@ names! {
     AlarmEvaluationPeriods => "alarm.evaluation-periods",
     AlarmMetricMismatch => "alarm.metric-mismatch",
     AlarmMissing => "alarm.missing",
+    AlarmOrphan => "alarm.orphan",
     AlarmPeriod => "alarm.period",
     AlarmStatistic => "alarm.statistic",
     AlarmThreshold => "alarm.threshold",
@@ -68,6 +69,7 @@ names! {
     MetricFilterMetricName => "metric_filter.metric-name",
     MetricFilterMissing => "metric_filter.missing",
     MetricFilterNamespace => "metric_filter.namespace",
+    MetricFilterOrphan => "metric_filter.orphan",
     MetricFilterPattern => "metric_filter.pattern",
     MetricFilterValue => "metric_filter.value",
     RoleMissing => "role.missing",
@@ -78,6 +80,7 @@ names! {
     TopicAwsManagedKey => "topic.aws-managed-key",
     TopicKmsKey => "topic.kms-key",
     TopicMissing => "topic.missing",
+    TopicOrphan => "topic.orphan",
     TopicPolicy => "topic.policy",
     TrailBucket => "trail.bucket",
     TrailBucketPrefix => "trail.bucket-prefix",
@@ -100,6 +103,11 @@ impl DriftKind {
     /// The resource does not exist at all.
     pub(crate) fn is_missing(self) -> bool {
         self.as_str().ends_with(".missing")
+    }
+
+    /// The resource exists, is trailwarden's, and the configuration no longer asks for it.
+    pub(crate) fn is_orphan(self) -> bool {
+        self.as_str().ends_with(".orphan")
     }
 }
 

@@ -9,6 +9,7 @@ mod kms;
 mod metrics;
 mod notify;
 mod policy;
+mod removals;
 mod storage;
 mod trail;
 
@@ -25,6 +26,7 @@ use crate::model::*;
 pub(crate) enum Action {
     Create,
     Update,
+    Delete,
 }
 
 impl Action {
@@ -32,6 +34,7 @@ impl Action {
         match self {
             Action::Create => "+",
             Action::Update => "~",
+            Action::Delete => "-",
         }
     }
 }
@@ -205,6 +208,7 @@ pub(crate) fn plan(d: &Desired, a: &Actual) -> Plan {
     p.trail();
     p.filters();
     p.alarms();
+    p.removals();
     p.plan
 }
 
@@ -287,3 +291,5 @@ pub(crate) fn default_topic_statement(target: &Target, topic_arn: &str) -> Value
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_aws;
+#[cfg(test)]
+pub(crate) mod tests_removals;

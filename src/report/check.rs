@@ -82,9 +82,24 @@ impl CheckReport {
         let mut last = "";
         for d in &self.drift {
             if d.address != last {
-                let symbol = if d.kind.is_missing() { "+" } else { "~" };
+                let symbol = if d.kind.is_missing() {
+                    "+"
+                } else if d.kind.is_orphan() {
+                    "-"
+                } else {
+                    "~"
+                };
                 let _ = writeln!(out, "{symbol} {}", d.address);
                 last = &d.address;
+            }
+            if d.kind.is_orphan() {
+                let _ = writeln!(
+                    out,
+                    "    [{}] {}: created by trailwarden, no longer in the configuration",
+                    d.severity.as_str(),
+                    d.kind
+                );
+                continue;
             }
             let _ = writeln!(
                 out,

@@ -96,12 +96,21 @@ pub(crate) fn short(v: &Value) -> String {
     }
 }
 
-/// `+ create`, `~ update` lines with the fields that differ, then warnings and a summary.
+/// What a plan deletes, by address, for the confirmation prompt.
+pub(crate) fn deletions(plan: &Plan) -> Vec<&str> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == crate::plan::Action::Delete)
+        .map(|c| c.address.as_str())
+        .collect()
+}
+
+/// `+ create`, `~ update`, `- delete` lines with the fields that differ, then warnings and a summary.
 pub(crate) fn render_plan(plan: &Plan) -> String {
     let mut out = String::new();
     for c in &plan.changes {
         let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
-        if c.action != crate::plan::Action::Create {
+        if c.action == crate::plan::Action::Update {
             for d in &c.diffs {
                 let _ = writeln!(
                     out,
@@ -128,9 +137,10 @@ pub(crate) fn render_plan(plan: &Plan) -> String {
         let count = |a| plan.changes.iter().filter(|c| c.action == a).count();
         let _ = writeln!(
             out,
-            "Plan: {} to create, {} to update, {} requests.",
+            "Plan: {} to create, {} to update, {} to delete, {} requests.",
             count(crate::plan::Action::Create),
             count(crate::plan::Action::Update),
+            count(crate::plan::Action::Delete),
             plan.ops().count()
         );
     }

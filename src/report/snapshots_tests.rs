@@ -97,6 +97,38 @@ fn plan_drifted_account() {
     assert_snapshot!("plan_drifted_account_json", to_json(&report));
 }
 
+/// A control disabled and its topic no longer configured: the filter, the topic and the alarm
+/// trailwarden created are removed.
+fn leftovers() -> Plan {
+    use crate::plan::tests_removals::read_for;
+    let all = desired_from(
+        "emails = [\"sec@example.com\"]\n[topics.critical]\n[controls.root-account-usage]\ntopic = \"critical\"\n",
+    );
+    let fake = applied(&all);
+    let d = desired_from(
+        "emails = [\"sec@example.com\"]\n[controls.root-account-usage]\ndisabled = true\n",
+    );
+    let p = plan(&d, &read_for(&fake.snapshot(), &d, true));
+    assert_eq!(p.changes.len(), 3);
+    p
+}
+
+#[test]
+fn plan_with_removals() {
+    let p = leftovers();
+    assert_snapshot!("plan_removals_human", render_plan(&p));
+    let report = PlanReport::new("plan", ACCOUNT, REGION, &p, REQUESTS);
+    assert_snapshot!("plan_removals_json", to_json(&report));
+}
+
+#[test]
+fn check_with_leftovers() {
+    let report = CheckReport::new(ACCOUNT, REGION, &leftovers(), false, REQUESTS.total);
+    assert!(!report.in_sync);
+    assert_snapshot!("check_orphans_human", report.human());
+    assert_snapshot!("check_orphans_json", to_json(&report));
+}
+
 #[test]
 fn plan_in_sync_account() {
     let p = in_sync();
