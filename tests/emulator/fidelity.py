@@ -223,6 +223,38 @@ def _patch_cloudwatch() -> None:
     _wrap(CloudWatchBackend, "put_metric_alarm", make_put,
           "cloudwatch: PutMetricAlarm on an existing alarm keeps its state and ignores Tags")
 
+    def make_delete(original: Callable) -> Callable:
+        # AWS: an alarm's tags are part of the alarm; deleting it deletes them, and a new alarm of
+        # the same name starts untagged. moto keeps the tags by ARN, so a re-created alarm
+        # inherits the old alarm's tags (and would pass for trailwarden's).
+        def delete_alarms(self: Any, alarm_names: list[str]) -> None:
+            for name in alarm_names:
+                alarm = self.alarms.get(name)
+                if alarm is not None:
+                    self.tagger.delete_all_tags_for_resource(alarm.alarm_arn)
+            return original(self, alarm_names)
+
+        return delete_alarms
+
+    _wrap(CloudWatchBackend, "delete_alarms", make_delete,
+          "cloudwatch: DeleteAlarms deletes the alarms' tags")
+
+    def make_list_tags(original: Callable) -> Callable:
+        # AWS ListTagsForResource (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListTagsForResource.html):
+        # "ResourceNotFound: The named resource does not exist", HTTP 404. moto answers an empty
+        # tag list for any ARN.
+        from moto.cloudwatch.exceptions import ResourceNotFound
+
+        def list_tags_for_resource(self: Any, arn: str) -> Any:
+            if ":alarm:" in arn and not any(a.alarm_arn == arn for a in self.alarms.values()):
+                raise ResourceNotFound()
+            return original(self, arn)
+
+        return list_tags_for_resource
+
+    _wrap(CloudWatchBackend, "list_tags_for_resource", make_list_tags,
+          "cloudwatch: ListTagsForResource of an alarm that does not exist -> ResourceNotFound")
+
 
 # ---------------------------------------------------------------- IAM policy evaluation (small subset)
 #

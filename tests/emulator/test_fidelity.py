@@ -1238,6 +1238,25 @@ def test_idempotency(server: Server) -> None:
 # ---------------------------------------------------------------- main
 
 
+def test_alarm_tags(server: Server) -> None:
+    def retagged_alarm() -> None:
+        aws = Aws(server, new_account())
+        alarm = {"AlarmName": "Root", "MetricName": "RootCount", "Namespace": "CloudTrailMetrics",
+                 "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 1.0,
+                 "ComparisonOperator": "GreaterThanOrEqualToThreshold"}
+        aws.cloudwatch.put_metric_alarm(**alarm, Tags=[{"Key": "managed-by", "Value": "trailwarden"}])
+        arn = aws.cloudwatch.describe_alarms(AlarmNames=["Root"])["MetricAlarms"][0]["AlarmArn"]
+        assert aws.cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [
+            {"Key": "managed-by", "Value": "trailwarden"}]
+        aws.cloudwatch.delete_alarms(AlarmNames=["Root"])
+        expect_error(lambda: aws.cloudwatch.list_tags_for_resource(ResourceARN=arn), "ResourceNotFound", 404)
+        aws.cloudwatch.put_metric_alarm(**alarm)
+        assert aws.cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+
+    check("cloudwatch: DeleteAlarms deletes the tags; a re-created alarm starts untagged; "
+          "ListTagsForResource of a missing alarm -> ResourceNotFound", retagged_alarm)
+
+
 def main() -> int:
     global VERBOSE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1252,7 +1271,7 @@ def main() -> int:
     server = Server()
     try:
         groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_bucket_owner,
-                  test_faults, test_stall_and_lost_share, test_idempotency]
+                  test_faults, test_stall_and_lost_share, test_idempotency, test_alarm_tags]
         for group in groups:
             if args.k not in group.__name__:
                 continue
