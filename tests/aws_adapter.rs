@@ -164,6 +164,7 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
         }],
         filters,
         alarms,
+        namespaces: vec!["CloudTrailMetrics".into()],
         target,
     }
 }
