@@ -212,7 +212,7 @@ impl<'a> Builder<'a> {
                     name: topic.name.clone(),
                     arn,
                     kms_key_id: topic.kms_key_id.clone(),
-                    emails: topic.emails.clone(),
+                    subscriptions: topic.subscriptions.clone(),
                     tags: self.tags.clone(),
                     adopted: topic.explicit,
                 }
@@ -233,7 +233,7 @@ impl<'a> Builder<'a> {
                     policy: policy_doc(vec![statement]),
                     arn,
                     kms_key_id: None,
-                    emails: Vec::new(),
+                    subscriptions: Vec::new(),
                     tags: self.tags.clone(),
                     adopted: false,
                 }),

@@ -35,6 +35,7 @@ codes! {
     EndpointUrl => "endpoint-url",
     EmailInvalid => "email-invalid",
     EmailMissing => "email-missing",
+    SubscriberInvalid => "subscriber-invalid",
     BucketName => "bucket-name",
     BucketPrefix => "bucket-prefix",
     TrailName => "trail-name",

@@ -19,7 +19,7 @@ pub(crate) struct FakeAccount {
     pub faults: Mutex<VecDeque<(String, String)>>,
     /// Every executed request's API name, failed ones included.
     pub log: Mutex<Vec<String>>,
-    /// New email subscriptions stay pending, as on AWS until the recipient confirms.
+    /// New email and HTTPS subscriptions stay pending, as on AWS until the endpoint confirms.
     pub subscriptions_pending: bool,
 }
 
@@ -209,14 +209,19 @@ impl FakeAccount {
                     }
                 }
             }
-            Op::Subscribe { topic_arn, email } => {
+            Op::Subscribe {
+                topic_arn,
+                subscription,
+            } => {
                 let topic = crate::arn::name(topic_arn).to_string();
-                let pending = self.subscriptions_pending;
+                // SMS and same-account Lambda subscriptions are confirmed at once, as on AWS.
+                let pending =
+                    self.subscriptions_pending && subscription.protocol.always_confirmed_by_owner();
                 if let Some(t) = s.topics.get_mut(&topic) {
                     t.arn = topic_arn.clone();
                     t.subscriptions.push(Subscription {
-                        protocol: "email".into(),
-                        endpoint: email.clone(),
+                        protocol: subscription.protocol.as_str().into(),
+                        endpoint: subscription.endpoint.clone(),
                         arn: if pending {
                             "PendingConfirmation".into()
                         } else {

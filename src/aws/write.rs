@@ -333,12 +333,15 @@ impl Aws {
                 .await
                 .map(drop)
                 .map_err(|e| sdk_error(api, e)),
-            Op::Subscribe { topic_arn, email } => self
+            Op::Subscribe {
+                topic_arn,
+                subscription,
+            } => self
                 .sns
                 .subscribe()
                 .topic_arn(topic_arn)
-                .protocol("email")
-                .endpoint(email)
+                .protocol(subscription.protocol.as_str())
+                .endpoint(&subscription.endpoint)
                 .return_subscription_arn(false)
                 .send()
                 .await

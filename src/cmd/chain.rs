@@ -11,7 +11,7 @@ use crate::config::{self, Config};
 use crate::diag::Code;
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::plan::{Action, Plan, Resource};
+use crate::plan::{Action, Plan};
 use crate::report::{self, check::CheckReport, to_json, PlanReport};
 use crate::workflow::{self, Session};
 
@@ -114,21 +114,10 @@ pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitSta
     report.outcome = Some(&outcome);
     if human {
         print!("{}", report::render_outcome(&outcome));
-        let emails: Vec<&String> = s
-            .desired
-            .topics
-            .iter()
-            .flat_map(|t| t.emails.iter())
-            .collect();
-        let subscribed = s
-            .plan
-            .changes
-            .iter()
-            .any(|c| c.resource == Resource::SnsSubscription);
-        if outcome.failed.is_none() && subscribed && !emails.is_empty() {
-            println!(
-                "AWS sent a confirmation email to each new subscriber; alarms notify nobody until the link in it is clicked."
-            );
+        if outcome.failed.is_none() {
+            for line in confirmation_notes(&s.plan) {
+                println!("{line}");
+            }
         }
     } else {
         println!("{}", to_json(&report));
@@ -237,4 +226,27 @@ pub(super) async fn check(
     } else {
         ExitStatus::Changes
     })
+}
+
+/// What a new subscriber must do before it is notified, once per protocol subscribed.
+fn confirmation_notes(plan: &crate::plan::Plan) -> Vec<&'static str> {
+    use crate::model::{Op, Protocol};
+    let mut protocols: Vec<Protocol> = plan
+        .ops()
+        .filter_map(|o| match o {
+            Op::Subscribe { subscription, .. } => Some(subscription.protocol),
+            _ => None,
+        })
+        .collect();
+    protocols.sort();
+    protocols.dedup();
+    protocols
+        .into_iter()
+        .filter_map(|p| match p {
+            Protocol::Email => Some("AWS sent a confirmation email to each new email subscriber; alarms notify nobody until the link in it is clicked."),
+            Protocol::Https => Some("Each new HTTPS endpoint received a SubscriptionConfirmation request: PagerDuty and Opsgenie confirm it themselves; any other endpoint must visit its SubscribeURL (`trailwarden check` lists those still pending)."),
+            Protocol::Lambda => Some("Each new Lambda subscriber needs a resource-based policy allowing sns.amazonaws.com to invoke it for the topic (aws lambda add-permission --principal sns.amazonaws.com --source-arn TOPIC_ARN); trailwarden does not change functions."),
+            Protocol::Sms => None,
+        })
+        .collect()
 }

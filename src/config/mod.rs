@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Source};
-use crate::model::Tags;
+use crate::model::{Protocol, SubscriptionSpec, Tags};
 use crate::preset::{self, Preset};
 
 mod controls;
@@ -99,6 +99,15 @@ pub struct RoleConfig {
 pub struct TopicConfig {
     pub name: Option<String>,
     pub emails: Option<Vec<String>>,
+    /// HTTPS endpoints (PagerDuty's and Opsgenie's SNS integration URLs).
+    #[serde(default)]
+    pub https: Vec<String>,
+    /// Phone numbers in E.164 form.
+    #[serde(default)]
+    pub sms: Vec<String>,
+    /// Lambda function ARNs.
+    #[serde(default)]
+    pub lambdas: Vec<String>,
     pub kms_key_id: Option<String>,
 }
 
@@ -142,7 +151,9 @@ pub struct Overrides {
 pub struct TopicSettings {
     pub key: String,
     pub name: String,
-    pub emails: Vec<String>,
+    /// Every subscriber, validated: emails first, then HTTPS, SMS and Lambda, each in the order
+    /// written, duplicates left out.
+    pub subscriptions: Vec<SubscriptionSpec>,
     pub kms_key_id: Option<String>,
     pub explicit: bool,
 }
@@ -197,7 +208,13 @@ impl Config {
     }
 
     pub fn emails(&self) -> Vec<String> {
-        let mut all: Vec<String> = self.topics.iter().flat_map(|t| t.emails.clone()).collect();
+        let mut all: Vec<String> = self
+            .topics
+            .iter()
+            .flat_map(|t| t.subscriptions.iter())
+            .filter(|s| s.protocol == Protocol::Email)
+            .map(|s| s.endpoint.clone())
+            .collect();
         all.sort();
         all.dedup();
         all

@@ -196,8 +196,19 @@ fn topics(
                 !ov.emails.is_empty(),
             ),
         };
+        let mut subscriptions: Vec<SubscriptionSpec> = Vec::new();
+        let mut add = |s: SubscriptionSpec| {
+            if !subscriptions
+                .iter()
+                .any(|have| have.protocol == s.protocol && have.is(&as_listed(&s)))
+            {
+                subscriptions.push(s);
+            }
+        };
         for (i, e) in emails.iter().enumerate() {
-            if !valid_email(e) {
+            if valid_email(e) {
+                add(SubscriptionSpec::new(Protocol::Email, e));
+            } else {
                 diags.push(at_or_flag(
                     src,
                     from_flag,
@@ -207,21 +218,54 @@ fn topics(
                 ));
             }
         }
+        let others: [(&str, Protocol, &Vec<String>, EndpointCheck); 3] = [
+            ("https", Protocol::Https, &t.https, check_https_endpoint),
+            ("sms", Protocol::Sms, &t.sms, check_phone_number),
+            ("lambdas", Protocol::Lambda, &t.lambdas, check_lambda_arn),
+        ];
+        for (field, protocol, list, check) in others {
+            for (i, endpoint) in list.iter().enumerate() {
+                match check(endpoint) {
+                    Ok(()) => add(SubscriptionSpec::new(protocol, endpoint)),
+                    Err(why) => diags.push(src.error_at(
+                        Code::SubscriberInvalid,
+                        src.at(&format!("topics.{key}.{field}[{i}]")),
+                        format!(
+                            "`topics.{key}.{field}[{i}]` {why} (got `{}`)",
+                            crate::model::display_endpoint(protocol.as_str(), endpoint)
+                        ),
+                    )),
+                }
+            }
+        }
         topics.push(TopicSettings {
             key: key.clone(),
             name,
-            emails,
+            subscriptions,
             kms_key_id: t.kms_key_id.clone(),
             explicit,
         });
     }
-    if purpose == Purpose::Chain && topics.iter().all(|t| t.emails.is_empty()) {
+    if purpose == Purpose::Chain && topics.iter().all(|t| t.subscriptions.is_empty()) {
         diags.push(Diagnostic::error(
             Code::EmailMissing,
-            "no notification email: give --email ADDRESS (repeatable) or `emails = [...]` in the config file; alarms without a subscriber notify nobody",
+            "no one to notify: give --email ADDRESS (repeatable), `emails = [...]` in the config file, or subscribers in a [topics.KEY] table (emails, https, sms, lambdas); alarms without a subscriber notify nobody",
         ));
     }
     topics
+}
+
+/// One protocol's endpoint check (`validate::check_https_endpoint`, ...).
+type EndpointCheck = fn(&str) -> Result<(), &'static str>;
+
+/// A configured subscriber as SNS would list it, to compare two configured ones the way a
+/// listed one is compared (emails without regard to case, phone numbers on their digits).
+fn as_listed(s: &SubscriptionSpec) -> crate::model::Subscription {
+    crate::model::Subscription {
+        protocol: s.protocol.as_str().to_string(),
+        endpoint: s.endpoint.clone(),
+        arn: String::new(),
+    }
 }
 
 fn bucket(

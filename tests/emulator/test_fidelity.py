@@ -1255,6 +1255,51 @@ def test_alarm_tags(server: Server) -> None:
 
     check("cloudwatch: DeleteAlarms deletes the tags; a re-created alarm starts untagged; "
           "ListTagsForResource of a missing alarm -> ResourceNotFound", retagged_alarm)
+def test_sns_and_alarm_actions(server: Server) -> None:
+    """HTTP/S subscriptions wait for confirmation; SetAlarmState invokes the actions and records history."""
+    aws = Aws(server, new_account())
+    topic = aws.sns.create_topic(Name="alerts")["TopicArn"]
+
+    def https_pending() -> None:
+        aws.sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://pager.invalid/integration/k/enqueue")
+        aws.sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+14155550100")
+        listed = {s["Protocol"]: s["SubscriptionArn"]
+                  for s in aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]}
+        assert listed["https"] == "PendingConfirmation", listed
+        assert listed["sms"].startswith("arn:aws:sns:"), listed
+        everywhere = [s["SubscriptionArn"] for s in aws.sns.list_subscriptions()["Subscriptions"]
+                      if s["Protocol"] == "https"]
+        assert everywhere == ["PendingConfirmation"], everywhere
+        # Publishing does not try to reach the pending endpoint (it would fail: .invalid).
+        aws.sns.publish(TopicArn=topic, Message="m")
+
+    check("sns: an HTTPS subscription is PendingConfirmation and receives nothing", https_pending)
+
+    def alarm_actions() -> None:
+        gone = topic.replace(":alerts", ":gone")
+        aws.cloudwatch.put_metric_alarm(
+            AlarmName="a", MetricName="m", Namespace="n", Statistic="Sum", Period=300, EvaluationPeriods=1,
+            Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic],
+            OKActions=[gone])
+        aws.cloudwatch.set_alarm_state(AlarmName="a", StateValue="ALARM", StateReason="test")
+        # Same state again: no change, no action.
+        aws.cloudwatch.set_alarm_state(AlarmName="a", StateValue="ALARM", StateReason="test")
+        aws.cloudwatch.set_alarm_state(AlarmName="a", StateValue="OK", StateReason="back")
+        items = aws.cloudwatch.describe_alarm_history(AlarmName="a")["AlarmHistoryItems"]
+        summaries = [i["HistorySummary"] for i in items]
+        assert summaries[-1].endswith(" to ALARM"), summaries
+        assert summaries[-2] == f"Successfully executed action {topic}", summaries
+        assert any(x.startswith(f"Failed to execute action {gone}") for x in summaries), summaries
+        assert len(items) == 4, summaries
+        actions = aws.cloudwatch.describe_alarm_history(AlarmName="a", HistoryItemType="Action")
+        assert len(actions["AlarmHistoryItems"]) == 2, actions
+        aws.cloudwatch.disable_alarm_actions(AlarmNames=["a"])
+        aws.cloudwatch.set_alarm_state(AlarmName="a", StateValue="ALARM", StateReason="muted")
+        actions = aws.cloudwatch.describe_alarm_history(AlarmName="a", HistoryItemType="Action")
+        assert len(actions["AlarmHistoryItems"]) == 2, "actions disabled: nothing invoked"
+
+    check("cloudwatch: SetAlarmState invokes the new state's SNS actions and DescribeAlarmHistory lists them",
+          alarm_actions)
 
 
 def main() -> int:
@@ -1271,7 +1316,8 @@ def main() -> int:
     server = Server()
     try:
         groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_bucket_owner,
-                  test_faults, test_stall_and_lost_share, test_idempotency, test_alarm_tags]
+                  test_faults, test_stall_and_lost_share, test_idempotency, test_sns_and_alarm_actions,
+                  test_alarm_tags]
         for group in groups:
             if args.k not in group.__name__:
                 continue
