@@ -219,13 +219,14 @@ impl FakeAccount {
                     self.subscriptions_pending && subscription.protocol.always_confirmed_by_owner();
                 if let Some(t) = s.topics.get_mut(&topic) {
                     t.arn = topic_arn.clone();
+                    let n = t.subscriptions.len();
                     t.subscriptions.push(Subscription {
                         protocol: subscription.protocol.as_str().into(),
                         endpoint: subscription.endpoint.clone(),
                         arn: if pending {
                             "PendingConfirmation".into()
                         } else {
-                            format!("{topic_arn}:sub")
+                            format!("{topic_arn}:sub-{n}")
                         },
                     });
                 }
@@ -285,6 +286,11 @@ impl FakeAccount {
                 s.topics.retain(|_, t| &t.arn != topic_arn);
                 s.undesired_topics.remove(topic_arn);
                 s.topic_routes.remove(topic_arn);
+            }
+            Op::Unsubscribe { subscription_arn } => {
+                for t in s.topics.values_mut() {
+                    t.subscriptions.retain(|x| &x.arn != subscription_arn);
+                }
             }
             Op::StopLogging { trail } => {
                 if let Some(t) = s.trails.iter_mut().find(|t| &t.name == trail) {

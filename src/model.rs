@@ -781,6 +781,9 @@ pub enum Op {
     DeleteTopic {
         topic_arn: String,
     },
+    Unsubscribe {
+        subscription_arn: String,
+    },
     StopLogging {
         trail: String,
     },
@@ -836,6 +839,7 @@ impl Op {
             Op::DeleteMetricFilter { .. } => "logs:DeleteMetricFilter",
             Op::DeleteAlarm { .. } => "cloudwatch:DeleteAlarms",
             Op::DeleteTopic { .. } => "sns:DeleteTopic",
+            Op::Unsubscribe { .. } => "sns:Unsubscribe",
             Op::StopLogging { .. } => "cloudtrail:StopLogging",
             Op::DeleteTrail { .. } => "cloudtrail:DeleteTrail",
             Op::DeleteRolePolicy { .. } => "iam:DeleteRolePolicy",

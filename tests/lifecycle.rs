@@ -180,3 +180,42 @@ async fn an_in_sync_check_reads_no_alarm_tags() {
         .collect();
     assert!(tags.is_empty(), "{tags:?}");
 }
+
+/// An address removed from the configuration is unsubscribed from the topic trailwarden created.
+#[tokio::test]
+async fn a_removed_address_is_unsubscribed() {
+    let account = unique_account();
+    run_ok(
+        &account,
+        &[
+            "apply",
+            "--email",
+            EMAIL,
+            "--email",
+            "old@example.com",
+            "--yes",
+        ],
+    );
+    let plan = tw(&account, &["plan", "--email", EMAIL, "--output", "json"]);
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    assert_eq!(
+        deletes(&plan.json()),
+        ["sns_subscription.trailwarden-alarms/old@example.com"]
+    );
+    run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+    run_ok(&account, &["check", "--email", EMAIL]);
+    let cfg = sdk(&account).await;
+    let topic = format!("arn:aws:sns:us-east-1:{account}:trailwarden-alarms");
+    let subs = aws_sdk_sns::Client::new(&cfg)
+        .list_subscriptions_by_topic()
+        .topic_arn(topic)
+        .send()
+        .await
+        .unwrap();
+    let endpoints: Vec<&str> = subs
+        .subscriptions()
+        .iter()
+        .filter_map(|s| s.endpoint())
+        .collect();
+    assert_eq!(endpoints, [EMAIL]);
+}

@@ -46,6 +46,14 @@ impl Aws {
                 .await
                 .map(drop)
                 .map_err(|e| sdk_error(api, e)),
+            Op::Unsubscribe { subscription_arn } => self
+                .sns
+                .unsubscribe()
+                .subscription_arn(subscription_arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| sdk_error(api, e)),
             Op::StopLogging { trail } => self
                 .cloudtrail
                 .stop_logging()

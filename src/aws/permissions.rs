@@ -63,6 +63,7 @@ pub const WRITE_ACTIONS: &[&str] = &[
     // Removals: what trailwarden created and the configuration no longer asks for.
     "logs:DeleteMetricFilter",
     "sns:DeleteTopic",
+    "sns:Unsubscribe",
     "cloudwatch:DeleteAlarms",
 ];
 
@@ -85,6 +86,7 @@ pub const DESTROY_ACTIONS: &[&str] = &[
 pub const REMOVAL_ACTIONS: &[&str] = &[
     "logs:DeleteMetricFilter",
     "sns:DeleteTopic",
+    "sns:Unsubscribe",
     "cloudwatch:DeleteAlarms",
 ];
 
@@ -180,6 +182,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("cloudwatch", "DeleteAlarms", "cloudwatch:DeleteAlarms"),
     ("logs", "DeleteMetricFilter", "logs:DeleteMetricFilter"),
     ("sns", "DeleteTopic", "sns:DeleteTopic"),
+    ("sns", "Unsubscribe", "sns:Unsubscribe"),
     ("cloudtrail", "StopLogging", "cloudtrail:StopLogging"),
     ("cloudtrail", "DeleteTrail", "cloudtrail:DeleteTrail"),
     ("iam", "DeleteRolePolicy", "iam:DeleteRolePolicy"),

@@ -351,6 +351,7 @@ impl Aws {
             Op::DeleteMetricFilter { .. }
             | Op::DeleteAlarm { .. }
             | Op::DeleteTopic { .. }
+            | Op::Unsubscribe { .. }
             | Op::StopLogging { .. }
             | Op::DeleteTrail { .. }
             | Op::DeleteRolePolicy { .. }

@@ -76,6 +76,7 @@ names! {
     RolePolicy => "role.policy",
     RoleTrust => "role.trust",
     SubscriptionMissing => "subscription.missing",
+    SubscriptionOrphan => "subscription.orphan",
     SubscriptionPending => "subscription.pending",
     TopicAwsManagedKey => "topic.aws-managed-key",
     TopicKmsKey => "topic.kms-key",

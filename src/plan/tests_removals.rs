@@ -206,3 +206,37 @@ fn a_removal_cut_short_is_finished_by_the_next_apply() {
     rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
     assert!(plan(&after, &read_for(&fake.snapshot(), &after, true)).is_empty());
 }
+
+#[test]
+fn a_removed_address_is_unsubscribed_from_a_topic_trailwarden_created() {
+    let two = desired_from("emails = [\"sec@example.com\", \"old@example.com\"]\n");
+    let fake = applied(&two);
+    let one = desired_from("emails = [\"sec@example.com\"]\n");
+    let p = plan(&one, &read_for(&fake.snapshot(), &one, true));
+    assert_eq!(
+        removed(&p),
+        ["sns_subscription.trailwarden-alarms/old@example.com"]
+    );
+    assert_eq!(kinds(&p), [DriftKind::SubscriptionOrphan]);
+    rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    let subs = &fake.snapshot().topics["trailwarden-alarms"].subscriptions;
+    assert_eq!(subs.len(), 1);
+    assert_eq!(subs[0].endpoint, "sec@example.com");
+    assert!(plan(&one, &read_for(&fake.snapshot(), &one, true)).is_empty());
+
+    // Pending (no ARN to unsubscribe), another protocol, or an adopted topic: left alone.
+    let mut a = read_for(&applied(&two).snapshot(), &one, true);
+    let topic = a.topics.get_mut("trailwarden-alarms").unwrap();
+    topic.subscriptions[1].arn = "PendingConfirmation".into();
+    topic.subscriptions.push(Subscription {
+        protocol: "sqs".into(),
+        endpoint: "arn:aws:sqs:us-east-1:111122223333:q".into(),
+        arn: "arn:aws:sns:us-east-1:111122223333:trailwarden-alarms:q".into(),
+    });
+    assert!(removed(&plan(&one, &a)).is_empty());
+    let adopted = desired_from(
+        "emails = [\"sec@example.com\"]\n[topics.default]\nname = \"trailwarden-alarms\"\n",
+    );
+    let a = read_for(&applied(&two).snapshot(), &adopted, true);
+    assert!(removed(&plan(&adopted, &a)).is_empty());
+}
