@@ -308,6 +308,9 @@ pub struct Actual {
     pub undesired_topics: BTreeMap<String, TopicState>,
     /// For each topic of `undesired_topics`, every alarm in the account that routes to it.
     pub topic_routes: BTreeMap<String, Vec<String>>,
+    /// The names of the role's inline policies; read by `destroy` only (`None` otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_policies: Option<Vec<String>>,
     /// The KMS keys the configuration names (trail, bucket, topics), by the id given; a key
     /// that does not exist is absent.
     pub kms_keys: BTreeMap<String, KmsKey>,

@@ -59,12 +59,32 @@ pub(crate) fn subscribes_to_existing_topic(s: &Session) -> bool {
     })
 }
 
+/// What a session reads and plans for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Purpose {
+    /// `plan`, `apply`, `check`: converge on the configuration.
+    Converge,
+    /// `destroy`: remove what trailwarden created for it.
+    Destroy(plan::DestroyOptions),
+}
+
+async fn read(aws: &Aws, desired: &Desired, purpose: Purpose) -> Result<Actual, Error> {
+    Ok(match purpose {
+        Purpose::Converge => aws.read(desired).await?,
+        Purpose::Destroy(_) => aws.read_for_destroy(desired).await?,
+    })
+}
+
 pub(crate) async fn session(cfg: Config) -> Result<Session, Error> {
+    session_for(cfg, Purpose::Converge).await
+}
+
+pub(crate) async fn session_for(cfg: Config, purpose: Purpose) -> Result<Session, Error> {
     let aws = Aws::connect(&cfg.connect_options()).await?;
     let id = aws.identity().await?;
     let target = Target::new(&id.account_id, aws.region());
     let mut desired = desired::build(&cfg, &target, None);
-    let mut actual = aws.read(&desired).await?;
+    let mut actual = read(&aws, &desired, purpose).await?;
     if cfg.trail.adopt {
         // Adoption: the existing trail's bucket, log group and role decide where the filters go.
         let name = desired.trail.name.clone();
@@ -72,11 +92,14 @@ pub(crate) async fn session(cfg: Config) -> Result<Session, Error> {
             let adopted = desired::build(&cfg, &target, Some(&t));
             if adopted != desired {
                 desired = adopted;
-                actual = aws.read(&desired).await?;
+                actual = read(&aws, &desired, purpose).await?;
             }
         }
     }
-    let plan = plan::plan(&desired, &actual);
+    let plan = match purpose {
+        Purpose::Converge => plan::plan(&desired, &actual),
+        Purpose::Destroy(opts) => plan::destroy(&desired, &actual, opts),
+    };
     Ok(Session {
         aws,
         config: cfg,

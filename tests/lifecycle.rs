@@ -219,3 +219,248 @@ async fn a_removed_address_is_unsubscribed() {
         .collect();
     assert_eq!(endpoints, [EMAIL]);
 }
+
+async fn bucket_exists(cfg: &aws_config::SdkConfig, bucket: &str) -> bool {
+    common::s3_client(cfg)
+        .head_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .is_ok()
+}
+
+async fn log_group_exists(cfg: &aws_config::SdkConfig) -> bool {
+    let out = aws_sdk_cloudwatchlogs::Client::new(cfg)
+        .describe_log_groups()
+        .log_group_name_prefix(GROUP)
+        .send()
+        .await
+        .unwrap();
+    out.log_groups()
+        .iter()
+        .any(|g| g.log_group_name() == Some(GROUP))
+}
+
+async fn trail_names(cfg: &aws_config::SdkConfig) -> Vec<String> {
+    let out = aws_sdk_cloudtrail::Client::new(cfg)
+        .describe_trails()
+        .send()
+        .await
+        .unwrap();
+    out.trail_list()
+        .iter()
+        .filter_map(|t| t.name().map(str::to_string))
+        .collect()
+}
+
+async fn topic_count(cfg: &aws_config::SdkConfig) -> usize {
+    aws_sdk_sns::Client::new(cfg)
+        .list_topics()
+        .send()
+        .await
+        .unwrap()
+        .topics()
+        .len()
+}
+
+fn bucket_of(account: &str) -> String {
+    format!("trailwarden-cloudtrail-{account}-us-east-1")
+}
+
+/// Plain `destroy`: the alarms, filters and topic go; the trail keeps recording into the bucket
+/// and the log group, which keep their data; a second destroy has nothing to do.
+#[tokio::test]
+async fn destroy_keeps_the_trail_and_the_log_data() {
+    let account = unique_account();
+    run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+    let cfg = sdk(&account).await;
+
+    // Without --yes and without a terminal: refused, nothing written.
+    let emu = Emulator::shared();
+    let writes = emu.write_requests_for_account(&account).len();
+    let refused = tw(&account, &["destroy", "--email", EMAIL]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    assert_eq!(emu.write_requests_for_account(&account).len(), writes);
+
+    let out = run_ok(
+        &account,
+        &["destroy", "--email", EMAIL, "--yes", "--output", "json"],
+    );
+    let report = out.json();
+    assert_eq!(report["command"], "destroy");
+    assert!(report["outcome"]["failed"].is_null(), "{report}");
+    assert!(alarm_names(&cfg).await.is_empty());
+    assert!(filter_names(&cfg).await.is_empty());
+    assert_eq!(topic_count(&cfg).await, 0);
+    assert!(bucket_exists(&cfg, &bucket_of(&account)).await);
+    assert!(log_group_exists(&cfg).await);
+    assert_eq!(trail_names(&cfg).await, ["trailwarden"]);
+
+    let again = run_ok(&account, &["destroy", "--email", EMAIL, "--yes"]);
+    assert!(
+        again.stdout.contains("Nothing to destroy."),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stdout.contains("--stop-logging"), "{}", again.stdout);
+}
+
+/// `--delete-log-data` is the only way to remove the bucket and the log group, and needs the
+/// bucket's name; with it, nothing trailwarden created is left.
+#[tokio::test]
+async fn destroy_deletes_log_data_only_when_the_bucket_is_named() {
+    let account = unique_account();
+    run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+    let cfg = sdk(&account).await;
+    let bucket = bucket_of(&account);
+    let s3 = common::s3_client(&cfg);
+    // Two versions of a log file (the bucket is versioned).
+    for body in ["one", "two"] {
+        s3.put_object()
+            .bucket(&bucket)
+            .key(format!(
+                "AWSLogs/{account}/CloudTrail/us-east-1/log.json.gz"
+            ))
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let emu = Emulator::shared();
+    let writes = emu.write_requests_for_account(&account).len();
+    let unnamed = tw(
+        &account,
+        &[
+            "destroy",
+            "--email",
+            EMAIL,
+            "--stop-logging",
+            "--delete-log-data",
+            "--yes",
+        ],
+    );
+    assert_eq!(unnamed.code, 1, "{}", unnamed.stderr);
+    assert!(
+        unnamed.stderr.contains("--confirm-bucket"),
+        "{}",
+        unnamed.stderr
+    );
+    let wrong = tw(
+        &account,
+        &[
+            "destroy",
+            "--email",
+            EMAIL,
+            "--stop-logging",
+            "--delete-log-data",
+            "--yes",
+            "--confirm-bucket",
+            "another-bucket",
+        ],
+    );
+    assert_eq!(wrong.code, 1, "{}", wrong.stderr);
+    assert_eq!(emu.write_requests_for_account(&account).len(), writes);
+    // Usage: --delete-log-data without --stop-logging.
+    let usage = tw(
+        &account,
+        &["destroy", "--email", EMAIL, "--delete-log-data", "--yes"],
+    );
+    assert_eq!(usage.code, 1, "{}", usage.stderr);
+
+    let out = run_ok(
+        &account,
+        &[
+            "destroy",
+            "--email",
+            EMAIL,
+            "--stop-logging",
+            "--delete-log-data",
+            "--yes",
+            "--confirm-bucket",
+            &bucket,
+        ],
+    );
+    assert!(out.stderr.contains("UNMONITORED"), "{}", out.stderr);
+    assert!(!bucket_exists(&cfg, &bucket).await);
+    assert!(!log_group_exists(&cfg).await);
+    assert!(trail_names(&cfg).await.is_empty());
+    let iam = aws_sdk_iam::Client::new(&cfg);
+    assert!(iam
+        .get_role()
+        .role_name("trailwarden-cloudtrail-to-logs")
+        .send()
+        .await
+        .is_err());
+    assert!(alarm_names(&cfg).await.is_empty());
+    assert_eq!(topic_count(&cfg).await, 0);
+}
+
+/// A destroy killed (SIGKILL) while a request is in flight, at several points, is finished by
+/// the next one.
+#[tokio::test]
+async fn a_destroy_killed_half_way_is_finished_by_the_next() {
+    let emu = Emulator::shared();
+    let args = ["destroy", "--email", EMAIL, "--stop-logging", "--yes"];
+    // The reference: how many requests a whole destroy makes.
+    let reference = unique_account();
+    run_ok(&reference, &["apply", "--email", EMAIL, "--yes"]);
+    let before = emu.requests_for_account(&reference).len();
+    let writes_before = emu.write_requests_for_account(&reference).len();
+    run_ok(&reference, &args);
+    let requests = emu.requests_for_account(&reference).len() - before;
+    let writes = emu.write_requests_for_account(&reference).len() - writes_before;
+    let reads = requests - writes;
+    assert!(writes >= 8, "{writes}");
+    // Killed while the first, a middle and the last-but-one write are in flight.
+    for k in [reads, reads + writes / 2, requests - 2] {
+        let account = unique_account();
+        run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+        let seen = emu.requests_for_account(&account).len();
+        emu.set_faults(
+            &account,
+            serde_json::json!({"stall_after": k, "stall_seconds": 60}),
+        );
+        let mut child = common::spawn_trailwarden(&account, &args, &[]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !emu.requests_for_account(&account)[seen..]
+            .iter()
+            .any(|r| r["fault"] == "stall")
+        {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "finished before request {k}"
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "request {k} never came"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        emu.set_faults(&account, serde_json::json!({}));
+        let cfg = sdk(&account).await;
+        let out = run_ok(&account, &args);
+        assert!(
+            !out.stdout.contains("Nothing to destroy."),
+            "kill at {k} of {requests}: the first destroy had finished"
+        );
+        assert!(alarm_names(&cfg).await.is_empty(), "kill at {k}");
+        assert!(filter_names(&cfg).await.is_empty(), "kill at {k}");
+        assert!(
+            trail_names(&cfg).await.is_empty(),
+            "kill at {k}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
+        assert_eq!(topic_count(&cfg).await, 0, "kill at {k}");
+        assert!(log_group_exists(&cfg).await, "kill at {k}");
+        let again = run_ok(&account, &args);
+        assert!(
+            again.stdout.contains("Nothing to destroy."),
+            "{}",
+            again.stdout
+        );
+    }
+}

@@ -71,6 +71,7 @@ pub const WRITE_ACTIONS: &[&str] = &[
 /// trail and its role go with `--stop-logging`, the log group and the bucket (every object
 /// version first) with `--delete-log-data`.
 pub const DESTROY_ACTIONS: &[&str] = &[
+    "iam:ListRolePolicies",
     "cloudtrail:StopLogging",
     "cloudtrail:DeleteTrail",
     "iam:DeleteRolePolicy",
@@ -187,6 +188,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("cloudtrail", "DeleteTrail", "cloudtrail:DeleteTrail"),
     ("iam", "DeleteRolePolicy", "iam:DeleteRolePolicy"),
     ("iam", "DeleteRole", "iam:DeleteRole"),
+    ("iam", "ListRolePolicies", "iam:ListRolePolicies"),
     ("logs", "DeleteLogGroup", "logs:DeleteLogGroup"),
     ("s3", "ListObjectVersions", "s3:ListBucketVersions"),
     // DeleteObjects is authorized per key: s3:DeleteObject, and s3:DeleteObjectVersion for a

@@ -112,8 +112,44 @@ impl Aws {
             undesired_alarms: undesired_alarms?,
             undesired_topics,
             topic_routes,
+            role_policies: None,
             kms_keys: kms_keys?,
         })
+    }
+
+    /// What `destroy` needs besides [`Aws::read`]: the configured alarms' tags (the proof that
+    /// they are trailwarden's) and the names of the role's inline policies (the role is global:
+    /// it goes only when no other region's delivery policy is left on it).
+    pub async fn read_for_destroy(&self, desired: &Desired) -> Result<Actual, AwsError> {
+        let mut actual = self.read(desired).await?;
+        let alarms = std::mem::take(&mut actual.alarms).into_values().collect();
+        let role = desired.role.as_ref().filter(|_| actual.role.is_some());
+        let (alarms, policies) = tokio::join!(self.with_alarm_tags(alarms), async {
+            match role {
+                Some(r) => self.role_policy_names(&r.name).await.map(Some),
+                None => Ok(None),
+            }
+        });
+        actual.alarms = alarms?;
+        actual.role_policies = policies?;
+        Ok(actual)
+    }
+
+    async fn role_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        let mut names = Vec::new();
+        let mut pages = self
+            .iam
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let Some(out) = absent(page.map_err(|e| sdk_error("iam:ListRolePolicies", e)))? else {
+                break;
+            };
+            names.extend(out.policy_names().iter().cloned());
+        }
+        Ok(names)
     }
 
     async fn read_bucket(

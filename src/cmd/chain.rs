@@ -17,7 +17,7 @@ use crate::workflow::{self, Session};
 
 /// Pattern lints are shown by `plan` (and `presets test`); `apply` and `check` show only the
 /// warnings about the configuration itself, so a daily CI log is not filled with advice.
-fn print_config_warnings(cfg: &Config, with_lints: bool) {
+pub(super) fn print_config_warnings(cfg: &Config, with_lints: bool) {
     for w in &cfg.warnings {
         if with_lints || w.code != Code::PatternLint {
             eprintln!("{w}");
@@ -93,9 +93,19 @@ pub(super) async fn plan_or_apply(
 
 /// Applies a session's plan, already shown and confirmed, and reports the outcome on stdout.
 pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitStatus, Error> {
+    run_session(g, s, "apply").await
+}
+
+/// Executes a session's plan for `command` (`apply` or `destroy`), already shown and
+/// confirmed, and reports the outcome on stdout.
+pub(crate) async fn run_session(
+    g: &GlobalArgs,
+    s: &Session,
+    command: &'static str,
+) -> Result<ExitStatus, Error> {
     let human = g.output == OutputFormat::Human;
     let mut report = PlanReport::new(
-        "apply",
+        command,
         &s.target.account_id,
         &s.target.region,
         &s.plan,
@@ -113,7 +123,7 @@ pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitSta
     report.requests = requests;
     report.outcome = Some(&outcome);
     if human {
-        print!("{}", report::render_outcome(&outcome));
+        print!("{}", report::render_outcome_of(command, &outcome));
         if outcome.failed.is_none() {
             for line in confirmation_notes(&s.plan) {
                 println!("{line}");
@@ -126,7 +136,7 @@ pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitSta
         None if outcome.interrupted => Ok(signals::received().unwrap_or(ExitStatus::Interrupted)),
         None => Ok(ExitStatus::Ok),
         Some(f) => Err(Error::Failed(format!(
-            "apply failed at {} ({}): {}",
+            "{command} failed at {} ({}): {}",
             f.address, f.api, f.error
         ))),
     }

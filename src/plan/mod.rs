@@ -4,6 +4,7 @@
 //! Deterministic and free of I/O, so every decision is unit-tested without a network. `check`
 //! renders the same data as drift; `apply` executes the ops.
 
+mod destroy;
 mod kinds;
 mod kms;
 mod metrics;
@@ -13,6 +14,7 @@ mod removals;
 mod storage;
 mod trail;
 
+pub(crate) use destroy::{destroy, DestroyOptions};
 pub(crate) use kinds::{DriftKind, Resource};
 pub(crate) use policy::{merge_statements, normalize, statement_by_sid};
 

@@ -147,7 +147,17 @@ pub(crate) fn render_plan(plan: &Plan) -> String {
     out
 }
 
+#[cfg(test)]
 pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
+    render_outcome_of("apply", outcome)
+}
+
+/// The outcome of `apply` or `destroy` (`command`), as [`render_outcome`].
+pub(crate) fn render_outcome_of(command: &str, outcome: &ApplyOutcome) -> String {
+    let title = match command {
+        "destroy" => "Destroy",
+        _ => "Apply",
+    };
     let mut out = String::new();
     let requests: usize = outcome.applied.iter().map(|a| a.requests).sum();
     let done = counted(outcome.applied.len(), "resource");
@@ -155,13 +165,13 @@ pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
         None if outcome.interrupted => {
             let _ = writeln!(
                 out,
-                "Apply interrupted before the next write: {done} changed ({requests} requests); not done yet:"
+                "{title} interrupted before the next write: {done} changed ({requests} requests); not done yet:"
             );
         }
         None => {
             let _ = writeln!(
                 out,
-                "Apply complete: {} resources changed, {} requests.",
+                "{title} complete: {} resources changed, {} requests.",
                 outcome.applied.len(),
                 requests
             );
@@ -169,7 +179,7 @@ pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
         Some(f) => {
             let _ = writeln!(
                 out,
-                "Apply stopped at {} ({}): {}\n{} resources were changed before that; run apply again to complete the rest.",
+                "{title} stopped at {} ({}): {}\n{} resources were changed before that; run {command} again to complete the rest.",
                 f.address,
                 f.api,
                 f.error,
@@ -181,7 +191,30 @@ pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
         for address in &outcome.left {
             let _ = writeln!(out, "  {address}");
         }
-        let _ = writeln!(out, "Run apply again to complete it.");
+        let _ = writeln!(out, "Run {command} again to complete it.");
+    }
+    out
+}
+
+/// The plan of `destroy`: `- ADDRESS` for each resource deleted, then what stays and why (kept,
+/// released), and a summary.
+pub(crate) fn render_destroy(plan: &Plan) -> String {
+    let mut out = String::new();
+    for c in &plan.changes {
+        let _ = writeln!(out, "- {}", c.address);
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "{}: {}", w.code, w.message);
+    }
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "Nothing to destroy.");
+    } else {
+        let _ = writeln!(
+            out,
+            "Destroy: {} to delete, {}.",
+            plan.changes.len(),
+            counted(plan.ops().count(), "request")
+        );
     }
     out
 }

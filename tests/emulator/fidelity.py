@@ -614,6 +614,35 @@ def _permitted(policy: dict[str, Any] | None, service: str, action: str, resourc
     return allowed
 
 
+def _patch_s3_bucket_policy_conditions() -> None:
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def make(_original: Callable) -> Callable:
+        # AWS evaluates a bucket policy's conditions ("Policy evaluation logic", IAM User Guide,
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html:
+        # an explicit Deny applies only when its Condition holds). moto ignores Condition, so
+        # the documented "deny requests that are not over TLS" statement
+        # (aws:SecureTransport = false) denied every PutObject and DeleteObjects of the owning
+        # account. The SDKs reach AWS over HTTPS (the emulator's HTTP endpoint stands in for
+        # it), so aws:SecureTransport is true. The caller is the bucket owner's account, which
+        # its identity policies allow: only an applicable Deny decides.
+        def get_permission(self: Any, action: str, resource: str) -> Any:
+            policy = _load_policy(self.policy.decode()) if self.policy else None
+            context = {"aws:securetransport": "true"}
+            for stmt in _statements(policy):
+                if str(stmt.get("Effect", "")).lower() != "deny":
+                    continue
+                if _statement_applies(stmt, "", action, resource, context):
+                    return PermissionResult.DENIED
+            return PermissionResult.NEUTRAL
+
+        return get_permission
+
+    _wrap(FakeBucket, "get_permission", make,
+          "s3: bucket policy Deny statements apply only when their Condition holds (requests count as TLS)")
+
+
 # ---------------------------------------------------------------- CloudTrail: what CreateTrail/UpdateTrail check
 
 LOG_GROUP_ARN_RE = re.compile(r"^arn:([^:]+):logs:([^:]+):(\d{12}):log-group:([^:]+)(?::\*)?$")
@@ -989,6 +1018,7 @@ def apply() -> list[str]:
         _patch_cloudtrail()
         _patch_cloudtrail_event_selectors()
         _patch_s3()
+        _patch_s3_bucket_policy_conditions()
         _patch_cloudwatch()
         _patch_sns()
         _patch_alarm_actions()

@@ -1302,6 +1302,27 @@ def test_sns_and_alarm_actions(server: Server) -> None:
           alarm_actions)
 
 
+def test_bucket_policy_conditions(server: Server) -> None:
+    def tls_deny() -> None:
+        aws = Aws(server, new_account())
+        bucket = f"tw-policy-{aws.account}"
+        aws.s3.create_bucket(Bucket=bucket)
+        deny = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        aws.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+        # The SDKs use TLS: the deny does not apply to the owner's writes and deletes.
+        aws.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        out = aws.s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]})
+        assert not out.get("Errors"), out
+        # A deny whose condition holds still denies.
+        deny["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
+        aws.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+        expect_error(lambda: aws.s3.put_object(Bucket=bucket, Key="k", Body=b"x"), "403", 403)
+
+    check("s3: a bucket policy Deny applies only when its Condition holds (aws:SecureTransport true)", tls_deny)
+
+
 def main() -> int:
     global VERBOSE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1317,7 +1338,7 @@ def main() -> int:
     try:
         groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_bucket_owner,
                   test_faults, test_stall_and_lost_share, test_idempotency, test_sns_and_alarm_actions,
-                  test_alarm_tags]
+                  test_alarm_tags, test_bucket_policy_conditions]
         for group in groups:
             if args.k not in group.__name__:
                 continue
