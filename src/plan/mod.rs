@@ -294,4 +294,6 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod tests_aws;
 #[cfg(test)]
+pub(crate) mod tests_destroy;
+#[cfg(test)]
 pub(crate) mod tests_removals;

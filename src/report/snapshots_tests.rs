@@ -130,6 +130,33 @@ fn check_with_leftovers() {
 }
 
 #[test]
+fn destroy_default_and_everything() {
+    use crate::plan::tests_destroy::read_for_destroy;
+    use crate::plan::{destroy, DestroyOptions};
+    let d = basic();
+    let a = read_for_destroy(&applied(&d).snapshot(), &d);
+    let kept = destroy(&d, &a, DestroyOptions::default());
+    assert_snapshot!("destroy_default_human", super::render_destroy(&kept));
+    let report = PlanReport::new("destroy", ACCOUNT, REGION, &kept, REQUESTS);
+    assert_snapshot!("destroy_default_json", to_json(&report));
+    let all = destroy(
+        &d,
+        &a,
+        DestroyOptions {
+            stop_logging: true,
+            delete_log_data: true,
+        },
+    );
+    assert_snapshot!("destroy_everything_human", super::render_destroy(&all));
+    let fake = applied(&d);
+    let outcome = rt().block_on(apply(&all, &fake, &no_wait(), &mut NoProgress));
+    assert_snapshot!(
+        "destroy_everything_outcome_human",
+        super::render_outcome_of("destroy", &outcome)
+    );
+}
+
+#[test]
 fn plan_in_sync_account() {
     let p = in_sync();
     assert_snapshot!("plan_in_sync_account_human", render_plan(&p));
