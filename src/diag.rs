@@ -46,6 +46,7 @@ codes! {
     TopicName => "topic-name",
     TopicUnknown => "topic-unknown",
     TagInvalid => "tag-invalid",
+    PriceInvalid => "price-invalid",
     ControlUnknown => "control-unknown",
     AlternativeUnknown => "alternative-unknown",
     ExclusionInvalid => "exclusion-invalid",

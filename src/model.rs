@@ -854,6 +854,26 @@ impl Op {
     }
 }
 
+/// How many bytes a day the trail delivers to CloudWatch Logs, as measured in the account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Volume {
+    pub method: VolumeMethod,
+    /// Bytes a day as measured: uncompressed for `IncomingBytes` (as CloudWatch Logs ingests
+    /// them), gzip-compressed for `S3Day` (as CloudTrail writes its files).
+    pub bytes_per_day: f64,
+    /// Where the figure comes from, in words (log group and days, or bucket and date).
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VolumeMethod {
+    /// The log group's `IncomingBytes` metric (AWS/Logs), averaged over the last complete days.
+    IncomingBytes,
+    /// The size of the last complete day (UTC) of the trail's log files in S3.
+    S3Day,
+}
+
 /// The managed tag merged with the user's tags.
 pub fn managed_tags(user: &Tags) -> Tags {
     let mut tags = user.clone();

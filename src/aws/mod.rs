@@ -13,6 +13,7 @@ mod permissions;
 mod read;
 mod selectors;
 mod trails;
+mod volume;
 mod write;
 
 pub use objects::{Body, Bucket, Level, Object};

@@ -26,6 +26,8 @@ pub const READ_ACTIONS: &[&str] = &[
     "sns:ListTagsForResource",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:ListTagsForResource",
+    // `plan`'s cost estimate: the log group's IncomingBytes.
+    "cloudwatch:GetMetricStatistics",
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
 ];
@@ -181,6 +183,11 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         "cloudwatch:ListTagsForResource",
     ),
     ("cloudwatch", "DeleteAlarms", "cloudwatch:DeleteAlarms"),
+    (
+        "cloudwatch",
+        "GetMetricStatistics",
+        "cloudwatch:GetMetricStatistics",
+    ),
     ("logs", "DeleteMetricFilter", "logs:DeleteMetricFilter"),
     ("sns", "DeleteTopic", "sns:DeleteTopic"),
     ("sns", "Unsubscribe", "sns:Unsubscribe"),

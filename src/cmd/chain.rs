@@ -8,6 +8,7 @@ use crate::apply::{self, Progress, RetryPolicy};
 use crate::aws::AwsError;
 use crate::cli::*;
 use crate::config::{self, Config};
+use crate::cost;
 use crate::diag::Code;
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -43,13 +44,26 @@ pub(super) async fn plan_or_apply(
         .await?;
     }
     let command = if apply_it { "apply" } else { "plan" };
-    let report = PlanReport::new(
+    let estimate = if apply_it {
+        None
+    } else {
+        let volume = s.aws.measure_volume(&s.desired, &s.actual).await;
+        Some(cost::estimate(
+            &s.desired,
+            &s.plan,
+            &s.actual,
+            volume.as_ref(),
+            &s.config.prices,
+        ))
+    };
+    let mut report = PlanReport::new(
         command,
         &s.target.account_id,
         &s.target.region,
         &s.plan,
         s.aws.requests(),
     );
+    report.estimate = estimate.as_ref();
     let human = g.output == OutputFormat::Human;
     if human {
         println!(
@@ -64,6 +78,9 @@ pub(super) async fn plan_or_apply(
                 .join(", ")
         );
         print!("{}", report::render_plan(&s.plan));
+        if let Some(e) = &estimate {
+            print!("{}", cost::render(e));
+        }
     }
     if !s.plan.conflicts.is_empty() {
         if !human {

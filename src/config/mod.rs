@@ -59,6 +59,9 @@ pub struct FileConfig {
     pub topics: BTreeMap<String, TopicConfig>,
     #[serde(default)]
     pub controls: BTreeMap<String, ControlOverride>,
+    /// Overrides of the cost estimate's price table (`src/cost/prices.toml`), by entry name.
+    #[serde(default)]
+    pub prices: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, PartialEq)]
@@ -192,6 +195,8 @@ pub struct Config {
     pub role_name: Option<String>,
     pub topics: Vec<TopicSettings>,
     pub tags: Tags,
+    /// The price table of the cost estimate, with the configuration's overrides.
+    pub prices: crate::cost::Prices,
     /// Non-fatal findings (lints, auditor notes) to show with the plan.
     pub warnings: Vec<Diagnostic>,
 }

@@ -24,6 +24,9 @@ pub(crate) struct PlanReport<'a> {
     pub conflicts: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'a ApplyOutcome>,
+    /// `plan` only: what the configured chain costs a month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<&'a crate::cost::Estimate>,
     pub requests: crate::aws::RequestStats,
 }
 
@@ -54,6 +57,7 @@ impl<'a> PlanReport<'a> {
             warnings: &plan.warnings,
             conflicts: &plan.conflicts,
             outcome: None,
+            estimate: None,
             requests,
         }
     }
