@@ -157,6 +157,34 @@ fn destroy_default_and_everything() {
 }
 
 #[test]
+fn plan_with_cost_estimate() {
+    // A fresh account next to an existing multi-region trail, its volume measured in S3.
+    let d = basic();
+    let a = Actual {
+        trails: vec![TrailState {
+            name: "org".into(),
+            arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/org".into(),
+            multi_region: true,
+            s3_bucket: Some("org-trail-logs".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let p = plan(&d, &a);
+    let volume = Volume {
+        method: VolumeMethod::S3Day,
+        bytes_per_day: 12_000_000.0,
+        detail: "431 log files of 2026-12-05 (UTC) in s3://org-trail-logs/AWSLogs/111122223333/CloudTrail/, 12000000 bytes gzip-compressed".into(),
+    };
+    let e = crate::cost::estimate(&d, &p, &a, Some(&volume), &crate::cost::Prices::builtin());
+    assert_snapshot!("plan_estimate_human", crate::cost::render(&e));
+    let mut report = PlanReport::new("plan", ACCOUNT, REGION, &p, REQUESTS);
+    report.estimate = Some(&e);
+    let json: serde_json::Value = serde_json::from_str(&to_json(&report)).unwrap();
+    assert_snapshot!("plan_estimate_json", to_json(&json["estimate"]));
+}
+
+#[test]
 fn plan_in_sync_account() {
     let p = in_sync();
     assert_snapshot!("plan_in_sync_account_human", render_plan(&p));
