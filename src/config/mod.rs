@@ -341,6 +341,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
             "trail" => fc.trail = take(value, &key, at, src, diags).unwrap_or_default(),
             "log_group" => fc.log_group = take(value, &key, at, src, diags).unwrap_or_default(),
             "role" => fc.role = take(value, &key, at, src, diags).unwrap_or_default(),
+            "prices" => fc.prices = take(value, &key, at, src, diags).unwrap_or_default(),
             "topics" | "controls" => {
                 let toml::Value::Table(entries) = value else {
                     diags.push(src.error_at(Code::ConfigType, at, format!("`{key}` must be a table of tables")));
@@ -362,7 +363,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                 Code::ConfigUnknownKey,
                 at,
                 format!(
-                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls)"
+                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls, prices)"
                 ),
             )),
         }
