@@ -142,3 +142,34 @@ async fn log_files_of_the_last_complete_day() {
     assert!(close(e["volume"]["gb_month"].as_f64().unwrap(), gb), "{e}");
     assert!(e["assumptions"].to_string().contains("gzip"), "{e}");
 }
+
+/// `plan`'s measurement reads only what `permissions --for check` (the read-only policy) allows.
+#[tokio::test]
+async fn the_measurement_is_allowed_by_the_read_only_policy() {
+    let account = unique_account();
+    apply(&account);
+    let emu = Emulator::shared();
+    let before = emu.requests_for_account(&account).len();
+    plan_estimate(&account);
+    let out = common::trailwarden(&account, &["permissions", "--for", "check"]);
+    let policy: Value = serde_json::from_str(&out.stdout).unwrap();
+    let allowed: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let seen = emu.requests_for_account(&account);
+    assert!(seen[before..]
+        .iter()
+        .any(|r| r["operation"] == "GetMetricStatistics"));
+    for r in &seen[before..] {
+        let (service, op) = (
+            r["service"].as_str().unwrap_or_default(),
+            r["operation"].as_str().unwrap_or_default(),
+        );
+        let action = trailwarden::aws::iam_action_for(service, op)
+            .unwrap_or_else(|| panic!("no IAM action known for {service} {op}"));
+        assert!(allowed.contains(&action), "read-only policy lacks {action}");
+    }
+}
