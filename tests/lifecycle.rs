@@ -174,7 +174,7 @@ async fn an_in_sync_check_reads_no_alarm_tags() {
     let before = emu.requests_for_account(&account).len();
     let check = run_ok(&account, &["check", "--email", EMAIL, "--output", "json"]);
     let seen = emu.requests_for_account(&account);
-    println!("in-sync check: {} requests", seen.len() - before);
+    eprintln!("in-sync check: {} requests", seen.len() - before);
     assert_eq!(check.json()["requests"], (seen.len() - before) as u64);
     let tags: Vec<&Value> = seen[before..]
         .iter()

@@ -37,8 +37,11 @@ fn gone(address: String, resource: Resource, ops: Vec<Op>) -> Change {
     }
 }
 
-fn ours(adopted: bool, tags: &Tags) -> bool {
-    !adopted && is_managed(tags)
+/// Created by trailwarden. `apply` tags only what it creates (under a configured name too) and
+/// never tags what it adopts, so the tag is the proof; a name given in the configuration says
+/// nothing either way.
+fn ours(tags: &Tags) -> bool {
+    is_managed(tags)
 }
 
 pub(crate) fn destroy(d: &Desired, a: &Actual, opts: DestroyOptions) -> Plan {
@@ -53,7 +56,7 @@ pub(crate) fn destroy(d: &Desired, a: &Actual, opts: DestroyOptions) -> Plan {
                 .as_deref()
                 .is_none_or(|r| r == d.target.region)
     });
-    let trail_goes = opts.stop_logging && trail.is_some_and(|t| ours(d.trail.adopted, &t.tags));
+    let trail_goes = opts.stop_logging && trail.is_some_and(|t| ours(&t.tags));
     p.destroy_alarms_chain(trail.filter(|_| !trail_goes));
     if let Some(t) = trail {
         p.destroy_trail(t, trail_goes);
@@ -123,8 +126,8 @@ impl<'a> Planner<'a> {
             let Some(t) = self.a.topics.get(&spec.name) else {
                 continue;
             };
-            if !ours(spec.adopted, &t.tags) {
-                if is_managed(&t.tags) || spec.adopted {
+            if !ours(&t.tags) {
+                if spec.adopted {
                     self.release(
                         &format!("sns_topic.{}", spec.name),
                         format!(
@@ -191,7 +194,7 @@ impl<'a> Planner<'a> {
                 trail: t.name.clone(),
             });
             self.plan.changes.push(gone(address, Resource::Trail, ops));
-        } else if self.d.trail.adopted || !is_managed(&t.tags) {
+        } else if !is_managed(&t.tags) {
             self.release(
                 &address,
                 "trailwarden turned on multi-region logging, global service events, log file validation, logging and delivery to CloudWatch Logs (its log group and role); they stay".into(),
@@ -213,7 +216,7 @@ impl<'a> Planner<'a> {
             return;
         };
         let address = format!("iam_role.{}", spec.name);
-        if !ours(spec.adopted, &role.tags) {
+        if !ours(&role.tags) {
             if role.policy.is_some() {
                 self.release(
                     &address,
@@ -266,13 +269,10 @@ impl<'a> Planner<'a> {
 
     fn destroy_log_data(&mut self, trail_gone: bool, delete: bool) {
         let group = self.a.log_group.as_ref();
-        let group_ours = group
-            .is_some_and(|g| self.d.log_group.managed && ours(self.d.log_group.adopted, &g.tags));
+        let group_ours = group.is_some_and(|g| self.d.log_group.managed && ours(&g.tags));
         let bucket = self.a.bucket.as_ref();
-        let bucket_ours = match (&self.d.bucket, bucket) {
-            (Some(spec), Some(b)) => ours(spec.adopted, &b.tags),
-            _ => false,
-        };
+        // An adopted trail's bucket is not in the desired state: never trailwarden's.
+        let bucket_ours = self.d.bucket.is_some() && bucket.is_some_and(|b| ours(&b.tags));
         if let Some(g) = group {
             let address = format!("log_group.{}", g.name);
             if !group_ours {

@@ -188,6 +188,8 @@ fn untagged_alarms_and_adopted_resources_are_released_not_deleted() {
             name: "their-group".into(),
             ..Default::default()
         });
+        // The topic existed before: it carries no trailwarden tag.
+        s.topics.values_mut().for_each(|t| t.tags.clear());
     }
     let mut a = read_for_destroy(&fake.snapshot(), &d);
     // Someone's own alarm of a configured name, without the tag.
