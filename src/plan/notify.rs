@@ -147,9 +147,9 @@ impl Planner<'_> {
         }
     }
 
-    /// On a topic trailwarden created (tagged, not adopted), confirmed subscriptions of the
-    /// protocols the configuration manages (email, HTTPS, SMS, Lambda) whose endpoint it no
-    /// longer lists: an address removed from `emails`, a retired webhook. An adopted topic's
+    /// On a topic trailwarden created (its tag: apply never tags a topic it adopts), confirmed
+    /// subscriptions of the protocols the configuration manages (email, HTTPS, SMS, Lambda)
+    /// whose endpoint it no longer lists: an address removed from `emails`, a retired webhook. An adopted topic's
     /// subscribers, and other protocols (SQS, Firehose, ...), are someone else's.
     ///
     /// A pending subscription has no ARN to unsubscribe ("PendingConfirmation" is listed in its
@@ -157,7 +157,7 @@ impl Planner<'_> {
     /// https://docs.aws.amazon.com/sns/latest/api/API_Unsubscribe.html): SNS deletes it itself
     /// when it is never confirmed, so it is left alone.
     fn removed_subscribers(&mut self, spec: &TopicSpec, actual: &TopicState) {
-        if spec.adopted || !is_managed(&actual.tags) {
+        if !is_managed(&actual.tags) {
             return;
         }
         for s in &actual.subscriptions {
