@@ -466,3 +466,126 @@ async fn a_destroy_killed_half_way_is_finished_by_the_next() {
         );
     }
 }
+
+/// `destroy` in a pseudo-terminal, as `account`.
+fn spawn_destroy(account: &str, args: &[&str]) -> rexpect::session::PtySession {
+    let mut all = vec!["destroy"];
+    all.extend_from_slice(args);
+    spawn_pty(account, &all)
+}
+
+/// The binary in a pseudo-terminal, as `account` against the shared emulator.
+fn spawn_pty(account: &str, args: &[&str]) -> rexpect::session::PtySession {
+    let emu = Emulator::shared();
+    let dir = std::env::temp_dir();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    cmd.args(args)
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &dir)
+        .env("TERM", "xterm")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &emu.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", dir.join("trailwarden-no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("trailwarden-no-aws-credentials"),
+        )
+        .env("AWS_ACCESS_KEY_ID", common::access_key_for(account))
+        .env("AWS_SECRET_ACCESS_KEY", common::SECRET_ACCESS_KEY)
+        .env("TRAILWARDEN_SETTLE", "0");
+    rexpect::session::spawn_with_options(
+        cmd,
+        rexpect::reader::Options::new()
+            .timeout_ms(Some(60_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn trailwarden destroy in a pty")
+}
+
+fn exit_code(p: &mut rexpect::session::PtySession) -> i32 {
+    match p.process().wait().unwrap() {
+        rexpect::process::WaitStatus::Exited(_, code) => code,
+        other => panic!("trailwarden did not exit normally: {other:?}"),
+    }
+}
+
+/// At a terminal, `destroy` names every resource it deletes and asks; `--delete-log-data`
+/// also asks for the bucket's name, and a wrong name changes nothing.
+#[tokio::test]
+async fn destroy_asks_and_names_what_goes() {
+    let account = unique_account();
+    run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+    let cfg = sdk(&account).await;
+    let bucket = bucket_of(&account);
+    let emu = Emulator::shared();
+    let writes = emu.write_requests_for_account(&account).len();
+    let args = ["--email", EMAIL, "--stop-logging", "--delete-log-data"];
+
+    // A wrong bucket name: refused after both questions, nothing deleted.
+    let mut p = spawn_destroy(&account, &args);
+    p.exp_string("This deletes 11 resources:").unwrap();
+    p.exp_string(&format!("  - s3_bucket.{bucket}")).unwrap();
+    p.exp_string("Destroy these 11 resources?").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Type the bucket's name").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send("not-the-bucket\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("not the bucket's").unwrap();
+    assert_eq!(exit_code(&mut p), 1);
+    assert_eq!(emu.write_requests_for_account(&account).len(), writes);
+
+    // Declined: nothing deleted.
+    let mut p = spawn_destroy(&account, &args);
+    p.exp_string("Destroy these 11 resources?").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send("n").unwrap();
+    p.flush().unwrap();
+    p.exp_string("cancelled").unwrap();
+    assert_eq!(exit_code(&mut p), 1);
+    assert_eq!(emu.write_requests_for_account(&account).len(), writes);
+
+    // The right name: everything goes.
+    let mut p = spawn_destroy(&account, &args);
+    p.exp_string("Destroy these 11 resources?").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Type the bucket's name").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send(&format!("{bucket}\r")).unwrap();
+    p.flush().unwrap();
+    p.exp_string("Destroy complete").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    assert!(!bucket_exists(&cfg, &bucket).await);
+}
+
+/// At a terminal, an apply that removes leftovers lists them before asking.
+#[tokio::test]
+async fn apply_names_what_it_deletes_before_asking() {
+    let account = unique_account();
+    let all = config(&account, "all.toml", ALL);
+    let fewer = config(&account, "fewer.toml", WITHOUT_ROOT);
+    run_ok(&account, &["apply", "--config", &all, "--yes"]);
+    let mut p = spawn_pty(&account, &["apply", "--config", &fewer]);
+    p.exp_string("This deletes 2 resources that trailwarden created and the configuration no longer asks for:")
+        .unwrap();
+    p.exp_string("  - metric_filter.RootAccountUsage").unwrap();
+    p.exp_string("  - alarm.RootAccountUsageAlarm").unwrap();
+    p.exp_string("Apply these changes (2 requests), deleting 2 resources?")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Apply complete").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let cfg = sdk(&account).await;
+    assert!(!alarm_names(&cfg)
+        .await
+        .contains(&"RootAccountUsageAlarm".into()));
+}
