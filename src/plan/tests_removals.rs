@@ -242,3 +242,24 @@ fn a_removed_address_is_unsubscribed_from_a_topic_trailwarden_created() {
     a.topics.values_mut().for_each(|t| t.tags.clear());
     assert!(removed(&plan(&adopted, &a)).is_empty());
 }
+
+#[test]
+fn converging_never_deletes_the_trail_its_role_or_log_data() {
+    // Everything renamed: the old trail, role, log group and bucket are no longer configured,
+    // yet `plan` only creates the new ones; removing those is `destroy`'s, on request.
+    let fake = applied(&desired_from(ALL));
+    let renamed = desired_from(
+        "emails = [\"sec@example.com\"]\n[trail]\nname = \"other\"\n[bucket]\nname = \"other-bucket-111122223333\"\n[log_group]\nname = \"other-group\"\n[role]\nname = \"other-role\"\n",
+    );
+    let p = plan(&renamed, &read_for(&fake.snapshot(), &renamed, true));
+    assert!(!p.ops().any(|op| matches!(
+        op,
+        Op::StopLogging { .. }
+            | Op::DeleteTrail { .. }
+            | Op::DeleteRolePolicy { .. }
+            | Op::DeleteRole { .. }
+            | Op::DeleteLogGroup { .. }
+            | Op::EmptyBucket { .. }
+            | Op::DeleteBucket { .. }
+    )));
+}
