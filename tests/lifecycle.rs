@@ -589,3 +589,25 @@ async fn apply_names_what_it_deletes_before_asking() {
         .await
         .contains(&"RootAccountUsageAlarm".into()));
 }
+
+/// A delivery topic the configuration no longer names stays while the trail notifies it (the
+/// trail's SNS setting is left as it is): deleting it would break the trail's notifications.
+#[tokio::test]
+async fn a_topic_the_trail_still_notifies_stays() {
+    let account = unique_account();
+    let with = config(
+        &account,
+        "with.toml",
+        "emails = [\"security@example.com\"]\n[trail]\ndelivery_topic = \"tw-deliveries\"\n",
+    );
+    let without = config(&account, "without.toml", ALL);
+    run_ok(&account, &["apply", "--config", &with, "--yes"]);
+    run_ok(&account, &["check", "--config", &with]);
+    let plan = tw(
+        &account,
+        &["plan", "--config", &without, "--output", "json"],
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+    assert!(deletes(&plan.json()).is_empty());
+    assert_eq!(topic_count(&sdk(&account).await).await, 2);
+}

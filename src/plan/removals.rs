@@ -135,12 +135,13 @@ impl<'a> Planner<'a> {
                             .any(|d| &d.name == alarm && !d.actions.contains(&t.arn))
                 })
             })
+            // A trail that notifies it keeps it: converging leaves a trail's SNS topic that
+            // the configuration does not name as it is.
             .filter(|t| {
-                self.a.trails.iter().all(|trail| {
-                    trail.sns_topic_arn.as_deref() != Some(&t.arn)
-                        || (trail.name == self.d.trail.name
-                            && self.d.trail.sns_topic.as_deref() != Some(&t.arn))
-                })
+                self.a
+                    .trails
+                    .iter()
+                    .all(|trail| trail.sns_topic_arn.as_deref() != Some(&t.arn))
             })
             .collect()
     }

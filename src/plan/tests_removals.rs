@@ -263,3 +263,19 @@ fn converging_never_deletes_the_trail_its_role_or_log_data() {
             | Op::DeleteBucket { .. }
     )));
 }
+
+#[test]
+fn a_topic_a_trail_notifies_stays() {
+    let fake = applied(&desired_from(ALL));
+    let after = desired_from(WITHOUT_ROOT);
+    let mut a = read_for(&fake.snapshot(), &after, true);
+    let arn = a.undesired_topics.keys().next().unwrap().clone();
+    a.trails[0].sns_topic_arn = Some(arn);
+    assert_eq!(
+        removed(&plan(&after, &a)),
+        [
+            "metric_filter.RootAccountUsage",
+            "alarm.RootAccountUsageAlarm"
+        ]
+    );
+}

@@ -614,6 +614,28 @@ def _permitted(policy: dict[str, Any] | None, service: str, action: str, resourc
     return allowed
 
 
+def _patch_cloudtrail_sns_topic_arn() -> None:
+    from moto.cloudtrail.models import Trail
+
+    original = getattr(Trail, "topic_arn", None)
+    if not isinstance(original, property):
+        raise RuntimeError("fidelity patch 'cloudtrail: SnsTopicName as an ARN': Trail.topic_arn not a property (moto changed?)")
+
+    # AWS CreateTrail / UpdateTrail, SnsTopicName: "Specifies the name or the ARN of the Amazon SNS
+    # topic defined for notification of log file delivery"
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html). moto
+    # builds an ARN around whatever is given, so an ARN became `arn:...:arn:aws:sns:...` and
+    # CreateTrail answered InsufficientSnsTopicPolicyException for a topic that exists.
+    def topic_arn(self: Any) -> Any:
+        name = self.sns_topic_name
+        if name and str(name).startswith("arn:"):
+            return name
+        return original.fget(self)
+
+    Trail.topic_arn = property(topic_arn)
+    APPLIED.append("cloudtrail: SnsTopicName may be the topic's ARN")
+
+
 def _patch_s3_bucket_policy_conditions() -> None:
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
@@ -1017,6 +1039,7 @@ def apply() -> list[str]:
         _patch_cloudtrail_validation()
         _patch_cloudtrail()
         _patch_cloudtrail_event_selectors()
+        _patch_cloudtrail_sns_topic_arn()
         _patch_s3()
         _patch_s3_bucket_policy_conditions()
         _patch_cloudwatch()

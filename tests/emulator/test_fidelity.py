@@ -1302,6 +1302,18 @@ def test_sns_and_alarm_actions(server: Server) -> None:
           alarm_actions)
 
 
+def test_trail_sns_topic_arn(server: Server) -> None:
+    def topic_by_arn() -> None:
+        aws = Aws(server, new_account())
+        topic = aws.sns.create_topic(Name="deliveries")["TopicArn"]
+        args = setup_chain(aws, trail="notified")
+        aws.cloudtrail.create_trail(**args, SnsTopicName=topic)
+        described = aws.cloudtrail.describe_trails(trailNameList=["notified"])["trailList"][0]
+        assert described["SnsTopicARN"] == topic, described
+
+    check("cloudtrail: CreateTrail accepts the SNS topic's ARN as SnsTopicName", topic_by_arn)
+
+
 def test_bucket_policy_conditions(server: Server) -> None:
     def tls_deny() -> None:
         aws = Aws(server, new_account())
@@ -1338,7 +1350,7 @@ def main() -> int:
     try:
         groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_bucket_owner,
                   test_faults, test_stall_and_lost_share, test_idempotency, test_sns_and_alarm_actions,
-                  test_alarm_tags, test_bucket_policy_conditions]
+                  test_alarm_tags, test_bucket_policy_conditions, test_trail_sns_topic_arn]
         for group in groups:
             if args.k not in group.__name__:
                 continue
