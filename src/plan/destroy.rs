@@ -40,6 +40,15 @@ fn gone(address: String, resource: Resource, ops: Vec<Op>) -> Change {
 /// Created by trailwarden. `apply` tags only what it creates (under a configured name too) and
 /// never tags what it adopts, so the tag is the proof; a name given in the configuration says
 /// nothing either way.
+/// Why log data trailwarden created stays.
+fn why_kept(delete_asked: bool) -> &'static str {
+    if delete_asked {
+        "a trail that is not deleted still delivers to it"
+    } else {
+        "pass --delete-log-data to delete them"
+    }
+}
+
 fn ours(tags: &Tags) -> bool {
     is_managed(tags)
 }
@@ -293,8 +302,9 @@ impl<'a> Planner<'a> {
                     "kept",
                     Some(&address),
                     format!(
-                        "log group `{}` and its log events stay (pass --delete-log-data to delete them)",
-                        g.name
+                        "log group `{}` and its log events stay ({})",
+                        g.name,
+                        why_kept(delete)
                     ),
                 );
             }
@@ -324,8 +334,9 @@ impl<'a> Planner<'a> {
                     "kept",
                     Some(&address),
                     format!(
-                        "bucket `{}` and its log files stay (pass --delete-log-data to delete them)",
-                        b.name
+                        "bucket `{}` and its log files stay ({})",
+                        b.name,
+                        why_kept(delete)
                     ),
                 );
             }
