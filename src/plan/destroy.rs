@@ -37,9 +37,6 @@ fn gone(address: String, resource: Resource, ops: Vec<Op>) -> Change {
     }
 }
 
-/// Created by trailwarden. `apply` tags only what it creates (under a configured name too) and
-/// never tags what it adopts, so the tag is the proof; a name given in the configuration says
-/// nothing either way.
 /// Why log data trailwarden created stays.
 fn why_kept(delete_asked: bool) -> &'static str {
     if delete_asked {
@@ -49,6 +46,9 @@ fn why_kept(delete_asked: bool) -> &'static str {
     }
 }
 
+/// Created by trailwarden. `apply` tags only what it creates (under a configured name too) and
+/// never tags what it adopts, so the tag is the proof; a name given in the configuration says
+/// nothing either way.
 fn ours(tags: &Tags) -> bool {
     is_managed(tags)
 }
