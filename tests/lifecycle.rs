@@ -60,6 +60,28 @@ async fn alarm_names(cfg: &aws_config::SdkConfig) -> Vec<String> {
         .collect()
 }
 
+/// Every request `account` made since the `before`-th is allowed by `permissions --for FOR`.
+fn assert_allowed(account: &str, before: usize, for_: &str) {
+    let policy = run_ok(account, &["permissions", "--for", for_]).json();
+    let allowed: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let seen = Emulator::shared().requests_for_account(account);
+    assert!(seen.len() > before, "no request made");
+    for r in &seen[before..] {
+        let (service, op) = (
+            r["service"].as_str().unwrap_or_default(),
+            r["operation"].as_str().unwrap_or_default(),
+        );
+        let action = trailwarden::aws::iam_action_for(service, op)
+            .unwrap_or_else(|| panic!("no IAM action known for {service} {op}"));
+        assert!(allowed.contains(&action), "{for_} policy lacks {action}");
+    }
+}
+
 fn deletes(plan: &Value) -> Vec<String> {
     plan["changes"]
         .as_array()
@@ -109,7 +131,9 @@ async fn a_disabled_control_loses_its_filter_and_alarm() {
         .collect();
     assert_eq!(kinds, ["metric_filter.orphan", "alarm.orphan"]);
 
+    let before = Emulator::shared().requests_for_account(&account).len();
     run_ok(&account, &["apply", "--config", &fewer, "--yes"]);
+    assert_allowed(&account, before, "apply");
     run_ok(&account, &["check", "--config", &fewer]);
     assert!(!filter_names(&cfg)
         .await
@@ -204,7 +228,9 @@ async fn a_removed_address_is_unsubscribed() {
         deletes(&plan.json()),
         ["sns_subscription.trailwarden-alarms/old@example.com"]
     );
+    let before = Emulator::shared().requests_for_account(&account).len();
     run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+    assert_allowed(&account, before, "apply");
     run_ok(&account, &["check", "--email", EMAIL]);
     let cfg = sdk(&account).await;
     let topic = format!("arn:aws:sns:us-east-1:{account}:trailwarden-alarms");
@@ -370,6 +396,7 @@ async fn destroy_deletes_log_data_only_when_the_bucket_is_named() {
     );
     assert_eq!(usage.code, 1, "{}", usage.stderr);
 
+    let before = emu.requests_for_account(&account).len();
     let out = run_ok(
         &account,
         &[
@@ -384,6 +411,8 @@ async fn destroy_deletes_log_data_only_when_the_bucket_is_named() {
         ],
     );
     assert!(out.stderr.contains("UNMONITORED"), "{}", out.stderr);
+    // Every request it made is allowed by `permissions --for destroy`.
+    assert_allowed(&account, before, "destroy");
     assert!(!bucket_exists(&cfg, &bucket).await);
     assert!(!log_group_exists(&cfg).await);
     assert!(trail_names(&cfg).await.is_empty());
