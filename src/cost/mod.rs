@@ -88,9 +88,12 @@ pub(crate) struct Line {
     /// Stable name: `alarms`, `metrics`, `logs-ingestion`, `logs-storage`,
     /// `second-trail-management-events`, `sns-deliveries`.
     pub(crate) item: &'static str,
+    #[serde(serialize_with = "rounded")]
     pub(crate) quantity: f64,
     pub(crate) unit: &'static str,
+    #[serde(serialize_with = "rounded")]
     pub(crate) unit_price: f64,
+    #[serde(serialize_with = "rounded")]
     pub(crate) month: f64,
     pub(crate) note: String,
 }
@@ -101,6 +104,7 @@ pub(crate) struct Estimate {
     pub(crate) prices_date: String,
     pub(crate) prices_region: String,
     pub(crate) lines: Vec<Line>,
+    #[serde(serialize_with = "rounded")]
     pub(crate) total_month: f64,
     /// The log volume the ingestion and storage lines use, and how it was found.
     pub(crate) volume: VolumeUsed,
@@ -112,6 +116,7 @@ pub(crate) struct Estimate {
 pub(crate) struct VolumeUsed {
     /// `incoming-bytes`, `s3-day` or `default`.
     pub(crate) method: &'static str,
+    #[serde(serialize_with = "rounded")]
     pub(crate) gb_month: f64,
     pub(crate) detail: String,
 }
@@ -304,6 +309,12 @@ pub(crate) fn estimate(
         assumptions,
         not_counted: NOT_COUNTED.to_vec(),
     }
+}
+
+/// Amounts in the JSON report to 8 significant decimals: no binary-fraction noise
+/// (`0.30000000000000004`), a hundredth of a cent still shows.
+fn rounded<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((x * 1e8).round() / 1e8)
 }
 
 /// A quantity for people: no trailing zeros, at most two decimals.
