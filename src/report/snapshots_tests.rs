@@ -127,6 +127,8 @@ fn check_with_leftovers() {
     assert!(!report.in_sync);
     assert_snapshot!("check_orphans_human", report.human());
     assert_snapshot!("check_orphans_json", to_json(&report));
+    assert_snapshot!("check_orphans_junit", report.junit());
+    assert_snapshot!("check_orphans_github", report.github());
 }
 
 #[test]
