@@ -640,3 +640,74 @@ async fn a_topic_the_trail_still_notifies_stays() {
     assert!(deletes(&plan.json()).is_empty());
     assert_eq!(topic_count(&sdk(&account).await).await, 2);
 }
+
+/// SIGTERM during a destroy: the delete in flight finishes, nothing after it is sent, exit 143
+/// with what is left; the next destroy finishes.
+#[test]
+fn a_destroy_stopped_by_sigterm_stops_before_the_next_delete() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+    let args = ["destroy", "--email", EMAIL, "--yes"];
+    // Held: the second delete (after the reads of destroy).
+    let reads = {
+        let reference = unique_account();
+        run_ok(&reference, &["apply", "--email", EMAIL, "--yes"]);
+        let before = emu.requests_for_account(&reference).len();
+        let writes = emu.write_requests_for_account(&reference).len();
+        run_ok(&reference, &args);
+        let all = emu.requests_for_account(&reference).len() - before;
+        all - (emu.write_requests_for_account(&reference).len() - writes)
+    };
+    let seen = emu.requests_for_account(&account).len();
+    emu.set_faults(
+        &account,
+        serde_json::json!({"stall_after": reads + 1, "stall_seconds": 60}),
+    );
+    let mut child = common::spawn_trailwarden(&account, &args, &[]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !emu.requests_for_account(&account)[seen..]
+        .iter()
+        .any(|r| r["fault"] == "stall")
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before the stall"
+        );
+        assert!(std::time::Instant::now() < deadline, "no request was held");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let writes_before = emu.write_requests_for_account(&account).len();
+    emu.set_faults(&account, serde_json::json!({}));
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(143), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Destroy interrupted before the next write"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Run destroy again to complete it."),
+        "{stdout}"
+    );
+    let after = emu.write_requests_for_account(&account).len() - writes_before;
+    assert!(after <= 1, "{after} writes after the signal");
+    let again = run_ok(&account, &args);
+    assert!(
+        !again.stdout.contains("Nothing to destroy."),
+        "{}",
+        again.stdout
+    );
+    assert!(run_ok(&account, &args)
+        .stdout
+        .contains("Nothing to destroy."));
+}
