@@ -197,8 +197,8 @@ impl<'a> Planner<'a> {
                     trail: t.name.clone(),
                 });
             }
-            // By name, as every other trail request: the trail is the one in this region (its
-            // home region), and the emulator deletes by name only.
+            // By name, as every other trail request: the trail found is the one whose home
+            // region is this region.
             ops.push(Op::DeleteTrail {
                 trail: t.name.clone(),
             });

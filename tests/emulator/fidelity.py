@@ -636,6 +636,24 @@ def _patch_cloudtrail_sns_topic_arn() -> None:
     APPLIED.append("cloudtrail: SnsTopicName may be the topic's ARN")
 
 
+def _patch_cloudtrail_delete_trail() -> None:
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    def make(_original: Callable) -> Callable:
+        # AWS DeleteTrail (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DeleteTrail.html):
+        # Name is "the name or the CloudTrail ARN of the trail to be deleted", and a trail that
+        # does not exist is TrailNotFoundException. moto deletes by name only and answers success
+        # for anything else: an ARN deleted nothing, silently.
+        def delete_trail(self: Any, name: str) -> None:
+            trail = self.get_trail(name)  # by name or ARN; TrailNotFoundException otherwise
+            del self.trails[trail.trail_name]
+
+        return delete_trail
+
+    _wrap(CloudTrailBackend, "delete_trail", make,
+          "cloudtrail: DeleteTrail by name or ARN; a missing trail -> TrailNotFoundException")
+
+
 def _patch_s3_bucket_policy_conditions() -> None:
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
@@ -1040,6 +1058,7 @@ def apply() -> list[str]:
         _patch_cloudtrail()
         _patch_cloudtrail_event_selectors()
         _patch_cloudtrail_sns_topic_arn()
+        _patch_cloudtrail_delete_trail()
         _patch_s3()
         _patch_s3_bucket_policy_conditions()
         _patch_cloudwatch()

@@ -1313,6 +1313,17 @@ def test_trail_sns_topic_arn(server: Server) -> None:
 
     check("cloudtrail: CreateTrail accepts the SNS topic's ARN as SnsTopicName", topic_by_arn)
 
+    def delete_by_arn() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws, trail="deleted")
+        arn = aws.cloudtrail.create_trail(**args)["TrailARN"]
+        aws.cloudtrail.delete_trail(Name=arn)
+        assert aws.cloudtrail.describe_trails()["trailList"] == []
+        expect_error(lambda: aws.cloudtrail.delete_trail(Name="deleted"), "TrailNotFoundException")
+
+    check("cloudtrail: DeleteTrail by ARN deletes the trail; a missing trail -> TrailNotFoundException",
+          delete_by_arn)
+
 
 def test_bucket_policy_conditions(server: Server) -> None:
     def tls_deny() -> None:
