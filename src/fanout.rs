@@ -306,7 +306,7 @@ pub(crate) async fn plan_accounts(
         async move {
             let session = async {
                 let connection = connect_to(&aws, &me, &account, &cfg, &opts.role_name).await?;
-                let mut s = workflow::session_with(connection, cfg)
+                let mut s = workflow::session_with(connection, cfg, workflow::Purpose::Converge)
                     .await
                     .map_err(|e| e.to_string())?;
                 workflow::settle(&mut s, opts.settle, workflow::subscribes_to_existing_topic)
@@ -353,7 +353,7 @@ async fn check_one(
             ))
         }
         None => {
-            let mut s = workflow::session_with(session, cfg.clone())
+            let mut s = workflow::session_with(session, cfg.clone(), workflow::Purpose::Converge)
                 .await
                 .map_err(|e| e.to_string())?;
             workflow::settle(&mut s, opts.settle, |s| !s.plan.is_empty())

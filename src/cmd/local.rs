@@ -273,6 +273,15 @@ pub(super) fn permissions(
                 .copied()
                 .collect(),
         ),
+        PermissionsFor::Destroy => (
+            "TrailwardenDestroy",
+            crate::aws::READ_ACTIONS
+                .iter()
+                .chain(crate::aws::REMOVAL_ACTIONS)
+                .chain(crate::aws::DESTROY_ACTIONS)
+                .copied()
+                .collect(),
+        ),
         PermissionsFor::Scan => ("TrailwardenScanReadOnly", crate::aws::SCAN_ACTIONS.to_vec()),
     };
     if accounts {

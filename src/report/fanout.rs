@@ -329,7 +329,7 @@ impl AccountsPlanReport<'_> {
             match (a.plan, &a.report, a.error) {
                 (Some(plan), Some(r), _) => {
                     let body = match r.outcome {
-                        Some(o) => super::render_outcome(o),
+                        Some(o) => super::render_outcome_of("apply", o),
                         None => super::render_plan(plan),
                     };
                     for line in body.lines() {
