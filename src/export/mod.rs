@@ -147,6 +147,23 @@ pub(crate) fn export(cfg: &Config, variant: Variant) -> Result<Export, ExportErr
     })
 }
 
+/// The largest template CloudFormation takes inline: `TemplateBody` of CreateStack,
+/// CreateStackSet, UpdateStack and ValidateTemplate, which `--template-body file://...` and
+/// `aws cloudformation deploy` without `--s3-bucket` send
+/// (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html,
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+/// A larger one must be uploaded to S3 and given as `TemplateURL` (up to 1 MB).
+pub(crate) const MAX_TEMPLATE_BODY: usize = 51_200;
+
+/// The note to show beside a template of `len` bytes too large to be passed inline.
+pub(crate) fn size_note(len: usize) -> Option<String> {
+    (len > MAX_TEMPLATE_BODY).then(|| {
+        format!(
+            "the template is {len} bytes, more than the {MAX_TEMPLATE_BODY} CloudFormation accepts inline (--template-body): upload it to S3 and pass --template-url (create-stack, create-stack-set), or give `aws cloudformation deploy` an --s3-bucket; the YAML form is smaller than the JSON one"
+        )
+    })
+}
+
 /// The target whose values are CloudFormation's pseudo parameters.
 pub(crate) fn symbolic_target() -> Target {
     Target {
