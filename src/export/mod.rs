@@ -321,7 +321,6 @@ pub(crate) fn resources(
 pub(crate) const BUCKET_ID: &str = "LogBucket";
 pub(crate) const BUCKET_POLICY_ID: &str = "LogBucketPolicy";
 pub(crate) const ROLE_ID: &str = "DeliveryRole";
-pub(crate) const ROLE_POLICY_ID: &str = "DeliveryRolePolicy";
 pub(crate) const LOG_GROUP_ID: &str = "LogGroup";
 pub(crate) const TRAIL_ID: &str = "Trail";
 
@@ -519,15 +518,26 @@ impl<'a> Builder<'a> {
                 }
             }
             Op::PutRolePolicy {
-                role,
+                role: _,
                 policy_name,
                 policy,
             } => {
-                let mut r = CfnResource::new(ROLE_POLICY_ID, "AWS::IAM::RolePolicy");
-                r.set("RoleName", self.reference(role));
-                r.set("PolicyName", self.sub(policy_name));
-                r.set("PolicyDocument", self.doc(policy));
-                self.add(r);
+                // In the role's own `Policies` (AWS::IAM::Role, Policies / Policy:
+                // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html),
+                // not a separate AWS::IAM::RolePolicy: the role is complete only with its
+                // policy, so the trail's `Fn::GetAtt` on the role's Arn waits for both, and IaC
+                // auditors read the policy where they look for it (checkov 3.3.30 evaluates
+                // AWS::IAM::Role, not AWS::IAM::RolePolicy: its IAM policy checks passed on a
+                // role without policy, vacuously).
+                let entry = json!({
+                    "PolicyName": self.sub(policy_name),
+                    "PolicyDocument": self.doc(policy)
+                });
+                let r = self.get(ROLE_ID)?;
+                match r.properties.get_mut("Policies") {
+                    Some(Value::Array(list)) => list.push(entry),
+                    _ => r.set("Policies", json!([entry])),
+                }
             }
             Op::CreateLogGroup { log_group, tags } => {
                 let mut r = CfnResource::new(LOG_GROUP_ID, "AWS::Logs::LogGroup");
@@ -719,14 +729,14 @@ impl<'a> Builder<'a> {
 
     /// What `apply` orders by running the ops in sequence and no reference already implies:
     /// CloudTrail checks at CreateTrail that it may write to the bucket and the log group and
-    /// publish to the delivery topic, so the trail waits for those policies.
+    /// publish to the delivery topic, so the trail waits for the bucket's and the topic's
+    /// policies (the role's policy is part of the role, which the trail names by `Fn::GetAtt`).
     fn link_dependencies(&mut self) {
         let policies: Vec<String> = self
             .resources
             .iter()
             .filter(|r| {
                 r.id == BUCKET_POLICY_ID
-                    || r.id == ROLE_POLICY_ID
                     || (r.kind == "AWS::SNS::TopicPolicy"
                         && self
                             .d
@@ -780,7 +790,6 @@ fn selectors(s: &EventSelectors) -> Value {
 /// The default name of the member accounts' check role.
 pub(crate) const CHECK_ROLE: &str = "trailwarden-check";
 pub(crate) const CHECK_ROLE_ID: &str = "CheckRole";
-pub(crate) const CHECK_ROLE_POLICY_ID: &str = "CheckRolePolicy";
 
 /// The member accounts' template: a role the management account may assume, allowed exactly
 /// what `check` reads (`permissions --for check`). The organization trail already records
@@ -826,15 +835,12 @@ fn member_template() -> Value {
                 "Properties": {
                     "RoleName": { "Ref": "RoleName" },
                     "AssumeRolePolicyDocument": trust,
+                    // In the role, as the delivery role's (see `Op::PutRolePolicy`).
+                    "Policies": [{
+                        "PolicyName": CHECK_ROLE,
+                        "PolicyDocument": crate::aws::check_policy()
+                    }],
                     "Tags": tags
-                }
-            },
-            CHECK_ROLE_POLICY_ID: {
-                "Type": "AWS::IAM::RolePolicy",
-                "Properties": {
-                    "RoleName": { "Ref": CHECK_ROLE_ID },
-                    "PolicyName": CHECK_ROLE,
-                    "PolicyDocument": crate::aws::check_policy()
                 }
             }
         },

@@ -281,10 +281,8 @@ fn account_after(stack: &Stack) -> Actual {
     }
     if let Some(r) = stack.one("AWS::IAM::Role") {
         let name = string(&r["RoleName"]).unwrap();
-        let inline = stack
-            .of("AWS::IAM::RolePolicy")
-            .into_iter()
-            .find(|p| p["RoleName"] == json!(name));
+        // The inline policy is in the role's `Policies` (one, the delivery policy).
+        let inline = r["Policies"].as_array().and_then(|l| l.first());
         a.role = Some(RoleState {
             arn: crate::arn::role(&t.partition, &t.account_id, &name),
             trust_policy: r["AssumeRolePolicyDocument"].clone(),
@@ -514,7 +512,12 @@ fn every_desired_resource_has_its_template_counterpart() {
             d.role.iter().map(|r| r.name.clone()).collect::<Vec<_>>()
         );
         assert_eq!(
-            names("AWS::IAM::RolePolicy", "PolicyName"),
+            stack
+                .of("AWS::IAM::Role")
+                .iter()
+                .flat_map(|r| r["Policies"].as_array().cloned().unwrap_or_default())
+                .filter_map(|p| string(&p["PolicyName"]))
+                .collect::<Vec<_>>(),
             d.role
                 .iter()
                 .map(|r| r.policy_name.clone())
@@ -554,7 +557,6 @@ fn every_desired_resource_has_its_template_counterpart() {
             "AWS::S3::Bucket",
             "AWS::S3::BucketPolicy",
             "AWS::IAM::Role",
-            "AWS::IAM::RolePolicy",
             "AWS::Logs::LogGroup",
             "AWS::CloudTrail::Trail",
             "AWS::SNS::Topic",
@@ -592,7 +594,7 @@ fn a_template_missing_a_setting_is_out_of_sync() {
             t["Resources"][LOG_GROUP_ID]["Properties"]["RetentionInDays"] = json!(30)
         }),
         ("role policy", |t| {
-            t["Resources"][ROLE_POLICY_ID]["Properties"]["PolicyDocument"]["Statement"][0]
+            t["Resources"][ROLE_ID]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]
                 ["Action"] = json!("logs:PutLogEvents")
         }),
         ("alarm threshold", |t| {
@@ -645,10 +647,7 @@ fn account_and_region_are_pseudo_parameters_and_names_are_parameters() {
         r[TRAIL_ID]["Properties"]["CloudWatchLogsRoleArn"],
         json!({"Fn::GetAtt": [ROLE_ID, "Arn"]})
     );
-    assert_eq!(
-        r[TRAIL_ID]["DependsOn"],
-        json!([BUCKET_POLICY_ID, ROLE_POLICY_ID])
-    );
+    assert_eq!(r[TRAIL_ID]["DependsOn"], json!([BUCKET_POLICY_ID]));
     // Log data outlives the stack.
     for id in [BUCKET_ID, LOG_GROUP_ID] {
         assert_eq!(r[id]["DeletionPolicy"], "Retain");
@@ -727,7 +726,7 @@ fn the_default_template_as_written() {
 fn the_member_template_is_the_check_role_with_checks_permissions() {
     let e = export(&config(CONFIGS[0]), Variant::Member).unwrap();
     let r = &e.template["Resources"];
-    let policy = &r[CHECK_ROLE_POLICY_ID]["Properties"]["PolicyDocument"];
+    let policy = &r[CHECK_ROLE_ID]["Properties"]["Policies"][0]["PolicyDocument"];
     // Exactly what `permissions --for check` prints: every action check reads with, nothing more.
     assert_eq!(policy, &crate::aws::check_policy());
     let mut actions: Vec<&str> = policy["Statement"][0]["Action"]
@@ -785,11 +784,7 @@ fn the_trail_waits_for_the_delivery_topics_policy() {
     let trail = &template["Resources"][TRAIL_ID];
     assert_eq!(
         trail["DependsOn"],
-        json!([
-            BUCKET_POLICY_ID,
-            ROLE_POLICY_ID,
-            "TopicCloudtrailDeliveryPolicy"
-        ])
+        json!([BUCKET_POLICY_ID, "TopicCloudtrailDeliveryPolicy"])
     );
     assert_eq!(
         trail["Properties"]["SnsTopicName"],

@@ -11,6 +11,7 @@ checks the bucket policy, the role's trust and the log group), and completes the
 | type | moto 5.2.5 | here |
 | --- | --- | --- |
 | AWS::S3::Bucket | BucketName, BucketEncryption, Tags | + VersioningConfiguration, PublicAccessBlockConfiguration |
+| AWS::IAM::Role | RoleName, AssumeRolePolicyDocument, Tags; Policies stored as objects | Policies as text |
 | AWS::SNS::Topic | TopicName, Subscription; Tags and KmsMasterKeyId kept as plain attributes | Tags as tags |
 | AWS::Logs::LogGroup | `Fn::GetAtt Arn` without the `:*` AWS returns | with `:*` |
 | AWS::S3::BucketPolicy, AWS::IAM::RolePolicy, AWS::SNS::TopicPolicy, AWS::SNS::Subscription, AWS::Logs::MetricFilter, AWS::CloudWatch::Alarm, AWS::CloudTrail::Trail | not supported | created |
@@ -232,6 +233,24 @@ def install() -> list[str]:
 
     FakeBucket.create_from_cloudformation_json = classmethod(create_bucket)
     labels.append("cloudformation: AWS::S3::Bucket VersioningConfiguration, PublicAccessBlockConfiguration")
+
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html
+    # (Policies: each a PolicyName and a PolicyDocument, a JSON object in a template). moto
+    # stores the document as given, an object GetRolePolicy cannot return; as text it can.
+    from moto.iam.models import Role
+
+    role_create = Role.create_from_cloudformation_json.__func__
+
+    def create_role(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        p = dict(cloudformation_json.get("Properties", {}))
+        if "Policies" in p:
+            p["Policies"] = [{**x, "PolicyDocument": _policy_text(x["PolicyDocument"])}
+                             for x in p["Policies"]]
+        return role_create(cls, resource_name, {**cloudformation_json, "Properties": p},
+                           account_id, region_name, **kwargs)
+
+    Role.create_from_cloudformation_json = classmethod(create_role)
+    labels.append("cloudformation: AWS::IAM::Role Policies as text")
 
     topic_create = Topic.create_from_cloudformation_json.__func__
 

@@ -664,6 +664,11 @@ def test_cloudformation(server: Server) -> None:
                     "RoleName": {"Ref": "Role"}, "PolicyName": "deliver",
                     "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                         {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}}},
+                "InlineRole": {"Type": "AWS::IAM::Role", "Properties": {
+                    "RoleName": "inline", "AssumeRolePolicyDocument": json.loads(trust_policy()),
+                    "Policies": [{"PolicyName": "deliver", "PolicyDocument": {
+                        "Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": "logs:CreateLogStream", "Resource": "*"}]}}]}},
                 "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "g", "RetentionInDays": 90}},
                 "Topic": {"Type": "AWS::SNS::Topic", "Properties": {
                     "TopicName": "t", "Tags": [{"Key": "managed-by", "Value": "trailwarden"}]}},
@@ -708,6 +713,9 @@ def test_cloudformation(server: Server) -> None:
         assert all(pab.values()) and len(pab) == 4, pab
         assert "cloudtrail.amazonaws.com" in aws.s3.get_bucket_policy(Bucket=bucket)["Policy"]
         assert aws.iam.get_role_policy(RoleName="delivery", PolicyName="deliver")["PolicyDocument"]
+        # AWS::IAM::Role Policies: the inline policy GetRolePolicy returns, as a document.
+        inline = aws.iam.get_role_policy(RoleName="inline", PolicyName="deliver")["PolicyDocument"]
+        assert inline["Statement"][0]["Action"] == "logs:CreateLogStream", inline
         topic = f"arn:aws:sns:{REGION}:{account}:t"
         attrs = aws.sns.get_topic_attributes(TopicArn=topic)["Attributes"]
         assert '"cloudwatch.amazonaws.com"' in attrs["Policy"], attrs
