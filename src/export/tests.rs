@@ -791,3 +791,50 @@ fn the_trail_waits_for_the_delivery_topics_policy() {
         json!({"Ref": "TopicCloudtrailDelivery"})
     );
 }
+
+/// What checkov's IAM policy checks (CKV_AWS_107–111) would ask of the delivery role, which they
+/// do not evaluate here (its Resource is an `Fn::Sub` ARN they leave unresolved; docs/export.md,
+/// "checkov"): one inline policy in the role, allowing only log delivery (CreateLogStream,
+/// PutLogEvents), only on the trail's streams of the chain's log group, nothing else.
+#[test]
+fn the_delivery_role_may_only_deliver_to_the_chains_log_streams() {
+    for text in CONFIGS {
+        let (_, template) = both(text);
+        let role = &template["Resources"][ROLE_ID]["Properties"];
+        let policies = role["Policies"]
+            .as_array()
+            .expect("the policy is in the role");
+        assert_eq!(policies.len(), 1, "{text}");
+        let group = format!(
+            "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{}:log-stream:",
+            template["Resources"][LOG_GROUP_ID]["Properties"]["LogGroupName"]["Ref"]
+                .as_str()
+                .map(|p| format!("${{{p}}}"))
+                .unwrap()
+        );
+        for s in policies[0]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+        {
+            assert_eq!(s["Effect"], "Allow", "{text}");
+            assert!(s.get("NotAction").is_none() && s.get("NotResource").is_none());
+            assert_eq!(
+                s["Action"],
+                json!(["logs:CreateLogStream", "logs:PutLogEvents"]),
+                "{text}"
+            );
+            let resources = match &s["Resource"] {
+                Value::Array(list) => list.clone(),
+                one => vec![one.clone()],
+            };
+            for r in resources {
+                let arn = r["Fn::Sub"].as_str().unwrap_or_default();
+                let stream = arn.strip_prefix(&group).unwrap_or_default();
+                assert!(
+                    !stream.is_empty() && !stream.starts_with('*'),
+                    "{text}: {r}"
+                );
+            }
+        }
+    }
+}
