@@ -281,6 +281,28 @@ def install() -> list[str]:
     LogGroup.get_cfn_attribute = get_cfn_attribute
     labels.append("cloudformation: AWS::Logs::LogGroup Fn::GetAtt Arn ends in :*")
 
+    # A template passed inline (TemplateBody) is at most 51,200 bytes; a larger one must come
+    # from S3 (TemplateURL). https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+    # (TemplateBody: "maximum length of 51,200 bytes"), and likewise UpdateStack,
+    # CreateChangeSet, CreateStackSet and ValidateTemplate. moto takes any size.
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    def limited(method):  # type: ignore[no-untyped-def]
+        def checked(self):  # type: ignore[no-untyped-def]
+            body = self._get_param("TemplateBody")
+            if body is not None and len(body.encode()) > 51200:
+                raise ValidationError(message=(
+                    "1 validation error detected: Value at 'templateBody' failed to satisfy "
+                    "constraint: Member must have length less than or equal to 51200"))
+            return method(self)
+        return checked
+
+    for name in ("create_stack", "update_stack", "create_change_set", "create_stack_set",
+                 "validate_template"):
+        setattr(CloudFormationResponse, name, limited(getattr(CloudFormationResponse, name)))
+    labels.append("cloudformation: TemplateBody over 51,200 bytes -> ValidationError")
+
     # The model map is cached on first use; forget it so the new types are found.
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()

@@ -702,7 +702,23 @@ def test_cloudformation(server: Server) -> None:
             },
             "Outputs": {"GroupArn": {"Value": {"Fn::GetAtt": ["Group", "Arn"]}}},
         }
-        aws.cloudformation.create_stack(StackName="s", TemplateBody=json.dumps(template),
+        # TemplateBody holds at most 51,200 bytes (CreateStack, API Reference): one byte more is
+        # refused before anything is created; padding up to the limit is taken.
+        body = json.dumps(template)
+        for name, size, ok in (("big", 51201, False), ("s", 51200, True)):
+            # Padding in Metadata (a Description is limited to 1,024 bytes).
+            padded = json.dumps({**template, "Metadata": {"Padding": ""}})
+            padded = json.dumps({**template, "Metadata": {"Padding": "x" * (size - len(padded.encode()))}})
+            assert len(padded.encode()) == size
+            if ok:
+                body = padded
+            else:
+                response = expect_error(lambda: aws.cloudformation.create_stack(
+                    StackName=name, TemplateBody=padded, Capabilities=["CAPABILITY_NAMED_IAM"]),
+                    "ValidationError")
+                assert "51200" in response["Error"]["Message"], response
+                assert not aws.s3.list_buckets()["Buckets"], "nothing created"
+        aws.cloudformation.create_stack(StackName="s", TemplateBody=body,
                                         Capabilities=["CAPABILITY_NAMED_IAM"])
         stack = aws.cloudformation.describe_stacks(StackName="s")["Stacks"][0]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack
