@@ -220,8 +220,9 @@ pub(crate) fn parameterized(cfg: &Config) -> (Config, Vec<Parameter>) {
             "S3 bucket for log files (S3 bucket names are global: one per account needs a different name in each)",
         );
     }
+    let stems = topic_stems(cfg.topics.iter().map(|t| t.key.as_str()));
     for topic in &mut c.topics {
-        let base = format!("{}Email", camel(&topic.key));
+        let base = format!("{}Email", stem_of(&stems, &topic.key));
         let given = std::mem::take(&mut topic.emails);
         let count = given.len().max(1);
         for i in 0..count {
@@ -269,6 +270,46 @@ fn name_constraints(param: &str) -> Value {
             "ConstraintDescription": "3 to 63 lowercase letters, digits, periods or dashes"
         }),
     }
+}
+
+/// The stem of each topic's logical ids (`Topic<stem>`, `Topic<stem>Policy`, ...) and address
+/// parameters (`<stem>Email1`, ...), unique per template: [`camel`] of its key, with a number
+/// when another key comes out the same (`sec-ops` and `sec_ops` are both `SecOps`; logical ids
+/// and parameter names must be unique, and a repeated one would silently replace the other
+/// topic). Keys are taken in sorted order, so the stems do not depend on the caller's order.
+pub(crate) fn topic_stems<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<(String, String)> {
+    let mut keys: Vec<&str> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut taken: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for key in keys {
+        let base = match camel(key) {
+            c if c.is_empty() => "Topic".to_string(),
+            c => c,
+        };
+        let stem = (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}{n}")
+                }
+            })
+            .find(|c| !taken.iter().any(|t| t.eq_ignore_ascii_case(c)))
+            .unwrap_or_default();
+        taken.push(stem.clone());
+        out.push((key.to_string(), stem));
+    }
+    out
+}
+
+fn stem_of(stems: &[(String, String)], key: &str) -> String {
+    stems
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, s)| s.clone())
+        .unwrap_or_else(|| camel(key))
 }
 
 /// `cis-3.1_root` → `Cis31Root`: the letters and digits of each part, capitalized.
@@ -442,9 +483,10 @@ impl<'a> Builder<'a> {
 
     fn topic_id(&self, arn: &str) -> String {
         let t = self.d.topics.iter().find(|t| t.arn == arn);
+        let stems = topic_stems(self.d.topics.iter().map(|t| t.key.as_str()));
         format!(
             "Topic{}",
-            camel(t.map(|t| t.key.as_str()).unwrap_or("Topic"))
+            stem_of(&stems, t.map(|t| t.key.as_str()).unwrap_or("Topic"))
         )
     }
 

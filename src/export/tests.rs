@@ -30,7 +30,7 @@ fn config(text: &str) -> Config {
 }
 
 /// Configurations that exercise every resource and option the template maps.
-const CONFIGS: [&str; 7] = [
+const CONFIGS: [&str; 8] = [
     "emails = [\"sec@example.com\"]\n",
     "presets = [\"cis\"]\nemails = [\"sec@example.com\", \"ops@example.com\"]\n",
     r#"presets = ["cis", "aws-docs"]
@@ -67,6 +67,14 @@ prefix = "org"
 [trail]
 organization = true
 name = "org-trail"
+"#,
+    // Topic keys whose logical ids and parameters would be the same (`SecOps`).
+    r#"presets = ["cis"]
+emails = ["sec@example.com"]
+[topics.sec-ops]
+emails = ["a@example.com"]
+[topics.sec_ops]
+emails = ["b@example.com", "c@example.com"]
 "#,
 ];
 
