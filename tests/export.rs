@@ -82,7 +82,14 @@ pattern = '{ $.eventName = "Del*" && $.x = "${notatoken}" }'
 "#,
     );
     let odd: &'static str = Box::leak(odd.to_string_lossy().into_owned().into_boxed_str());
+    // Topic keys that read the same in CamelCase: each topic its own ids and parameters.
+    let topics = scratch(
+        "topics.toml",
+        "presets = [\"cis\"]\nemails = [\"sec@example.com\"]\n[topics.sec-ops]\nemails = [\"a@example.com\"]\n[topics.sec_ops]\nemails = [\"b@example.com\"]\n",
+    );
+    let topics: &'static str = Box::leak(topics.to_string_lossy().into_owned().into_boxed_str());
     vec![
+        ("topic-keys", vec!["--config", topics]),
         ("aws-docs", vec!["--email", "sec@example.com"]),
         ("cis", vec!["--preset", "cis", "--email", "sec@example.com"]),
         ("cis-no-email", vec!["--preset", "cis"]),
