@@ -35,6 +35,7 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
     let trail = cx.trail(bucket.as_ref(), &log_group, role_arn);
     let filters = cx.filters(&log_group);
     let alarms = cx.alarms(&topics);
+    let namespaces = managed_namespaces(cfg);
     Desired {
         target: target.clone(),
         bucket,
@@ -44,6 +45,7 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
         topics,
         filters,
         alarms,
+        namespaces,
     }
 }
 
@@ -65,6 +67,29 @@ pub(crate) fn trail_guardian(name: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The namespace every built-in preset publishes its metrics in.
+pub(crate) const BUILTIN_NAMESPACE: &str = "CloudTrailMetrics";
+
+/// Where trailwarden's metrics live: the configured controls' namespaces, those of every control
+/// of the configured presets (a disabled control's included) and the built-in presets'. Alarms
+/// the configuration no longer names are looked for only here.
+fn managed_namespaces(cfg: &Config) -> Vec<String> {
+    let mut all: Vec<String> = cfg
+        .controls
+        .iter()
+        .map(|c| c.namespace.clone())
+        .chain(
+            cfg.presets
+                .iter()
+                .flat_map(|p| p.controls.iter().map(|c| c.namespace.clone())),
+        )
+        .chain([BUILTIN_NAMESPACE.to_string()])
+        .collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// What every resource's spec is built from.
@@ -225,7 +250,7 @@ impl<'a> Builder<'a> {
                     name: topic.name.clone(),
                     arn,
                     kms_key_id: topic.kms_key_id.clone(),
-                    emails: topic.emails.clone(),
+                    subscriptions: topic.subscriptions.clone(),
                     tags: self.tags.clone(),
                     adopted: topic.explicit,
                 }
@@ -246,7 +271,7 @@ impl<'a> Builder<'a> {
                     policy: policy_doc(vec![statement]),
                     arn,
                     kms_key_id: None,
-                    emails: Vec::new(),
+                    subscriptions: Vec::new(),
                     tags: self.tags.clone(),
                     adopted: false,
                 }),

@@ -80,6 +80,10 @@ pub struct Desired {
     pub topics: Vec<TopicSpec>,
     pub filters: Vec<FilterSpec>,
     pub alarms: Vec<AlarmSpec>,
+    /// The metric namespaces trailwarden's filters and alarms use (the configured controls',
+    /// every control of the configured presets', the built-in presets'): an alarm the
+    /// configuration does not name is a removal candidate only in one of these.
+    pub namespaces: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -153,9 +157,127 @@ pub struct TopicSpec {
     pub arn: String,
     pub policy: Value,
     pub kms_key_id: Option<String>,
-    pub emails: Vec<String>,
+    /// Who the topic notifies, in the order configured.
+    pub subscriptions: Vec<SubscriptionSpec>,
     pub tags: Tags,
     pub adopted: bool,
+}
+
+/// The SNS protocols trailwarden subscribes. Others (`sqs`, `firehose`, `application`, `http`)
+/// are left alone when found on a topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Email,
+    /// HTTPS endpoints, such as PagerDuty's and Opsgenie's SNS integrations.
+    Https,
+    Sms,
+    Lambda,
+}
+
+impl Protocol {
+    pub const ALL: [Protocol; 4] = [
+        Protocol::Email,
+        Protocol::Https,
+        Protocol::Sms,
+        Protocol::Lambda,
+    ];
+
+    /// The `Protocol` parameter of SNS Subscribe.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Email => "email",
+            Protocol::Https => "https",
+            Protocol::Sms => "sms",
+            Protocol::Lambda => "lambda",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Protocol> {
+        Protocol::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    /// Whether the endpoint must confirm before SNS delivers to it. Subscribe (SNS API
+    /// Reference): "If the endpoint type is HTTP/S or email, or if the endpoint and the topic
+    /// are not in the same Amazon Web Services account, the endpoint owner must run the
+    /// ConfirmSubscription action to confirm the subscription."
+    /// <https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html>
+    /// A Lambda function of another account is the cross-account case: the listing says
+    /// `PendingConfirmation` then, and [`Subscription::pending`] reads it from there.
+    pub fn always_confirmed_by_owner(self) -> bool {
+        matches!(self, Protocol::Email | Protocol::Https)
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One subscriber of a topic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SubscriptionSpec {
+    pub protocol: Protocol,
+    pub endpoint: String,
+}
+
+impl SubscriptionSpec {
+    pub fn new(protocol: Protocol, endpoint: &str) -> SubscriptionSpec {
+        SubscriptionSpec {
+            protocol,
+            endpoint: endpoint.to_string(),
+        }
+    }
+
+    /// Whether a subscription SNS lists is this one: email addresses compare without regard
+    /// to case, phone numbers on their digits (SNS keeps the number as given), the rest
+    /// exactly.
+    pub fn is(&self, s: &Subscription) -> bool {
+        if s.protocol != self.protocol.as_str() {
+            return false;
+        }
+        match self.protocol {
+            Protocol::Email => s.endpoint.eq_ignore_ascii_case(&self.endpoint),
+            Protocol::Sms => phone_digits(&s.endpoint) == phone_digits(&self.endpoint),
+            Protocol::Https | Protocol::Lambda => s.endpoint == self.endpoint,
+        }
+    }
+
+    /// The endpoint as shown in plans, reports and logs. HTTPS endpoints carry their secret in
+    /// the URL (PagerDuty's integration key in the path, Opsgenie's `apiKey` in the query), so
+    /// only the scheme and host are shown, with a short fingerprint that tells two endpoints of
+    /// the same host apart.
+    pub fn display(&self) -> String {
+        display_endpoint(self.protocol.as_str(), &self.endpoint)
+    }
+}
+
+/// See [`SubscriptionSpec::display`]; for endpoints read from the account as well.
+pub fn display_endpoint(protocol: &str, endpoint: &str) -> String {
+    if protocol != "https" && protocol != "http" {
+        return endpoint.to_string();
+    }
+    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // Credentials in the authority (`user:password@host`) are not shown either.
+    let host = host.rsplit('@').next().unwrap_or(host);
+    format!(
+        "{scheme}://{host}/…#{:08x}",
+        fnv1a(endpoint.as_bytes()) as u32
+    )
+}
+
+/// FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`, so fingerprints
+/// in reports and snapshots never change.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn phone_digits(number: &str) -> String {
+    number.chars().filter(char::is_ascii_digit).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,6 +332,19 @@ pub struct Actual {
     pub filters: Vec<FilterState>,
     /// The desired alarms that exist, by name.
     pub alarms: BTreeMap<String, AlarmState>,
+    /// Alarms the configuration does not name in one of the managed namespaces
+    /// ([`Desired::namespaces`]), by name, each with its tags: candidates for removal, which
+    /// the planner removes only with trailwarden's ownership tag.
+    pub undesired_alarms: BTreeMap<String, AlarmState>,
+    /// Topics the configuration does not name that an existing alarm (desired or candidate)
+    /// routes to, by ARN, with their tags (no subscriptions or attributes): candidates for
+    /// removal once no alarm routes to them.
+    pub undesired_topics: BTreeMap<String, TopicState>,
+    /// For each topic of `undesired_topics`, every alarm in the account that routes to it.
+    pub topic_routes: BTreeMap<String, Vec<String>>,
+    /// The names of the role's inline policies; read by `destroy` only (`None` otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_policies: Option<Vec<String>>,
     /// The KMS keys the configuration names (trail, bucket, topics), by the id given; a key
     /// that does not exist is absent.
     pub kms_keys: BTreeMap<String, KmsKey>,
@@ -563,6 +698,20 @@ pub struct AlarmState {
     pub insufficient_data_actions: Vec<String>,
     /// The Metrics Insights query of a query alarm (its `Metrics`' expression).
     pub query: Option<String>,
+    /// Read only for removal candidates (an in-sync check reads no alarm's tags).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
+}
+
+impl AlarmState {
+    /// Every SNS topic the alarm notifies, in any state.
+    pub fn topics(&self) -> impl Iterator<Item = &String> {
+        self.alarm_actions
+            .iter()
+            .chain(&self.ok_actions)
+            .chain(&self.insufficient_data_actions)
+            .filter(|a| a.starts_with("arn:") && a.split(':').nth(2) == Some("sns"))
+    }
 }
 
 /// One write request, as plain data. The planner produces them; the adapter executes them.
@@ -649,7 +798,7 @@ pub enum Op {
     },
     Subscribe {
         topic_arn: String,
-        email: String,
+        subscription: SubscriptionSpec,
     },
     PutMetricFilter {
         filter: FilterSpec,
@@ -661,6 +810,42 @@ pub enum Op {
         ok_actions: Vec<String>,
         #[serde(skip_serializing_if = "Vec::is_empty", default)]
         insufficient_data_actions: Vec<String>,
+    },
+    DeleteMetricFilter {
+        log_group: String,
+        filter: String,
+    },
+    DeleteAlarm {
+        alarm: String,
+    },
+    DeleteTopic {
+        topic_arn: String,
+    },
+    Unsubscribe {
+        subscription_arn: String,
+    },
+    StopLogging {
+        trail: String,
+    },
+    DeleteTrail {
+        trail: String,
+    },
+    DeleteRolePolicy {
+        role: String,
+        policy_name: String,
+    },
+    DeleteRole {
+        role: String,
+    },
+    DeleteLogGroup {
+        log_group: String,
+    },
+    /// Deletes every object version and delete marker (the bucket is versioned), page by page.
+    EmptyBucket {
+        bucket: String,
+    },
+    DeleteBucket {
+        bucket: String,
     },
 }
 
@@ -691,8 +876,39 @@ impl Op {
             Op::Subscribe { .. } => "sns:Subscribe",
             Op::PutMetricFilter { .. } => "logs:PutMetricFilter",
             Op::PutMetricAlarm { .. } => "cloudwatch:PutMetricAlarm",
+            Op::DeleteMetricFilter { .. } => "logs:DeleteMetricFilter",
+            Op::DeleteAlarm { .. } => "cloudwatch:DeleteAlarms",
+            Op::DeleteTopic { .. } => "sns:DeleteTopic",
+            Op::Unsubscribe { .. } => "sns:Unsubscribe",
+            Op::StopLogging { .. } => "cloudtrail:StopLogging",
+            Op::DeleteTrail { .. } => "cloudtrail:DeleteTrail",
+            Op::DeleteRolePolicy { .. } => "iam:DeleteRolePolicy",
+            Op::DeleteRole { .. } => "iam:DeleteRole",
+            Op::DeleteLogGroup { .. } => "logs:DeleteLogGroup",
+            Op::EmptyBucket { .. } => "s3:DeleteObjectVersion",
+            Op::DeleteBucket { .. } => "s3:DeleteBucket",
         }
     }
+}
+
+/// How many bytes a day the trail delivers to CloudWatch Logs, as measured in the account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Volume {
+    pub method: VolumeMethod,
+    /// Bytes a day as measured: uncompressed for `IncomingBytes` (as CloudWatch Logs ingests
+    /// them), gzip-compressed for `S3Day` (as CloudTrail writes its files).
+    pub bytes_per_day: f64,
+    /// Where the figure comes from, in words (log group and days, or bucket and date).
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VolumeMethod {
+    /// The log group's `IncomingBytes` metric (AWS/Logs), averaged over the last complete days.
+    IncomingBytes,
+    /// The size of the last complete day (UTC) of the trail's log files in S3.
+    S3Day,
 }
 
 /// The managed tag merged with the user's tags.

@@ -8,8 +8,8 @@ use common::{unique_account, Emulator};
 use serde_json::{json, Value};
 use trailwarden::aws::{iam_action_for, Aws, AwsError, READ_ACTIONS, WRITE_ACTIONS};
 use trailwarden::model::{
-    managed_tags, AlarmSpec, BucketSpec, Desired, FilterSpec, LogGroupSpec, Op, RoleSpec, Tags,
-    Target, TopicSpec, TrailSpec,
+    managed_tags, AlarmSpec, BucketSpec, Desired, FilterSpec, LogGroupSpec, Op, Protocol, RoleSpec,
+    SubscriptionSpec, Tags, Target, TopicSpec, TrailSpec,
 };
 
 const REGION: &str = "us-east-1";
@@ -159,15 +159,16 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
                 "Condition": {"ArnLike": {"aws:SourceArn":
                     format!("arn:{p}:cloudwatch:{region}:{account}:alarm:*")}}}]}),
             kms_key_id: None,
-            emails: vec![
-                "security@example.com".to_string(),
-                "oncall@example.com".to_string(),
+            subscriptions: vec![
+                SubscriptionSpec::new(Protocol::Email, "security@example.com"),
+                SubscriptionSpec::new(Protocol::Email, "oncall@example.com"),
             ],
             tags: tags(&[]),
             adopted: false,
         }],
         filters,
         alarms,
+        namespaces: vec!["CloudTrailMetrics".into()],
         target,
     }
 }
@@ -232,10 +233,10 @@ fn creation_ops(d: &Desired) -> Vec<Op> {
             name: "Policy".to_string(),
             value: t.policy.to_string(),
         });
-        for email in &t.emails {
+        for subscription in &t.subscriptions {
             ops.push(Op::Subscribe {
                 topic_arn: t.arn.clone(),
-                email: email.clone(),
+                subscription: subscription.clone(),
             });
         }
     }

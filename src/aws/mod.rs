@@ -5,6 +5,7 @@
 //! account into a plain [`crate::model::Actual`]; [`Aws::execute`] performs one
 //! [`crate::model::Op`]; [`objects`] lists and downloads objects of any bucket (for `scan`).
 
+mod delete;
 pub mod discover;
 mod kms;
 pub mod objects;
@@ -13,13 +14,14 @@ mod permissions;
 mod read;
 mod selectors;
 mod trails;
+mod volume;
 mod write;
 
 pub use objects::{Body, Bucket, Level, Object};
 pub use organizations::{AccountSelector, MemberAccount};
 pub use permissions::{
-    check_policy, iam_action_for, is_read_operation, policy, CHECK_SID, READ_ACTIONS, SCAN_ACTIONS,
-    WRITE_ACTIONS,
+    check_policy, iam_action_for, is_read_operation, policy, CHECK_SID, DESTROY_ACTIONS,
+    READ_ACTIONS, REMOVAL_ACTIONS, SCAN_ACTIONS, WRITE_ACTIONS,
 };
 
 use aws_config::retry::RetryConfig;

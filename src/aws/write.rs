@@ -333,18 +333,32 @@ impl Aws {
                 .await
                 .map(drop)
                 .map_err(|e| sdk_error(api, e)),
-            Op::Subscribe { topic_arn, email } => self
+            Op::Subscribe {
+                topic_arn,
+                subscription,
+            } => self
                 .sns
                 .subscribe()
                 .topic_arn(topic_arn)
-                .protocol("email")
-                .endpoint(email)
+                .protocol(subscription.protocol.as_str())
+                .endpoint(&subscription.endpoint)
                 .return_subscription_arn(false)
                 .send()
                 .await
                 .map(drop)
                 .map_err(|e| sdk_error(api, e)),
             Op::PutMetricFilter { filter } => self.put_metric_filter(api, filter).await,
+            Op::DeleteMetricFilter { .. }
+            | Op::DeleteAlarm { .. }
+            | Op::DeleteTopic { .. }
+            | Op::Unsubscribe { .. }
+            | Op::StopLogging { .. }
+            | Op::DeleteTrail { .. }
+            | Op::DeleteRolePolicy { .. }
+            | Op::DeleteRole { .. }
+            | Op::DeleteLogGroup { .. }
+            | Op::EmptyBucket { .. }
+            | Op::DeleteBucket { .. } => self.delete(op).await,
             Op::PutMetricAlarm {
                 alarm,
                 ok_actions,

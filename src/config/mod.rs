@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Source};
-use crate::model::Tags;
+use crate::model::{Protocol, SubscriptionSpec, Tags};
 use crate::preset::{self, Preset};
 
 mod controls;
@@ -59,6 +59,9 @@ pub struct FileConfig {
     pub topics: BTreeMap<String, TopicConfig>,
     #[serde(default)]
     pub controls: BTreeMap<String, ControlOverride>,
+    /// Overrides of the cost estimate's price table (`src/cost/prices.toml`), by entry name.
+    #[serde(default)]
+    pub prices: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, PartialEq)]
@@ -103,6 +106,15 @@ pub struct RoleConfig {
 pub struct TopicConfig {
     pub name: Option<String>,
     pub emails: Option<Vec<String>>,
+    /// HTTPS endpoints (PagerDuty's and Opsgenie's SNS integration URLs).
+    #[serde(default)]
+    pub https: Vec<String>,
+    /// Phone numbers in E.164 form.
+    #[serde(default)]
+    pub sms: Vec<String>,
+    /// Lambda function ARNs.
+    #[serde(default)]
+    pub lambdas: Vec<String>,
     pub kms_key_id: Option<String>,
 }
 
@@ -148,7 +160,9 @@ pub struct Overrides {
 pub struct TopicSettings {
     pub key: String,
     pub name: String,
-    pub emails: Vec<String>,
+    /// Every subscriber, validated: emails first, then HTTPS, SMS and Lambda, each in the order
+    /// written, duplicates left out.
+    pub subscriptions: Vec<SubscriptionSpec>,
     pub kms_key_id: Option<String>,
     pub explicit: bool,
 }
@@ -187,6 +201,8 @@ pub struct Config {
     pub role_name: Option<String>,
     pub topics: Vec<TopicSettings>,
     pub tags: Tags,
+    /// The price table of the cost estimate, with the configuration's overrides.
+    pub prices: crate::cost::Prices,
     /// Non-fatal findings (lints, auditor notes) to show with the plan.
     pub warnings: Vec<Diagnostic>,
 }
@@ -203,7 +219,13 @@ impl Config {
     }
 
     pub fn emails(&self) -> Vec<String> {
-        let mut all: Vec<String> = self.topics.iter().flat_map(|t| t.emails.clone()).collect();
+        let mut all: Vec<String> = self
+            .topics
+            .iter()
+            .flat_map(|t| t.subscriptions.iter())
+            .filter(|s| s.protocol == Protocol::Email)
+            .map(|s| s.endpoint.clone())
+            .collect();
         all.sort();
         all.dedup();
         all
@@ -325,6 +347,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
             "trail" => fc.trail = take(value, &key, at, src, diags).unwrap_or_default(),
             "log_group" => fc.log_group = take(value, &key, at, src, diags).unwrap_or_default(),
             "role" => fc.role = take(value, &key, at, src, diags).unwrap_or_default(),
+            "prices" => fc.prices = take(value, &key, at, src, diags).unwrap_or_default(),
             "topics" | "controls" => {
                 let toml::Value::Table(entries) = value else {
                     diags.push(src.error_at(Code::ConfigType, at, format!("`{key}` must be a table of tables")));
@@ -346,7 +369,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                 Code::ConfigUnknownKey,
                 at,
                 format!(
-                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls)"
+                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls, prices)"
                 ),
             )),
         }

@@ -37,6 +37,7 @@ pub(super) fn resolve(
     let retention_days = retention_days(&file, ov, src, diags);
     role_name(&file, src, diags);
     tags(&file, src, diags);
+    let prices = prices(&file, src, diags);
     // Controls: presets combined, identical filters provisioned once, overrides applied.
     let controls = effective_controls(&presets, &file.controls, &topics, src, diags);
     Config {
@@ -53,8 +54,34 @@ pub(super) fn resolve(
         role_name: file.role.name.clone(),
         topics,
         tags: file.tags.clone(),
+        prices,
         warnings: Vec::new(),
     }
+}
+
+/// The price table with the file's `[prices]` overrides: known entries, finite, not negative.
+fn prices(file: &FileConfig, src: &Source, diags: &mut Diagnostics) -> crate::cost::Prices {
+    let mut prices = crate::cost::Prices::builtin();
+    for (key, value) in &file.prices {
+        let at = src.at(&format!("prices.{key}"));
+        if !value.is_finite() || *value < 0.0 {
+            diags.push(src.error_at(
+                Code::PriceInvalid,
+                at,
+                format!("prices.{key} = {value}: a price or assumption is a number, 0 or more"),
+            ));
+        } else if !prices.set(key, *value) {
+            diags.push(src.error_at(
+                Code::PriceInvalid,
+                at,
+                format!(
+                    "unknown price `{key}`; one of: {}",
+                    crate::cost::Prices::KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    prices
 }
 
 /// A diagnostic at `path` in the file, or at `command line` when the value came from a flag.
@@ -198,8 +225,19 @@ fn topics(
                 !ov.emails.is_empty(),
             ),
         };
+        let mut subscriptions: Vec<SubscriptionSpec> = Vec::new();
+        let mut add = |s: SubscriptionSpec| {
+            if !subscriptions
+                .iter()
+                .any(|have| have.protocol == s.protocol && have.is(&as_listed(&s)))
+            {
+                subscriptions.push(s);
+            }
+        };
         for (i, e) in emails.iter().enumerate() {
-            if !valid_email(e) {
+            if valid_email(e) {
+                add(SubscriptionSpec::new(Protocol::Email, e));
+            } else {
                 diags.push(at_or_flag(
                     src,
                     from_flag,
@@ -209,21 +247,54 @@ fn topics(
                 ));
             }
         }
+        let others: [(&str, Protocol, &Vec<String>, EndpointCheck); 3] = [
+            ("https", Protocol::Https, &t.https, check_https_endpoint),
+            ("sms", Protocol::Sms, &t.sms, check_phone_number),
+            ("lambdas", Protocol::Lambda, &t.lambdas, check_lambda_arn),
+        ];
+        for (field, protocol, list, check) in others {
+            for (i, endpoint) in list.iter().enumerate() {
+                match check(endpoint) {
+                    Ok(()) => add(SubscriptionSpec::new(protocol, endpoint)),
+                    Err(why) => diags.push(src.error_at(
+                        Code::SubscriberInvalid,
+                        src.at(&format!("topics.{key}.{field}[{i}]")),
+                        format!(
+                            "`topics.{key}.{field}[{i}]` {why} (got `{}`)",
+                            crate::model::display_endpoint(protocol.as_str(), endpoint)
+                        ),
+                    )),
+                }
+            }
+        }
         topics.push(TopicSettings {
             key: key.clone(),
             name,
-            emails,
+            subscriptions,
             kms_key_id: t.kms_key_id.clone(),
             explicit,
         });
     }
-    if purpose == Purpose::Chain && topics.iter().all(|t| t.emails.is_empty()) {
+    if purpose == Purpose::Chain && topics.iter().all(|t| t.subscriptions.is_empty()) {
         diags.push(Diagnostic::error(
             Code::EmailMissing,
-            "no notification email: give --email ADDRESS (repeatable) or `emails = [...]` in the config file; alarms without a subscriber notify nobody",
+            "no one to notify: give --email ADDRESS (repeatable), `emails = [...]` in the config file, or subscribers in a [topics.KEY] table (emails, https, sms, lambdas); alarms without a subscriber notify nobody",
         ));
     }
     topics
+}
+
+/// One protocol's endpoint check (`validate::check_https_endpoint`, ...).
+type EndpointCheck = fn(&str) -> Result<(), &'static str>;
+
+/// A configured subscriber as SNS would list it, to compare two configured ones the way a
+/// listed one is compared (emails without regard to case, phone numbers on their digits).
+fn as_listed(s: &SubscriptionSpec) -> crate::model::Subscription {
+    crate::model::Subscription {
+        protocol: s.protocol.as_str().to_string(),
+        endpoint: s.endpoint.clone(),
+        arn: String::new(),
+    }
 }
 
 fn bucket(

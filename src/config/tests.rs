@@ -87,9 +87,66 @@ fn flags_override_the_file_and_are_validated_too() {
 
 #[test]
 fn missing_email_is_an_error() {
-    assert!(errors("")
+    assert!(errors("").iter().any(|e| e.contains("no one to notify")));
+}
+
+#[test]
+fn subscribers_of_every_protocol_are_read_in_order_without_duplicates() {
+    let text = "[topics.critical]\nemails = [\"Oncall@example.com\", \"oncall@example.com\"]\nhttps = [\"https://events.pagerduty.com/integration/abc123/enqueue\", \"https://api.opsgenie.com/v1/json/amazonsns?apiKey=k\"]\nsms = [\"+14155550100\"]\nlambdas = [\"arn:aws:lambda:us-east-1:111122223333:function:notify:live\"]\n";
+    let c = from_str("c.toml", text, &Overrides::default()).unwrap();
+    let critical = c.topics.iter().find(|t| t.key == "critical").unwrap();
+    let got: Vec<(Protocol, &str)> = critical
+        .subscriptions
         .iter()
-        .any(|e| e.contains("no notification email")));
+        .map(|s| (s.protocol, s.endpoint.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Protocol::Email, "Oncall@example.com"),
+            (
+                Protocol::Https,
+                "https://events.pagerduty.com/integration/abc123/enqueue"
+            ),
+            (
+                Protocol::Https,
+                "https://api.opsgenie.com/v1/json/amazonsns?apiKey=k"
+            ),
+            (Protocol::Sms, "+14155550100"),
+            (
+                Protocol::Lambda,
+                "arn:aws:lambda:us-east-1:111122223333:function:notify:live"
+            ),
+        ]
+    );
+    // A topic with subscribers other than email is enough: no top-level email needed.
+    assert!(c
+        .topics
+        .iter()
+        .any(|t| t.key == "default" && t.subscriptions.is_empty()));
+}
+
+#[test]
+fn each_bad_subscriber_is_reported_at_its_place_without_its_secret() {
+    let text = "emails = [\"a@example.com\"]\n[topics.pager]\nhttps = [\"http://events.pagerduty.com/integration/SECRETKEY/enqueue\", \"https://\", \"https://ok.example.com/x\"]\nsms = [\"4155550100\", \"+0155\", \"+1415555010012345\"]\nlambdas = [\"arn:aws:lambda:us-east-1:111122223333:function:\", \"arn:aws:sns:us-east-1:111122223333:t\"]\n";
+    let e = errors(text);
+    let has = |needle: &str| e.iter().any(|x| x.contains(needle));
+    assert_eq!(e.len(), 7, "{e:#?}");
+    assert!(
+        has("cfg.toml:3:10: `topics.pager.https[0]` must be a URL beginning with https://"),
+        "{e:#?}"
+    );
+    assert!(has("`topics.pager.https[1]` must name a host"), "{e:#?}");
+    assert!(has("`topics.pager.sms[0]` must be in E.164 form"), "{e:#?}");
+    assert!(has("`topics.pager.sms[1]`"), "{e:#?}");
+    assert!(has("`topics.pager.sms[2]`"), "{e:#?}");
+    assert!(has("`topics.pager.lambdas[0]` the function name"), "{e:#?}");
+    assert!(
+        has("`topics.pager.lambdas[1]` must be a Lambda function ARN"),
+        "{e:#?}"
+    );
+    assert!(!e.iter().any(|x| x.contains("SECRETKEY")), "{e:#?}");
+    assert!(e.iter().all(|x| x.contains("subscriber-invalid")), "{e:#?}");
 }
 
 #[test]
@@ -300,4 +357,31 @@ fn controls_only_need_no_email() {
     .unwrap();
     assert_eq!(cfg.controls.len(), 15);
     assert!(from_str("t.toml", "preset = \"cis\"\n", &Overrides::default()).is_err());
+}
+
+#[test]
+fn prices_override_the_table_and_are_checked() {
+    let c = from_str(
+        "c.toml",
+        "emails = [\"a@example.com\"]\n[prices]\ningest_gb = 0.57\ndefault_ingest_gb_month = 20\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(c.prices.ingest_gb, 0.57);
+    assert_eq!(c.prices.default_ingest_gb_month, 20.0);
+    assert_eq!(
+        c.prices.alarm_month,
+        crate::cost::Prices::builtin().alarm_month
+    );
+    let e = errors("emails = [\"a@example.com\"]\n[prices]\ningest_gb = -1\nalarms = 0.1\n");
+    assert!(
+        e.iter()
+            .any(|x| x.contains("cfg.toml:3:13") && x.contains("0 or more")),
+        "{e:#?}"
+    );
+    assert!(
+        e.iter()
+            .any(|x| x.contains("cfg.toml:4:10") && x.contains("unknown price `alarms`")),
+        "{e:#?}"
+    );
 }

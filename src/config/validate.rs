@@ -17,6 +17,88 @@ pub fn valid_email(e: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
 
+/// An HTTPS subscriber. SNS also takes `http://`, but the integration URLs of PagerDuty and
+/// Opsgenie carry their key, which must not cross the network in clear text. Subscribe (SNS
+/// API Reference): for `https` "the endpoint is a URL beginning with https://".
+/// <https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html>
+pub fn check_https_endpoint(url: &str) -> Result<(), &'static str> {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err("must be a URL beginning with https://");
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces or control characters");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = host.split(':').next().unwrap_or("");
+    if host.is_empty()
+        || host.starts_with('.')
+        || host.ends_with('.')
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    {
+        return Err("must name a host after https://");
+    }
+    if url.len() > 2048 {
+        return Err("must be at most 2048 characters");
+    }
+    Ok(())
+}
+
+/// An SMS subscriber: E.164, a `+`, the country code and the number, 15 digits at most, as SNS
+/// documents for SMS subscriptions.
+/// <https://docs.aws.amazon.com/sns/latest/dg/sms_publish-to-topic.html>
+pub fn check_phone_number(number: &str) -> Result<(), &'static str> {
+    let Some(digits) = number.strip_prefix('+') else {
+        return Err("must be in E.164 form: `+`, the country code, the number (e.g. +14155550100)");
+    };
+    if digits.is_empty()
+        || digits.len() > 15
+        || digits.starts_with('0')
+        || !digits.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err("must be in E.164 form: `+` and 2–15 digits, not starting with 0");
+    }
+    if digits.len() < 2 {
+        return Err("must be in E.164 form: `+` and 2–15 digits, not starting with 0");
+    }
+    Ok(())
+}
+
+/// A Lambda subscriber: the function's ARN, optionally with a version or alias
+/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`), as the Lambda API Reference
+/// defines function ARNs. <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html>
+pub fn check_lambda_arn(arn: &str) -> Result<(), &'static str> {
+    const FORM: &str =
+        "must be a Lambda function ARN: arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]";
+    let parts: Vec<&str> = arn.split(':').collect();
+    if !(parts.len() == 7 || parts.len() == 8)
+        || parts[0] != "arn"
+        || !parts[1].starts_with("aws")
+        || parts[2] != "lambda"
+        || parts[3].is_empty()
+        || parts[4].len() != 12
+        || !parts[4].chars().all(|c| c.is_ascii_digit())
+        || parts[5] != "function"
+    {
+        return Err(FORM);
+    }
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 64
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if !name_ok(parts[6]) {
+        return Err("the function name must be 1–64 letters, digits, `-` or `_`");
+    }
+    if parts.len() == 8 && !(name_ok(parts[7]) || parts[7] == "$LATEST") {
+        return Err("the version or alias must be `$LATEST`, a number or an alias name");
+    }
+    Ok(())
+}
+
 /// S3 bucket naming rules (general purpose buckets).
 pub fn check_bucket_name(b: &str) -> Result<(), &'static str> {
     if b.len() < 3 || b.len() > 63 {

@@ -223,11 +223,19 @@ pub(crate) fn parameterized(cfg: &Config) -> (Config, Vec<Parameter>) {
     let stems = topic_stems(cfg.topics.iter().map(|t| t.key.as_str()));
     for topic in &mut c.topics {
         let base = format!("{}Email", stem_of(&stems, &topic.key));
-        let given = std::mem::take(&mut topic.emails);
+        // Email addresses become parameters (one template, each account's own recipients);
+        // HTTPS, SMS and Lambda endpoints are kept as configured.
+        let (emails, others): (Vec<_>, Vec<_>) = std::mem::take(&mut topic.subscriptions)
+            .into_iter()
+            .partition(|s| s.protocol == Protocol::Email);
+        let given: Vec<String> = emails.into_iter().map(|s| s.endpoint).collect();
         let count = given.len().max(1);
         for i in 0..count {
             let name = format!("{base}{}", i + 1);
-            topic.emails.push(format!("${{{name}}}"));
+            topic.subscriptions.push(SubscriptionSpec::new(
+                Protocol::Email,
+                &format!("${{{name}}}"),
+            ));
             params.push(Parameter {
                 description: format!(
                     "Email address notified by the alarms of topic `{}`",
@@ -241,6 +249,7 @@ pub(crate) fn parameterized(cfg: &Config) -> (Config, Vec<Parameter>) {
                 name,
             });
         }
+        topic.subscriptions.extend(others);
     }
     (c, params)
 }
@@ -637,12 +646,15 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            Op::Subscribe { topic_arn, email } => {
+            Op::Subscribe {
+                topic_arn,
+                subscription,
+            } => {
                 let id = self.numbered(&format!("{}Subscription", self.topic_id(topic_arn)));
                 let mut r = CfnResource::new(&id, "AWS::SNS::Subscription");
                 r.set("TopicArn", self.reference(topic_arn));
-                r.set("Protocol", json!("email"));
-                r.set("Endpoint", self.sub(email));
+                r.set("Protocol", json!(subscription.protocol.as_str()));
+                r.set("Endpoint", self.sub(&subscription.endpoint));
                 self.add(r);
             }
             Op::CreateTrail { trail } => {
@@ -764,7 +776,18 @@ impl<'a> Builder<'a> {
             | Op::TagLogGroup { .. }
             | Op::UpdateTrail { .. }
             | Op::PutEventSelectors { .. }
-            | Op::AddTrailTags { .. } => return Err(ExportError::NotACreate(op.api())),
+            | Op::AddTrailTags { .. }
+            | Op::DeleteMetricFilter { .. }
+            | Op::DeleteAlarm { .. }
+            | Op::DeleteTopic { .. }
+            | Op::Unsubscribe { .. }
+            | Op::StopLogging { .. }
+            | Op::DeleteTrail { .. }
+            | Op::DeleteRolePolicy { .. }
+            | Op::DeleteRole { .. }
+            | Op::DeleteLogGroup { .. }
+            | Op::EmptyBucket { .. }
+            | Op::DeleteBucket { .. } => return Err(ExportError::NotACreate(op.api())),
         }
         Ok(())
     }

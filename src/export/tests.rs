@@ -426,6 +426,7 @@ fn account_after(stack: &Stack) -> Actual {
                     .as_i64()
                     .or(al["Metrics"][0]["Period"].as_i64())
                     .map(|x| x as i32),
+                tags: None,
                 name,
             },
         );
@@ -550,7 +551,12 @@ fn every_desired_resource_has_its_template_counterpart() {
         );
         assert_eq!(
             names("AWS::SNS::Subscription", "Endpoint"),
-            sorted(d.topics.iter().flat_map(|t| t.emails.clone()).collect())
+            sorted(
+                d.topics
+                    .iter()
+                    .flat_map(|t| t.subscriptions.iter().map(|s| s.endpoint.clone()))
+                    .collect()
+            )
         );
         assert_eq!(
             names("AWS::Logs::MetricFilter", "FilterName"),

@@ -4,14 +4,17 @@
 //! Deterministic and free of I/O, so every decision is unit-tested without a network. `check`
 //! renders the same data as drift; `apply` executes the ops.
 
+mod destroy;
 mod kinds;
 mod kms;
 mod metrics;
 mod notify;
 mod policy;
+mod removals;
 mod storage;
 mod trail;
 
+pub(crate) use destroy::{destroy, DestroyOptions};
 pub(crate) use kinds::{DriftKind, Resource};
 pub(crate) use policy::{merge_statements, normalize, statement_by_sid};
 
@@ -25,6 +28,7 @@ use crate::model::*;
 pub(crate) enum Action {
     Create,
     Update,
+    Delete,
 }
 
 impl Action {
@@ -32,6 +36,7 @@ impl Action {
         match self {
             Action::Create => "+",
             Action::Update => "~",
+            Action::Delete => "-",
         }
     }
 }
@@ -208,6 +213,7 @@ pub(crate) fn plan(d: &Desired, a: &Actual) -> Plan {
     p.trail();
     p.filters();
     p.alarms();
+    p.removals();
     p.plan
 }
 
@@ -291,4 +297,8 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod tests_aws;
 #[cfg(test)]
+pub(crate) mod tests_destroy;
+#[cfg(test)]
 mod tests_org;
+#[cfg(test)]
+pub(crate) mod tests_removals;

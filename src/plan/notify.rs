@@ -1,9 +1,11 @@
-//! Planning SNS topics, their policy and encryption, and email subscriptions.
+//! Planning SNS topics, their policy and encryption, and their subscriptions (email, HTTPS,
+//! SMS, Lambda).
 
 use serde_json::{json, Value};
 
 use super::*;
 use crate::desired;
+use crate::model::{Protocol, SubscriptionSpec};
 
 impl Planner<'_> {
     pub(super) fn topics(&mut self) {
@@ -45,15 +47,15 @@ impl Planner<'_> {
                         vec![missing(DriftKind::TopicMissing)],
                         ops,
                     );
-                    for email in &spec.emails {
+                    for sub in &spec.subscriptions {
                         self.push(
-                            format!("sns_subscription.{}/{}", spec.name, email),
+                            subscription_address(&spec.name, sub),
                             Resource::SnsSubscription,
                             Action::Create,
                             vec![missing(DriftKind::SubscriptionMissing)],
                             vec![Op::Subscribe {
                                 topic_arn: spec.arn.clone(),
-                                email: email.clone(),
+                                subscription: sub.clone(),
                             }],
                         );
                     }
@@ -114,13 +116,12 @@ impl Planner<'_> {
                         });
                     }
                     self.push(address, Resource::SnsTopic, Action::Update, diffs.0, ops);
-                    for email in &spec.emails {
-                        let sub = actual.subscriptions.iter().find(|s| {
-                            s.protocol == "email"
-                                && s.endpoint.eq_ignore_ascii_case(email)
-                                && !s.deleted()
-                        });
-                        let sub_address = format!("sns_subscription.{}/{}", spec.name, email);
+                    for want in &spec.subscriptions {
+                        let sub = actual
+                            .subscriptions
+                            .iter()
+                            .find(|s| want.is(s) && !s.deleted());
+                        let sub_address = subscription_address(&spec.name, want);
                         match sub {
                             None => self.push(
                                 sub_address,
@@ -129,22 +130,80 @@ impl Planner<'_> {
                                 vec![missing(DriftKind::SubscriptionMissing)],
                                 vec![Op::Subscribe {
                                     topic_arn: actual.arn.clone(),
-                                    email: email.clone(),
+                                    subscription: want.clone(),
                                 }],
                             ),
                             Some(s) if s.pending() => self.warn(
                                 "subscription-pending",
                                 Some(&sub_address),
-                                format!(
-                                    "{email} has not confirmed the subscription to `{}` yet: nobody is notified until the link in AWS's email is clicked",
-                                    spec.name
-                                ),
+                                pending_message(want, &spec.name),
                             ),
                             Some(_) => {}
                         }
                     }
+                    self.removed_subscribers(spec, actual);
                 }
             }
         }
+    }
+
+    /// On a topic trailwarden created (its tag: apply never tags a topic it adopts), confirmed
+    /// subscriptions of the protocols the configuration manages (email, HTTPS, SMS, Lambda)
+    /// whose endpoint it no longer lists: an address removed from `emails`, a retired webhook. An adopted topic's
+    /// subscribers, and other protocols (SQS, Firehose, ...), are someone else's.
+    ///
+    /// A pending subscription has no ARN to unsubscribe ("PendingConfirmation" is listed in its
+    /// place; Unsubscribe takes a SubscriptionArn,
+    /// https://docs.aws.amazon.com/sns/latest/api/API_Unsubscribe.html): SNS deletes it itself
+    /// when it is never confirmed, so it is left alone.
+    fn removed_subscribers(&mut self, spec: &TopicSpec, actual: &TopicState) {
+        if !is_managed(&actual.tags) {
+            return;
+        }
+        for s in &actual.subscriptions {
+            let Some(protocol) = Protocol::parse(&s.protocol) else {
+                continue;
+            };
+            if s.deleted() || s.pending() || spec.subscriptions.iter().any(|w| w.is(s)) {
+                continue;
+            }
+            let sub = SubscriptionSpec::new(protocol, &s.endpoint);
+            self.plan.changes.push(removals::removal(
+                subscription_address(&spec.name, &sub),
+                Resource::SnsSubscription,
+                DriftKind::SubscriptionOrphan,
+                vec![Op::Unsubscribe {
+                    subscription_arn: s.arn.clone(),
+                }],
+            ));
+        }
+    }
+}
+
+/// `sns_subscription.TOPIC/ENDPOINT`, the endpoint as [`SubscriptionSpec::display`] shows it
+/// (an HTTPS endpoint's key never appears in a plan). Email addresses stay bare, as before
+/// other protocols existed; the others are prefixed with their protocol.
+pub(crate) fn subscription_address(topic: &str, sub: &SubscriptionSpec) -> String {
+    match sub.protocol {
+        Protocol::Email => format!("sns_subscription.{topic}/{}", sub.endpoint),
+        p => format!("sns_subscription.{topic}/{p}:{}", sub.display()),
+    }
+}
+
+/// What is missing for a pending subscription to be notified, by protocol.
+fn pending_message(sub: &SubscriptionSpec, topic: &str) -> String {
+    let who = sub.display();
+    match sub.protocol {
+        Protocol::Email => format!(
+            "{who} has not confirmed the subscription to `{topic}` yet: nobody is notified until the link in AWS's email is clicked"
+        ),
+        Protocol::Https => format!(
+            "{who} has not confirmed the subscription to `{topic}` yet: the endpoint must visit the SubscribeURL SNS sent it (PagerDuty and Opsgenie do so themselves; if they did not, check the integration URL)"
+        ),
+        // SMS and same-account Lambda subscriptions are confirmed at once; a function of another
+        // account must be confirmed by its owner.
+        Protocol::Sms | Protocol::Lambda => format!(
+            "{who} has not confirmed the subscription to `{topic}` yet: the endpoint's owner must confirm it (ConfirmSubscription)"
+        ),
     }
 }

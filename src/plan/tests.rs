@@ -627,3 +627,111 @@ fn combined_presets_provision_identical_filters_once() {
     .unwrap();
     assert_eq!(cfg.controls.len(), 3);
 }
+
+const ROUTED: &str = "emails = [\"sec@example.com\"]\n[topics.critical]\nemails = [\"oncall@example.com\"]\nhttps = [\"https://events.pagerduty.com/integration/PDKEY/enqueue\"]\nsms = [\"+14155550100\"]\nlambdas = [\"arn:aws:lambda:us-east-1:111122223333:function:notify\"]\n";
+
+#[test]
+fn every_protocol_is_subscribed_then_in_sync() {
+    let d = desired_from(ROUTED);
+    let p = plan(&d, &Actual::default());
+    let subscribed: Vec<(String, String)> = p
+        .ops()
+        .filter_map(|o| match o {
+            Op::Subscribe {
+                topic_arn,
+                subscription,
+            } => Some((
+                crate::arn::name(topic_arn).to_string(),
+                format!("{}:{}", subscription.protocol, subscription.endpoint),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        subscribed,
+        vec![
+            (
+                "trailwarden-alarms-critical".to_string(),
+                "email:oncall@example.com".to_string()
+            ),
+            (
+                "trailwarden-alarms-critical".into(),
+                "https:https://events.pagerduty.com/integration/PDKEY/enqueue".into()
+            ),
+            (
+                "trailwarden-alarms-critical".into(),
+                "sms:+14155550100".into()
+            ),
+            (
+                "trailwarden-alarms-critical".into(),
+                "lambda:arn:aws:lambda:us-east-1:111122223333:function:notify".into()
+            ),
+            ("trailwarden-alarms".into(), "email:sec@example.com".into()),
+        ]
+    );
+    // The integration key is in the request, never in what a plan shows.
+    let shown =
+        serde_json::to_string(&p.changes.iter().map(|c| &c.address).collect::<Vec<_>>()).unwrap();
+    assert!(!shown.contains("PDKEY"), "{shown}");
+    assert!(shown.contains(
+        "sns_subscription.trailwarden-alarms-critical/https:https://events.pagerduty.com/…#"
+    ));
+    let fake = applied(&d);
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+}
+
+#[test]
+fn pending_https_is_a_warning_that_says_what_the_endpoint_must_do() {
+    let d = desired_from(ROUTED);
+    let fake = FakeAccount {
+        subscriptions_pending: true,
+        ..FakeAccount::new(Actual::default())
+    };
+    let p = plan(&d, &fake.snapshot());
+    rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    let again = plan(&d, &fake.snapshot());
+    assert!(again.is_empty());
+    // Two emails and the HTTPS endpoint wait; SMS and a same-account Lambda do not.
+    let pending: Vec<&str> = again
+        .warnings
+        .iter()
+        .filter(|w| w.code == "subscription-pending")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(pending.len(), 3, "{pending:#?}");
+    assert!(pending
+        .iter()
+        .any(|m| m.contains("SubscribeURL") && !m.contains("PDKEY")));
+}
+
+#[test]
+fn a_phone_number_written_differently_is_the_same_subscriber() {
+    let d = desired_from(ROUTED);
+    let fake = applied(&d);
+    fake.state
+        .lock()
+        .unwrap()
+        .topics
+        .values_mut()
+        .flat_map(|t| t.subscriptions.iter_mut())
+        .filter(|s| s.protocol == "sms")
+        .for_each(|s| s.endpoint = "+1 415 555 0100".into());
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+    // But a different number is a missing subscriber, and on a topic trailwarden created the
+    // number no longer configured is unsubscribed.
+    fake.state
+        .lock()
+        .unwrap()
+        .topics
+        .values_mut()
+        .flat_map(|t| t.subscriptions.iter_mut())
+        .filter(|s| s.protocol == "sms")
+        .for_each(|s| s.endpoint = "+14155550199".into());
+    assert_eq!(
+        kinds(&plan(&d, &fake.snapshot())),
+        vec![
+            DriftKind::SubscriptionMissing,
+            DriftKind::SubscriptionOrphan
+        ]
+    );
+}

@@ -223,6 +223,238 @@ def _patch_cloudwatch() -> None:
     _wrap(CloudWatchBackend, "put_metric_alarm", make_put,
           "cloudwatch: PutMetricAlarm on an existing alarm keeps its state and ignores Tags")
 
+    def make_delete(original: Callable) -> Callable:
+        # AWS: an alarm's tags are part of the alarm; deleting it deletes them, and a new alarm of
+        # the same name starts untagged. moto keeps the tags by ARN, so a re-created alarm
+        # inherits the old alarm's tags (and would pass for trailwarden's).
+        def delete_alarms(self: Any, alarm_names: list[str]) -> None:
+            for name in alarm_names:
+                alarm = self.alarms.get(name)
+                if alarm is not None:
+                    self.tagger.delete_all_tags_for_resource(alarm.alarm_arn)
+            return original(self, alarm_names)
+
+        return delete_alarms
+
+    _wrap(CloudWatchBackend, "delete_alarms", make_delete,
+          "cloudwatch: DeleteAlarms deletes the alarms' tags")
+
+    def make_list_tags(original: Callable) -> Callable:
+        # AWS ListTagsForResource (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListTagsForResource.html):
+        # "ResourceNotFound: The named resource does not exist", HTTP 404. moto answers an empty
+        # tag list for any ARN.
+        from moto.cloudwatch.exceptions import ResourceNotFound
+
+        def list_tags_for_resource(self: Any, arn: str) -> Any:
+            if ":alarm:" in arn and not any(a.alarm_arn == arn for a in self.alarms.values()):
+                raise ResourceNotFound()
+            return original(self, arn)
+
+        return list_tags_for_resource
+
+    _wrap(CloudWatchBackend, "list_tags_for_resource", make_list_tags,
+          "cloudwatch: ListTagsForResource of an alarm that does not exist -> ResourceNotFound")
+
+
+# ---------------------------------------------------------------- SNS subscriptions and alarm actions
+#
+# Subscribe (SNS API Reference): "If the endpoint type is HTTP/S or email, or if the endpoint and
+# the topic are not in the same Amazon Web Services account, the endpoint owner must run the
+# ConfirmSubscription action to confirm the subscription."
+# https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html
+# moto confirms every subscription at once and POSTs each message to HTTP/S endpoints, so a test
+# would reach the network. Here HTTP/S subscriptions stay "PendingConfirmation" (listed with that
+# ARN, as AWS lists them) and nothing is delivered to a pending subscription. Email keeps moto's
+# behaviour (confirmed at once): the chain tests rely on it, and the fake covers pending email.
+# A delivery that fails (a Lambda function that does not exist) does not fail the Publish, as on
+# AWS where deliveries are asynchronous; it is counted on the topic (NumberOfNotificationsFailed).
+
+SNS_CONFIRMED_BY_ENDPOINT = ("http", "https")
+PENDING_ARN = "PendingConfirmation"
+
+
+def _patch_sns() -> None:
+    import copy
+
+    from moto.sns.models import SNSBackend, Subscription
+
+    def make_subscribe(original: Callable) -> Callable:
+        def subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+            existing = self._find_subscription(topic_arn, endpoint, protocol)
+            sub = original(self, topic_arn, endpoint, protocol)
+            if existing is None and protocol in SNS_CONFIRMED_BY_ENDPOINT:
+                sub.tw_pending = True
+                sub.confirmed = False
+                sub.attributes["PendingConfirmation"] = "true"
+            return sub
+
+        return subscribe
+
+    def listed(subscriptions: list[Any]) -> list[Any]:
+        out = []
+        for sub in subscriptions:
+            if getattr(sub, "tw_pending", False):
+                sub = copy.copy(sub)
+                sub.arn = PENDING_ARN
+            out.append(sub)
+        return out
+
+    def make_list_by_topic(original: Callable) -> Callable:
+        def list_subscriptions_by_topic(self: Any, topic_arn: str, next_token: Any = None) -> Any:
+            subs, token = original(self, topic_arn, next_token=next_token)
+            return listed(subs), token
+
+        return list_subscriptions_by_topic
+
+    def make_list(original: Callable) -> Callable:
+        def list_subscriptions(self: Any, next_token: Any = None) -> Any:
+            subs, token = original(self, next_token=next_token)
+            return listed(subs), token
+
+        return list_subscriptions
+
+    def make_publish(original: Callable) -> Callable:
+        def publish(self: Any, *args: Any, **kwargs: Any) -> None:
+            if getattr(self, "tw_pending", False):
+                return
+            try:
+                original(self, *args, **kwargs)
+                self.topic.tw_delivered = getattr(self.topic, "tw_delivered", 0) + 1
+            except Exception:  # noqa: BLE001 - any delivery failure is the endpoint's, not Publish's
+                self.topic.tw_failed = getattr(self.topic, "tw_failed", 0) + 1
+
+        return publish
+
+    _wrap(SNSBackend, "subscribe", make_subscribe,
+          "sns: HTTP/S subscriptions stay PendingConfirmation until confirmed; nothing is sent to them")
+    _wrap(SNSBackend, "list_subscriptions_by_topic", make_list_by_topic,
+          "sns: ListSubscriptionsByTopic lists a pending subscription with the ARN PendingConfirmation")
+    _wrap(SNSBackend, "list_subscriptions", make_list,
+          "sns: ListSubscriptions lists a pending subscription with the ARN PendingConfirmation")
+    _wrap(Subscription, "publish", make_publish,
+          "sns: a failed delivery (no such Lambda function) does not fail Publish; counted on the topic")
+
+
+# SetAlarmState (CloudWatch API Reference): "Temporarily sets the state of an alarm for testing
+# purposes. [...] When the updated state differs from the previous value, the action configured
+# for the appropriate state is invoked."
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html
+# moto changes the state and invokes nothing, and has no DescribeAlarmHistory. Here a state change
+# publishes the alarm's notification (the JSON documented in "Using Amazon CloudWatch alarms" /
+# "Amazon SNS notifications", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html)
+# to each SNS action of the new state when actions are enabled, and records the StateUpdate and
+# Action history items AWS records ("Successfully executed action ARN" / "Failed to execute
+# action ARN"); DescribeAlarmHistory returns them, newest first.
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html
+
+def _history(alarm: Any, kind: str, summary: str, data: dict[str, Any]) -> None:
+    from moto.core.utils import utcnow
+
+    items = alarm.__dict__.setdefault("tw_history", [])
+    items.append({
+        "AlarmName": alarm.name,
+        "AlarmType": "MetricAlarm",
+        "Timestamp": utcnow(),
+        "HistoryItemType": kind,
+        "HistorySummary": summary,
+        "HistoryData": json.dumps(data),
+    })
+
+
+def _notify(alarm: Any, account: str, region: str, old: str, new: str, reason: str) -> None:
+    from moto.sns.models import sns_backends
+
+    actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
+               "INSUFFICIENT_DATA": alarm.insufficient_data_actions}.get(new) or []
+    message = json.dumps({
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm.description,
+        "AWSAccountId": account,
+        "NewStateValue": new,
+        "NewStateReason": reason,
+        "StateChangeTime": time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime()),
+        "Region": region,
+        "AlarmArn": alarm.alarm_arn,
+        "OldStateValue": old,
+        "Trigger": {"MetricName": alarm.metric_name, "Namespace": alarm.namespace,
+                    "Statistic": alarm.statistic, "Period": alarm.period,
+                    "EvaluationPeriods": alarm.evaluation_periods,
+                    "ComparisonOperator": alarm.comparison_operator, "Threshold": alarm.threshold},
+    })
+    subject = f'{new}: "{alarm.name}" in {region}'[:100]
+    for action in actions:
+        parts = action.split(":")
+        if len(parts) < 6 or parts[2] != "sns":
+            continue
+        try:
+            sns_backends[parts[4]][parts[3]].publish(message, arn=action, subject=subject)
+            _history(alarm, "Action", f"Successfully executed action {action}",
+                     {"actionState": "Succeeded", "notificationResource": action})
+        except Exception as e:  # noqa: BLE001 - AWS records any failure the same way
+            _history(alarm, "Action", f"Failed to execute action {action}. Received error: {e}",
+                     {"actionState": "Failed", "notificationResource": action, "error": str(e)})
+
+
+def _patch_alarm_actions() -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    def make_set(original: Callable) -> Callable:
+        def set_alarm_state(self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
+            alarm = self.alarms.get(alarm_name)
+            old = alarm.state_value if alarm is not None else None
+            original(self, alarm_name, reason, reason_data, state_value)
+            alarm = self.alarms[alarm_name]
+            if old == state_value:
+                return
+            _history(alarm, "StateUpdate", f"Alarm updated from {old} to {state_value}",
+                     {"version": "1.0", "oldState": {"stateValue": old},
+                      "newState": {"stateValue": state_value, "stateReason": reason}})
+            if alarm.actions_enabled:
+                _notify(alarm, self.account_id, self.region_name, old, state_value, reason)
+
+        return set_alarm_state
+
+    def describe_alarm_history(self: Any) -> Any:
+        name = self._get_param("AlarmName")
+        kind = self._get_param("HistoryItemType")
+        start = self._get_param("StartDate")
+        end = self._get_param("EndDate")
+        alarms = self.cloudwatch_backend.alarms
+        names = [name] if name else list(alarms)
+        items = [i for n in names if n in alarms for i in alarms[n].__dict__.get("tw_history", [])]
+        if kind:
+            items = [i for i in items if i["HistoryItemType"] == kind]
+        if start is not None:
+            items = [i for i in items if i["Timestamp"] >= _as_datetime(start)]
+        if end is not None:
+            items = [i for i in items if i["Timestamp"] <= _as_datetime(end)]
+        items.sort(key=lambda i: i["Timestamp"], reverse=True)
+        return ActionResult({"AlarmHistoryItems": items})
+
+    _wrap(CloudWatchBackend, "set_alarm_state", make_set,
+          "cloudwatch: SetAlarmState to a new state invokes the state's SNS actions and records history")
+    if hasattr(CloudWatchResponse, "describe_alarm_history"):
+        raise RuntimeError("fidelity patch: moto now implements DescribeAlarmHistory; drop ours")
+    CloudWatchResponse.describe_alarm_history = describe_alarm_history
+    APPLIED.append("cloudwatch: DescribeAlarmHistory returns the StateUpdate and Action items, newest first")
+
+
+def _as_datetime(value: Any) -> Any:
+    import datetime
+
+    # moto's timestamps are naive UTC.
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    elif isinstance(value, (int, float)):
+        parsed = datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+    else:
+        parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return parsed
+
 
 # ---------------------------------------------------------------- IAM policy evaluation (small subset)
 #
@@ -380,6 +612,75 @@ def _permitted(policy: dict[str, Any] | None, service: str, action: str, resourc
         if str(stmt.get("Effect", "")).lower() == "allow":
             allowed = True
     return allowed
+
+
+def _patch_cloudtrail_sns_topic_arn() -> None:
+    from moto.cloudtrail.models import Trail
+
+    original = getattr(Trail, "topic_arn", None)
+    if not isinstance(original, property):
+        raise RuntimeError("fidelity patch 'cloudtrail: SnsTopicName as an ARN': Trail.topic_arn not a property (moto changed?)")
+
+    # AWS CreateTrail / UpdateTrail, SnsTopicName: "Specifies the name or the ARN of the Amazon SNS
+    # topic defined for notification of log file delivery"
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html). moto
+    # builds an ARN around whatever is given, so an ARN became `arn:...:arn:aws:sns:...` and
+    # CreateTrail answered InsufficientSnsTopicPolicyException for a topic that exists.
+    def topic_arn(self: Any) -> Any:
+        name = self.sns_topic_name
+        if name and str(name).startswith("arn:"):
+            return name
+        return original.fget(self)
+
+    Trail.topic_arn = property(topic_arn)
+    APPLIED.append("cloudtrail: SnsTopicName may be the topic's ARN")
+
+
+def _patch_cloudtrail_delete_trail() -> None:
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    def make(_original: Callable) -> Callable:
+        # AWS DeleteTrail (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DeleteTrail.html):
+        # Name is "the name or the CloudTrail ARN of the trail to be deleted", and a trail that
+        # does not exist is TrailNotFoundException. moto deletes by name only and answers success
+        # for anything else: an ARN deleted nothing, silently.
+        def delete_trail(self: Any, name: str) -> None:
+            trail = self.get_trail(name)  # by name or ARN; TrailNotFoundException otherwise
+            del self.trails[trail.trail_name]
+
+        return delete_trail
+
+    _wrap(CloudTrailBackend, "delete_trail", make,
+          "cloudtrail: DeleteTrail by name or ARN; a missing trail -> TrailNotFoundException")
+
+
+def _patch_s3_bucket_policy_conditions() -> None:
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def make(_original: Callable) -> Callable:
+        # AWS evaluates a bucket policy's conditions ("Policy evaluation logic", IAM User Guide,
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html:
+        # an explicit Deny applies only when its Condition holds). moto ignores Condition, so
+        # the documented "deny requests that are not over TLS" statement
+        # (aws:SecureTransport = false) denied every PutObject and DeleteObjects of the owning
+        # account. The SDKs reach AWS over HTTPS (the emulator's HTTP endpoint stands in for
+        # it), so aws:SecureTransport is true. The caller is the bucket owner's account, which
+        # its identity policies allow: only an applicable Deny decides.
+        def get_permission(self: Any, action: str, resource: str) -> Any:
+            policy = _load_policy(self.policy.decode()) if self.policy else None
+            context = {"aws:securetransport": "true"}
+            for stmt in _statements(policy):
+                if str(stmt.get("Effect", "")).lower() != "deny":
+                    continue
+                if _statement_applies(stmt, "", action, resource, context):
+                    return PermissionResult.DENIED
+            return PermissionResult.NEUTRAL
+
+        return get_permission
+
+    _wrap(FakeBucket, "get_permission", make,
+          "s3: bucket policy Deny statements apply only when their Condition holds (requests count as TLS)")
 
 
 # ---------------------------------------------------------------- CloudTrail: what CreateTrail/UpdateTrail check
@@ -972,8 +1273,13 @@ def apply() -> list[str]:
         _patch_cloudtrail_validation()
         _patch_cloudtrail()
         _patch_cloudtrail_event_selectors()
+        _patch_cloudtrail_sns_topic_arn()
+        _patch_cloudtrail_delete_trail()
         _patch_s3()
+        _patch_s3_bucket_policy_conditions()
         _patch_cloudwatch()
+        _patch_sns()
+        _patch_alarm_actions()
         _patch_iam_tags()
         _patch_organizations()
         import cfn_resources
