@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::arn;
+use crate::runbook;
 use crate::config::{self, Config};
 use crate::model::*;
 
@@ -33,7 +34,7 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
     let topics = cx.topics();
     let trail = cx.trail(bucket.as_ref(), &log_group, role_arn);
     let filters = cx.filters(&log_group);
-    let alarms = cx.alarms(&topics);
+    let alarms = cx.alarms(&topics, &log_group);
     Desired {
         target: target.clone(),
         bucket,
@@ -272,27 +273,42 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
-    fn alarms(&self, topics: &[TopicSpec]) -> Vec<AlarmSpec> {
+    fn alarms(&self, topics: &[TopicSpec], log_group: &LogGroupSpec) -> Vec<AlarmSpec> {
+        let t = self.target;
         self.cfg
             .controls
             .iter()
             .map(|c| {
-                let topic = topics
+                // Validated: every key names a topic (the default one always exists).
+                let arns: Vec<String> = c
+                    .topic_keys
                     .iter()
-                    .find(|t| t.key == c.topic_key)
-                    .or_else(|| topics.iter().find(|t| t.key == config::DEFAULT_TOPIC_KEY));
+                    .filter_map(|k| topics.iter().find(|t| &t.key == k))
+                    .map(|t| t.arn.clone())
+                    .collect();
+                let control = format!("{}/{}", c.preset, c.id);
+                let description = runbook::alarm_description(&runbook::AlarmText {
+                    title: if c.title.is_empty() {
+                        &c.filter_name
+                    } else {
+                        &c.title
+                    },
+                    severity: c.severity,
+                    control: &control,
+                    alarm_name: &c.alarm_name,
+                    rationale: &c.rationale,
+                    log_group: &log_group.name,
+                    region: &t.region,
+                    partition: &t.partition,
+                    pattern: &c.pattern,
+                    window_seconds: i64::from(c.alarm.period)
+                        * i64::from(c.alarm.evaluation_periods),
+                });
                 AlarmSpec {
                     name: c.alarm_name.clone(),
-                    description: format!(
-                        "{} ({} / {}), managed by trailwarden",
-                        if c.title.is_empty() {
-                            &c.filter_name
-                        } else {
-                            &c.title
-                        },
-                        c.preset,
-                        c.id
-                    ),
+                    description,
+                    severity: c.severity,
+                    control,
                     metric_name: c.metric_name.clone(),
                     namespace: c.namespace.clone(),
                     statistic: c.alarm.statistic.clone(),
@@ -302,7 +318,12 @@ impl<'a> Builder<'a> {
                     threshold: c.alarm.threshold,
                     comparison: c.alarm.comparison.clone(),
                     treat_missing_data: c.alarm.treat_missing_data.clone(),
-                    actions: topic.map(|t| vec![t.arn.clone()]).unwrap_or_default(),
+                    ok_actions: if c.ok_actions {
+                        arns.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    actions: arns,
                     tags: self.tags.clone(),
                 }
             })

@@ -45,6 +45,7 @@ codes! {
     RoleName => "role-name",
     TopicName => "topic-name",
     TopicUnknown => "topic-unknown",
+    SeverityUnknown => "severity-unknown",
     TagInvalid => "tag-invalid",
     ControlUnknown => "control-unknown",
     AlternativeUnknown => "alternative-unknown",

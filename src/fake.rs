@@ -265,6 +265,8 @@ impl FakeAccount {
                         threshold: Some(alarm.threshold),
                         comparison: Some(alarm.comparison.clone()),
                         treat_missing_data: Some(alarm.treat_missing_data.clone()),
+                        description: Some(alarm.description.clone()),
+                        state: Some("OK".into()),
                         actions_enabled: true,
                         alarm_actions: alarm.actions.clone(),
                         ok_actions: ok_actions.clone(),

@@ -19,5 +19,6 @@ pub(crate) mod plan;
 pub mod preset;
 pub(crate) mod presetdoc;
 pub(crate) mod report;
+pub(crate) mod runbook;
 pub mod scan;
 pub(crate) mod workflow;

@@ -262,10 +262,60 @@ pub struct FilterSpec {
     pub controls: Vec<String>,
 }
 
+/// How urgent a control's alarm is; routes it to topics (`[severities.LEVEL]`). Ordered from the
+/// most urgent.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmSeverity {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl Default for AlarmSeverity {
+    fn default() -> AlarmSeverity {
+        AlarmSeverity::Medium
+    }
+}
+
+impl AlarmSeverity {
+    pub const ALL: [AlarmSeverity; 4] = [
+        AlarmSeverity::Critical,
+        AlarmSeverity::High,
+        AlarmSeverity::Medium,
+        AlarmSeverity::Low,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlarmSeverity::Critical => "critical",
+            AlarmSeverity::High => "high",
+            AlarmSeverity::Medium => "medium",
+            AlarmSeverity::Low => "low",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AlarmSeverity> {
+        AlarmSeverity::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for AlarmSeverity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmSpec {
     pub name: String,
     pub description: String,
+    pub severity: AlarmSeverity,
+    /// The control this alarm watches (`preset/id`), for `test-alarm` and `why`.
+    pub control: String,
     pub metric_name: String,
     pub namespace: String,
     pub statistic: String,
@@ -276,6 +326,9 @@ pub struct AlarmSpec {
     pub comparison: String,
     pub treat_missing_data: String,
     pub actions: Vec<String>,
+    /// Topics told when the alarm returns to OK (`ok_actions = true` for its severity). Empty:
+    /// trailwarden leaves the alarm's OK actions as they are.
+    pub ok_actions: Vec<String>,
     pub tags: Tags,
 }
 
@@ -638,6 +691,9 @@ pub struct AlarmState {
     pub threshold: Option<f64>,
     pub comparison: Option<String>,
     pub treat_missing_data: Option<String>,
+    pub description: Option<String>,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: Option<String>,
     pub actions_enabled: bool,
     pub alarm_actions: Vec<String>,
     /// Actions a user may have added; PutMetricAlarm replaces the whole alarm, so a repair

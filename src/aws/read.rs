@@ -466,6 +466,8 @@ impl Aws {
                     threshold: a.threshold(),
                     comparison: a.comparison_operator().map(|c| c.as_str().to_string()),
                     treat_missing_data: non_empty(a.treat_missing_data()),
+                    description: a.alarm_description().map(str::to_string),
+                    state: a.state_value().map(|s| s.as_str().to_string()),
                     actions_enabled: a.actions_enabled().unwrap_or(false),
                     alarm_actions: a.alarm_actions().to_vec(),
                     ok_actions: a.ok_actions().to_vec(),

@@ -2,6 +2,7 @@
 //! small function of its own, every problem reported with the place it was written (the TOML
 //! parser's spans, see [`Source::at`]) or `command line` for a flag.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::controls::effective_controls;
@@ -36,7 +37,8 @@ pub(super) fn resolve(
     role_name(&file, src, diags);
     tags(&file, src, diags);
     // Controls: presets combined, identical filters provisioned once, overrides applied.
-    let controls = effective_controls(&presets, &file.controls, &topics, src, diags);
+    let routes = severity_routes(&file, &topics, src, diags);
+    let controls = effective_controls(&presets, &file.controls, &topics, &routes, src, diags);
     Config {
         config_path: path,
         region,
@@ -253,6 +255,45 @@ fn topics(
         ));
     }
     topics
+}
+
+/// Each severity's topics and OK actions, checked: known severities, known topic keys.
+fn severity_routes(
+    file: &FileConfig,
+    topics: &[TopicSettings],
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> BTreeMap<AlarmSeverity, SeverityRoute> {
+    let mut routes = BTreeMap::new();
+    for (name, route) in &file.severities {
+        let at = src.at(&format!("severities.{name}"));
+        let Some(severity) = AlarmSeverity::parse(name) else {
+            diags.push(src.error_at(
+                Code::SeverityUnknown,
+                at,
+                format!("unknown severity `{name}` (expected one of: critical, high, medium, low)"),
+            ));
+            continue;
+        };
+        for (i, key) in route.topics.iter().flatten().enumerate() {
+            if !topics.iter().any(|t| &t.key == key) {
+                diags.push(src.error_at(
+                    Code::TopicUnknown,
+                    src.at(&format!("severities.{name}.topics[{i}]")).or(at),
+                    format!("severity `{name}` names topic `{key}`, but there is no [topics.{key}] table"),
+                ));
+            }
+        }
+        if route.topics.as_ref().is_some_and(Vec::is_empty) {
+            diags.push(src.error_at(
+                Code::TopicUnknown,
+                at,
+                format!("severity `{name}` routes to no topic: its alarms would notify nobody"),
+            ));
+        }
+        routes.insert(severity, route.clone());
+    }
+    routes
 }
 
 /// One protocol's endpoint check (`validate::check_https_endpoint`, ...).

@@ -46,6 +46,8 @@ names! {
     DriftKind {
     AlarmActions => "alarm.actions",
     AlarmActionsDisabled => "alarm.actions-disabled",
+    AlarmOkActions => "alarm.ok-actions",
+    AlarmDescription => "alarm.description",
     AlarmComparison => "alarm.comparison",
     AlarmDatapointsToAlarm => "alarm.datapoints-to-alarm",
     AlarmEvaluationPeriods => "alarm.evaluation-periods",

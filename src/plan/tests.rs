@@ -258,6 +258,15 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
+            DriftKind::AlarmDescription,
+            Box::new(|a| {
+                a.alarms
+                    .get_mut("RootAccountUsageAlarm")
+                    .unwrap()
+                    .description = Some("Root account usage, managed by trailwarden".into())
+            }),
+        ),
+        (
             DriftKind::AlarmMetricMismatch,
             Box::new(|a| {
                 a.alarms.get_mut("RootAccountUsageAlarm").unwrap().namespace =
@@ -730,4 +739,83 @@ fn a_phone_number_written_differently_is_the_same_subscriber() {
         kinds(&plan(&d, &fake.snapshot())),
         vec![DriftKind::SubscriptionMissing]
     );
+}
+
+const SEVERITY_ROUTED: &str = "emails = [\"sec@example.com\"]\n[topics.pager]\nhttps = [\"https://events.pagerduty.com/integration/K/enqueue\"]\n[topics.chat]\nemails = [\"chat@example.com\"]\n[severities.critical]\ntopics = [\"pager\", \"chat\"]\nok_actions = true\n[severities.high]\ntopics = [\"chat\"]\n[controls.console-signin-without-mfa]\nseverity = \"low\"\n";
+
+#[test]
+fn severities_route_alarms_to_their_topics_with_ok_actions() {
+    let d = desired_from(SEVERITY_ROUTED);
+    let alarm = |name: &str| d.alarms.iter().find(|a| a.name == name).unwrap();
+    let topic = |key: &str| format!("arn:aws:sns:us-east-1:{ACCOUNT}:trailwarden-alarms-{key}");
+    let default = format!("arn:aws:sns:us-east-1:{ACCOUNT}:trailwarden-alarms");
+    // Root usage is critical in the preset: both topics, and told when it recovers.
+    let root = alarm("RootAccountUsageAlarm");
+    assert_eq!(root.severity, AlarmSeverity::Critical);
+    assert_eq!(root.actions, vec![topic("pager"), topic("chat")]);
+    assert_eq!(root.ok_actions, root.actions);
+    assert!(root.description.starts_with("[CRITICAL] Root account usage"));
+    // Overridden to low, which has no route: the default topic, no OK actions.
+    let console = alarm("ConsoleSignInWithoutMfaAlarm");
+    assert_eq!(console.severity, AlarmSeverity::Low);
+    assert_eq!(console.actions, vec![default.clone()]);
+    assert!(console.ok_actions.is_empty());
+    // Medium, no route: the default topic.
+    let api = alarm("ApiActivityWithoutMFAAlarm");
+    assert_eq!(api.actions, vec![default]);
+
+    let p = plan(&d, &Actual::default());
+    let root_op = p
+        .ops()
+        .find_map(|o| match o {
+            Op::PutMetricAlarm {
+                alarm, ok_actions, ..
+            } if alarm.name == "RootAccountUsageAlarm" => Some(ok_actions.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(root_op, vec![topic("pager"), topic("chat")]);
+    let fake = applied(&d);
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+
+    // OK actions someone removed are drift, repaired without dropping the ones they added.
+    fake.state
+        .lock()
+        .unwrap()
+        .alarms
+        .get_mut("RootAccountUsageAlarm")
+        .unwrap()
+        .ok_actions = vec!["arn:aws:sns:us-east-1:111122223333:theirs".into()];
+    let p = plan(&d, &fake.snapshot());
+    assert_eq!(kinds(&p), vec![DriftKind::AlarmOkActions]);
+    let ok = p
+        .ops()
+        .find_map(|o| match o {
+            Op::PutMetricAlarm { ok_actions, .. } => Some(ok_actions.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        ok,
+        vec![
+            "arn:aws:sns:us-east-1:111122223333:theirs".to_string(),
+            topic("pager"),
+            topic("chat")
+        ]
+    );
+}
+
+#[test]
+fn unknown_severities_and_routes_to_unknown_topics_are_errors() {
+    let text = "emails = [\"a@example.com\"]\n[severities.urgent]\ntopics = [\"default\"]\n[severities.high]\ntopics = [\"nope\"]\n[severities.low]\ntopics = []\n[controls.root-account-usage]\nseverity = \"huge\"\n";
+    let errors: Vec<String> = match config::from_str("t.toml", text, &Overrides::default()) {
+        Ok(_) => vec![],
+        Err(d) => d.errors().map(|e| e.to_string()).collect(),
+    };
+    let has = |needle: &str| errors.iter().any(|e| e.contains(needle));
+    assert!(has("severity-unknown") && has("unknown severity `urgent`"), "{errors:#?}");
+    assert!(has("severity `high` names topic `nope`"), "{errors:#?}");
+    assert!(has("severity `low` routes to no topic"), "{errors:#?}");
+    assert!(has("unknown severity `huge`"), "{errors:#?}");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
 }
