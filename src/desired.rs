@@ -4,9 +4,9 @@
 use serde_json::{json, Value};
 
 use crate::arn;
-use crate::runbook;
 use crate::config::{self, Config};
 use crate::model::*;
+use crate::runbook;
 
 pub(crate) const BUCKET_SID_ACL: &str = "TrailwardenCloudTrailAclCheck";
 pub(crate) const BUCKET_SID_WRITE: &str = "TrailwardenCloudTrailWrite";

@@ -1,5 +1,6 @@
 //! trailwarden: sets up and guards the CloudTrail security-monitoring chain.
 
+pub(crate) mod alerts;
 pub(crate) mod apply;
 pub(crate) mod arn;
 pub mod aws;

@@ -265,20 +265,15 @@ pub struct FilterSpec {
 /// How urgent a control's alarm is; routes it to topics (`[severities.LEVEL]`). Ordered from the
 /// most urgent.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmSeverity {
     Critical,
     High,
+    #[default]
     Medium,
     Low,
-}
-
-impl Default for AlarmSeverity {
-    fn default() -> AlarmSeverity {
-        AlarmSeverity::Medium
-    }
 }
 
 impl AlarmSeverity {
@@ -700,6 +695,26 @@ pub struct AlarmState {
     /// passes them on.
     pub ok_actions: Vec<String>,
     pub insufficient_data_actions: Vec<String>,
+}
+
+/// One item of an alarm's history (DescribeAlarmHistory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlarmHistoryItem {
+    pub timestamp_ms: i64,
+    /// `StateUpdate`, `Action`, `ConfigurationUpdate`, ...
+    pub kind: String,
+    pub summary: String,
+    /// JSON text.
+    pub data: Option<String>,
+}
+
+/// One CloudWatch Logs event (FilterLogEvents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogEvent {
+    pub timestamp_ms: i64,
+    pub message: String,
+    pub stream: String,
+    pub event_id: String,
 }
 
 /// One write request, as plain data. The planner produces them; the adapter executes them.

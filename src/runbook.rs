@@ -218,7 +218,12 @@ mod tests {
         let url = log_events_url("aws", "us-east-1", "/aws/cloudtrail/org", ROOT, 7200);
         let fragment = url.split_once('#').unwrap().1;
         let route = decode(&fragment.replace('$', "%"));
-        assert!(route.starts_with("logsV2:log-groups/log-group/%2Faws%2Fcloudtrail%2Forg/log-events?filterPattern="), "{route}");
+        assert!(
+            route.starts_with(
+                "logsV2:log-groups/log-group/%2Faws%2Fcloudtrail%2Forg/log-events?filterPattern="
+            ),
+            "{route}"
+        );
         let pattern = route
             .split_once("filterPattern=")
             .unwrap()

@@ -5,6 +5,7 @@
 //! account into a plain [`crate::model::Actual`]; [`Aws::execute`] performs one
 //! [`crate::model::Op`]; [`objects`] lists and downloads objects of any bucket (for `scan`).
 
+mod alerts;
 pub mod discover;
 mod kms;
 pub mod objects;
@@ -14,9 +15,11 @@ mod selectors;
 mod trails;
 mod write;
 
+pub use alerts::LogEventPage;
 pub use objects::{Body, Bucket, Level, Object};
 pub use permissions::{
-    iam_action_for, is_read_operation, READ_ACTIONS, SCAN_ACTIONS, WRITE_ACTIONS,
+    iam_action_for, is_read_operation, READ_ACTIONS, SCAN_ACTIONS, TEST_ALARM_ACTIONS, WHY_ACTIONS,
+    WRITE_ACTIONS,
 };
 
 use aws_config::retry::RetryConfig;

@@ -67,6 +67,16 @@ pub const WRITE_ACTIONS: &[&str] = &[
 /// caller is.
 pub const SCAN_ACTIONS: &[&str] = &["s3:ListBucket", "s3:GetObject", "s3:GetBucketLocation"];
 
+/// What `test-alarm` needs besides [`READ_ACTIONS`]: setting the alarm's state for the test, and
+/// reading its history for the actions CloudWatch ran.
+pub const TEST_ALARM_ACTIONS: &[&str] = &[
+    "cloudwatch:SetAlarmState",
+    "cloudwatch:DescribeAlarmHistory",
+];
+
+/// What `why` needs besides [`READ_ACTIONS`]: the alarm's history and the log events.
+pub const WHY_ACTIONS: &[&str] = &["cloudwatch:DescribeAlarmHistory", "logs:FilterLogEvents"];
+
 /// (IAM service prefix, SDK operation name, IAM action) for every operation the adapter calls.
 const OPERATIONS: &[(&str, &str, &str)] = &[
     ("sts", "GetCallerIdentity", "sts:GetCallerIdentity"),
@@ -145,6 +155,13 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("sns", "Subscribe", "sns:Subscribe"),
     ("cloudwatch", "DescribeAlarms", "cloudwatch:DescribeAlarms"),
     ("cloudwatch", "PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+    ("cloudwatch", "SetAlarmState", "cloudwatch:SetAlarmState"),
+    (
+        "cloudwatch",
+        "DescribeAlarmHistory",
+        "cloudwatch:DescribeAlarmHistory",
+    ),
+    ("logs", "FilterLogEvents", "logs:FilterLogEvents"),
     ("kms", "DescribeKey", "kms:DescribeKey"),
     ("kms", "GetKeyPolicy", "kms:GetKeyPolicy"),
 ];
@@ -187,7 +204,7 @@ pub fn is_read_operation(operation: &str) -> bool {
         .any(|p| operation.starts_with(p))
         || matches!(
             operation,
-            "GetCallerIdentity" | "GetTrailStatus" | "TestMetricFilter"
+            "GetCallerIdentity" | "GetTrailStatus" | "TestMetricFilter" | "FilterLogEvents"
         )
 }
 
@@ -199,9 +216,13 @@ mod tests {
     fn every_operation_is_listed_once() {
         for (_, op, action) in OPERATIONS {
             let listed = if is_read_operation(op) {
-                READ_ACTIONS.iter().chain(SCAN_ACTIONS).any(|a| a == action)
+                READ_ACTIONS
+                    .iter()
+                    .chain(SCAN_ACTIONS)
+                    .chain(WHY_ACTIONS)
+                    .any(|a| a == action)
             } else {
-                WRITE_ACTIONS.contains(action)
+                WRITE_ACTIONS.contains(action) || TEST_ALARM_ACTIONS.contains(action)
             };
             assert!(listed, "{action} ({op}) not listed");
         }

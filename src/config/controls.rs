@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{ControlOverride, EffectiveControl, SeverityRoute, TopicSettings, DEFAULT_TOPIC_KEY};
-use crate::model::AlarmSeverity;
 use crate::diag::{Code, Diagnostic, Diagnostics, Source};
+use crate::model::AlarmSeverity;
 use crate::pattern::Pattern;
 use crate::preset::{self, AlarmSettings, Preset};
 

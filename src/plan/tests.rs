@@ -754,7 +754,9 @@ fn severities_route_alarms_to_their_topics_with_ok_actions() {
     assert_eq!(root.severity, AlarmSeverity::Critical);
     assert_eq!(root.actions, vec![topic("pager"), topic("chat")]);
     assert_eq!(root.ok_actions, root.actions);
-    assert!(root.description.starts_with("[CRITICAL] Root account usage"));
+    assert!(root
+        .description
+        .starts_with("[CRITICAL] Root account usage"));
     // Overridden to low, which has no route: the default topic, no OK actions.
     let console = alarm("ConsoleSignInWithoutMfaAlarm");
     assert_eq!(console.severity, AlarmSeverity::Low);
@@ -813,7 +815,10 @@ fn unknown_severities_and_routes_to_unknown_topics_are_errors() {
         Err(d) => d.errors().map(|e| e.to_string()).collect(),
     };
     let has = |needle: &str| errors.iter().any(|e| e.contains(needle));
-    assert!(has("severity-unknown") && has("unknown severity `urgent`"), "{errors:#?}");
+    assert!(
+        has("severity-unknown") && has("unknown severity `urgent`"),
+        "{errors:#?}"
+    );
     assert!(has("severity `high` names topic `nope`"), "{errors:#?}");
     assert!(has("severity `low` routes to no topic"), "{errors:#?}");
     assert!(has("unknown severity `huge`"), "{errors:#?}");
