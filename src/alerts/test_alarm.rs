@@ -159,6 +159,21 @@ pub(crate) fn prepare(spec: &AlarmSpec, actual: &Actual) -> AlarmTest {
     }
 }
 
+/// SNS topics the selected alarms notify (as the account has them) that the account read does
+/// not hold: topics added to an alarm by hand.
+pub(crate) fn unknown_topics(selected: &[&AlarmSpec], actual: &Actual) -> Vec<String> {
+    let mut out: Vec<String> = selected
+        .iter()
+        .filter_map(|spec| actual.alarms.get(&spec.name))
+        .flat_map(|a| sns_actions(&a.alarm_actions).chain(sns_actions(&a.ok_actions)))
+        .filter(|arn| !actual.topics.values().any(|t| &t.arn == *arn))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn sns_actions(actions: &[String]) -> impl Iterator<Item = &String> {
     actions
         .iter()
@@ -390,6 +405,28 @@ mod tests {
         assert!(!t.topics[0].destinations[0].endpoint.contains("KEY"));
         // Only a pending subscriber: nobody would be told.
         assert!(!t.ok());
+    }
+
+    #[test]
+    fn topics_added_to_an_alarm_by_hand_are_read_too() {
+        let d = crate::plan::tests::basic();
+        let fake = crate::plan::tests::applied(&d);
+        let mut actual = fake.snapshot();
+        let theirs = "arn:aws:sns:us-east-1:111122223333:theirs".to_string();
+        actual
+            .alarms
+            .values_mut()
+            .next()
+            .unwrap()
+            .ok_actions
+            .push(theirs.clone());
+        let selected: Vec<&AlarmSpec> = d.alarms.iter().collect();
+        assert_eq!(unknown_topics(&selected, &actual), vec![theirs]);
+        actual
+            .alarms
+            .values_mut()
+            .for_each(|a| a.ok_actions.clear());
+        assert!(unknown_topics(&selected, &actual).is_empty());
     }
 
     #[test]

@@ -28,9 +28,26 @@ pub(super) async fn test_alarm(
     eprintln!("Reading the account...");
     let s = workflow::session(cfg).await?;
     let selected = test_alarm::select(&s.desired, control)?;
+    // Topics the alarms notify that the configuration does not name (added by hand): their
+    // subscribers are read too, so that the report covers every destination.
+    let mut actual = s.actual.clone();
+    for arn in test_alarm::unknown_topics(&selected, &actual) {
+        let subscriptions = s.aws.subscriptions(&arn).await?;
+        if !subscriptions.is_empty() {
+            actual.topics.insert(
+                crate::arn::name(&arn).to_string(),
+                crate::model::TopicState {
+                    name: crate::arn::name(&arn).to_string(),
+                    arn,
+                    subscriptions,
+                    ..Default::default()
+                },
+            );
+        }
+    }
     let mut tests: Vec<_> = selected
         .iter()
-        .map(|a| test_alarm::prepare(a, &s.actual))
+        .map(|a| test_alarm::prepare(a, &actual))
         .collect();
     if g.yes {
         for t in tests.iter_mut().filter(|t| t.skipped.is_none()) {
