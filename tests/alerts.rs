@@ -642,3 +642,102 @@ fn why_refuses_bad_input_before_any_request() {
     }
     assert_eq!(emu.requests_for_account(&account).len(), before);
 }
+
+#[tokio::test]
+async fn ok_actions_a_severity_asks_for_are_drift_when_removed_and_repaired() {
+    let account = unique_account();
+    let config = apply_routed(&account);
+    let cfg = Emulator::shared().sdk_config(&account, "us-east-1").await;
+    let cw = aws_sdk_cloudwatch::Client::new(&cfg);
+    let alarm = cw
+        .describe_alarms()
+        .alarm_names("RootAccountUsageAlarm")
+        .send()
+        .await
+        .unwrap()
+        .metric_alarms()[0]
+        .clone();
+    let pager = format!("arn:aws:sns:us-east-1:{account}:trailwarden-alarms-pager");
+    assert_eq!(alarm.ok_actions(), [pager.clone()]);
+    assert!(alarm
+        .alarm_description()
+        .unwrap()
+        .starts_with("[CRITICAL] Root account usage"));
+    // Someone replaces the alarm without its OK action, with one of their own.
+    let theirs = format!("arn:aws:sns:us-east-1:{account}:theirs");
+    cw.put_metric_alarm()
+        .alarm_name("RootAccountUsageAlarm")
+        .alarm_description(alarm.alarm_description().unwrap())
+        .metric_name("RootAccountUsageCount")
+        .namespace("CloudTrailMetrics")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .period(300)
+        .evaluation_periods(1)
+        .datapoints_to_alarm(1)
+        .threshold(1.0)
+        .comparison_operator(
+            aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+        )
+        .treat_missing_data("notBreaching")
+        .alarm_actions(&pager)
+        .ok_actions(&theirs)
+        .send()
+        .await
+        .unwrap();
+    let check = tw(
+        &account,
+        &["check", "--config", &config, "--output", "json"],
+    );
+    assert_eq!(check.code, 2, "{}\n{}", check.stdout, check.stderr);
+    let kinds: Vec<String> = check.json()["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, vec!["alarm.ok-actions"]);
+    let repair = tw(&account, &["apply", "--config", &config, "--yes"]);
+    assert_eq!(repair.code, 0, "{}\n{}", repair.stdout, repair.stderr);
+    let ok: Vec<String> = cw
+        .describe_alarms()
+        .alarm_names("RootAccountUsageAlarm")
+        .send()
+        .await
+        .unwrap()
+        .metric_alarms()[0]
+        .ok_actions()
+        .to_vec();
+    // Theirs kept, ours back.
+    assert_eq!(ok, vec![theirs, pager]);
+    let after = tw(&account, &["check", "--config", &config]);
+    assert_eq!(after.code, 0, "{}\n{}", after.stdout, after.stderr);
+}
+
+#[tokio::test]
+async fn why_stops_at_the_bound_and_says_so() {
+    let account = unique_account();
+    let out = tw(&account, &["apply", "--email", "sec@example.com", "--yes"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let cfg = Emulator::shared().sdk_config(&account, "us-east-1").await;
+    let records: Vec<(&str, i64)> = (0..5).map(|_| (ROOT_LOGIN, 5)).collect();
+    seed(&cfg, &account, &records).await;
+    let run = tw(
+        &account,
+        &[
+            "why",
+            "root-account-usage",
+            "--email",
+            "sec@example.com",
+            "--since",
+            "1h",
+            "--max-events",
+            "3",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let r = run.json();
+    assert_eq!(r["events"].as_array().unwrap().len(), 3, "{r:#}");
+    assert_eq!(r["truncated"], true, "{r:#}");
+}
