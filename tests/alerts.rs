@@ -658,7 +658,7 @@ async fn ok_actions_a_severity_asks_for_are_drift_when_removed_and_repaired() {
         .metric_alarms()[0]
         .clone();
     let pager = format!("arn:aws:sns:us-east-1:{account}:trailwarden-alarms-pager");
-    assert_eq!(alarm.ok_actions(), [pager.clone()]);
+    assert_eq!(alarm.ok_actions(), std::slice::from_ref(&pager));
     assert!(alarm
         .alarm_description()
         .unwrap()
