@@ -85,6 +85,7 @@ impl AlarmTest {
     /// Every topic published and reaches at least one confirmed subscriber.
     pub(crate) fn ok(&self) -> bool {
         self.skipped.is_none()
+            && !self.topics.is_empty()
             && self.topics.iter().chain(&self.ok_topics).all(|t| {
                 matches!(t.published, Delivery::Published | Delivery::NotSent)
                     && t.destinations.iter().any(|d| d.confirmed)
@@ -382,6 +383,13 @@ mod tests {
         actual.alarms.insert(spec.name.clone(), state.clone());
         assert!(prepare(spec, &actual).skipped.unwrap().contains("disabled"));
         state.actions_enabled = true;
+        // An alarm that notifies no topic tells nobody: not ok, even with nothing failing.
+        state.alarm_actions.clear();
+        actual.alarms.insert(spec.name.clone(), state.clone());
+        let t = prepare(spec, &actual);
+        assert!(t.skipped.is_none() && t.topics.is_empty());
+        assert!(!t.ok());
+        state.alarm_actions = spec.actions.clone();
         actual.alarms.insert(spec.name.clone(), state);
         let t = prepare(spec, &actual);
         assert!(t.skipped.is_none());
