@@ -35,6 +35,7 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
     let trail = cx.trail(bucket.as_ref(), &log_group, role_arn);
     let filters = cx.filters(&log_group);
     let alarms = cx.alarms(&topics, &log_group);
+    let chats = cx.chats(&topics);
     Desired {
         target: target.clone(),
         bucket,
@@ -44,6 +45,7 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
         topics,
         filters,
         alarms,
+        chats,
     }
 }
 
@@ -269,6 +271,35 @@ impl<'a> Builder<'a> {
                 namespace: c.namespace.clone(),
                 metric_value: "1".to_string(),
                 controls: vec![format!("{}/{}", c.preset, c.id)],
+            })
+            .collect()
+    }
+
+    /// The chat channels, each told of its topics. Guardrail: read-only, so that a command typed
+    /// in the channel can never change the account, whatever the role allows (Chatbot applies
+    /// AdministratorAccess as the guardrail when none is given: "The AWS managed
+    /// 'AdministratorAccess' policy is applied by default if this is not set",
+    /// CreateSlackChannelConfiguration, AWS Chatbot API Reference).
+    fn chats(&self, topics: &[TopicSpec]) -> Vec<ChatChannelSpec> {
+        self.cfg
+            .chats
+            .iter()
+            .map(|c| ChatChannelSpec {
+                key: c.key.clone(),
+                name: format!("trailwarden-{}", c.key),
+                client: c.client.clone(),
+                topic_arns: c
+                    .topic_keys
+                    .iter()
+                    .filter_map(|k| topics.iter().find(|t| &t.key == k))
+                    .map(|t| t.arn.clone())
+                    .collect(),
+                role_arn: c.role_arn.clone(),
+                guardrail_policy_arns: vec![format!(
+                    "arn:{}:iam::aws:policy/ReadOnlyAccess",
+                    self.target.partition
+                )],
+                tags: self.tags.clone(),
             })
             .collect()
     }

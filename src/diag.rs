@@ -46,6 +46,7 @@ codes! {
     TopicName => "topic-name",
     TopicUnknown => "topic-unknown",
     SeverityUnknown => "severity-unknown",
+    ChatInvalid => "chat-invalid",
     TagInvalid => "tag-invalid",
     ControlUnknown => "control-unknown",
     AlternativeUnknown => "alternative-unknown",

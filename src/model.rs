@@ -61,6 +61,79 @@ pub struct Desired {
     pub topics: Vec<TopicSpec>,
     pub filters: Vec<FilterSpec>,
     pub alarms: Vec<AlarmSpec>,
+    /// Slack / Microsoft Teams channels (AWS Chatbot) told of the topics' notifications.
+    pub chats: Vec<ChatChannelSpec>,
+}
+
+/// Where a chat channel lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "client", rename_all = "snake_case")]
+pub enum ChatClient {
+    Slack {
+        workspace_id: String,
+        channel_id: String,
+    },
+    Teams {
+        tenant_id: String,
+        team_id: String,
+        channel_id: String,
+    },
+}
+
+impl ChatClient {
+    /// The workspace (Slack) or team (Teams) that must be authorized once in the console.
+    pub fn workspace(&self) -> &str {
+        match self {
+            ChatClient::Slack { workspace_id, .. } => workspace_id,
+            ChatClient::Teams { team_id, .. } => team_id,
+        }
+    }
+
+    pub fn channel(&self) -> &str {
+        match self {
+            ChatClient::Slack { channel_id, .. } | ChatClient::Teams { channel_id, .. } => {
+                channel_id
+            }
+        }
+    }
+
+    pub fn is_slack(&self) -> bool {
+        matches!(self, ChatClient::Slack { .. })
+    }
+}
+
+/// An AWS Chatbot (Amazon Q Developer in chat apps) channel configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatChannelSpec {
+    /// Key of the `[chat.KEY]` table.
+    pub key: String,
+    /// The configuration's name (`trailwarden-KEY`).
+    pub name: String,
+    pub client: ChatClient,
+    pub topic_arns: Vec<String>,
+    /// The role the channel configuration uses (given by the user).
+    pub role_arn: String,
+    /// What people in the channel may do through it: read-only.
+    pub guardrail_policy_arns: Vec<String>,
+    pub tags: Tags,
+}
+
+/// What AWS Chatbot holds for the account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChatState {
+    /// Slack workspaces and Teams teams authorized in the console.
+    pub authorized: Vec<String>,
+    pub channels: Vec<ChatChannelState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatChannelState {
+    pub arn: String,
+    pub name: Option<String>,
+    pub client: ChatClient,
+    pub topic_arns: Vec<String>,
+    pub role_arn: String,
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -345,6 +418,8 @@ pub struct Actual {
     /// The KMS keys the configuration names (trail, bucket, topics), by the id given; a key
     /// that does not exist is absent.
     pub kms_keys: BTreeMap<String, KmsKey>,
+    /// Read only when the configuration names chat channels.
+    pub chat: ChatState,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -806,6 +881,14 @@ pub enum Op {
     PutMetricFilter {
         filter: FilterSpec,
     },
+    CreateChatChannel {
+        channel: ChatChannelSpec,
+    },
+    UpdateChatChannel {
+        arn: String,
+        /// The topics: ours added to those the configuration already had.
+        channel: ChatChannelSpec,
+    },
     PutMetricAlarm {
         alarm: AlarmSpec,
         /// The existing alarm's OK and INSUFFICIENT_DATA actions, kept by a repair.
@@ -843,6 +926,14 @@ impl Op {
             Op::Subscribe { .. } => "sns:Subscribe",
             Op::PutMetricFilter { .. } => "logs:PutMetricFilter",
             Op::PutMetricAlarm { .. } => "cloudwatch:PutMetricAlarm",
+            Op::CreateChatChannel { channel } if channel.client.is_slack() => {
+                "chatbot:CreateSlackChannelConfiguration"
+            }
+            Op::CreateChatChannel { .. } => "chatbot:CreateMicrosoftTeamsChannelConfiguration",
+            Op::UpdateChatChannel { channel, .. } if channel.client.is_slack() => {
+                "chatbot:UpdateSlackChannelConfiguration"
+            }
+            Op::UpdateChatChannel { .. } => "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
         }
     }
 }

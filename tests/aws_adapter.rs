@@ -167,6 +167,7 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
         }],
         filters,
         alarms,
+        chats: vec![],
         target,
     }
 }

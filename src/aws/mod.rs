@@ -6,6 +6,7 @@
 //! [`crate::model::Op`]; [`objects`] lists and downloads objects of any bucket (for `scan`).
 
 mod alerts;
+mod chat;
 pub mod discover;
 mod kms;
 pub mod objects;
@@ -365,6 +366,8 @@ pub struct Aws {
     pub(crate) sns: aws_sdk_sns::Client,
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     pub(crate) kms: aws_sdk_kms::Client,
+    /// In a region where the Chatbot API is (see `chat.rs`).
+    pub(crate) chatbot: aws_sdk_chatbot::Client,
     /// Buckets found in another region than the clients', by name.
     bucket_regions: Arc<Mutex<HashMap<String, String>>>,
     /// The caller's account, once [`Aws::identity`] has asked STS: every S3 request on the
@@ -399,6 +402,7 @@ impl Aws {
         if !REGIONS.contains(&region.as_str()) {
             return Err(AwsError::UnknownRegion(region));
         }
+        let chat_region = chat::chatbot_region(&region).to_string();
         let counter = Arc::new(RequestCounter::default());
         let interceptor = CountingInterceptor(counter.clone());
         let path_style = config.endpoint_url().is_some();
@@ -442,7 +446,13 @@ impl Aws {
             ),
             kms: aws_sdk_kms::Client::from_conf(
                 aws_sdk_kms::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            chatbot: aws_sdk_chatbot::Client::from_conf(
+                aws_sdk_chatbot::config::Builder::from(&config)
                     .interceptor(interceptor)
+                    .region(Region::new(chat_region))
                     .build(),
             ),
             counter,

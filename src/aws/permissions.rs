@@ -27,6 +27,11 @@ pub const READ_ACTIONS: &[&str] = &[
     "cloudwatch:DescribeAlarms",
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
+    // Only when the configuration names chat channels.
+    "chatbot:DescribeSlackWorkspaces",
+    "chatbot:DescribeSlackChannelConfigurations",
+    "chatbot:ListMicrosoftTeamsConfiguredTeams",
+    "chatbot:ListMicrosoftTeamsChannelConfigurations",
 ];
 
 /// Every IAM action `execute()` may need. Tagging actions are listed because creating a resource
@@ -59,6 +64,11 @@ pub const WRITE_ACTIONS: &[&str] = &[
     "sns:TagResource",
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:TagResource",
+    "chatbot:CreateSlackChannelConfiguration",
+    "chatbot:UpdateSlackChannelConfiguration",
+    "chatbot:CreateMicrosoftTeamsChannelConfiguration",
+    "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
+    "chatbot:TagResource",
 ];
 
 /// Every IAM action `scan` needs to read log files from S3 (see [`super::objects`]): listing
@@ -162,6 +172,46 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         "cloudwatch:DescribeAlarmHistory",
     ),
     ("logs", "FilterLogEvents", "logs:FilterLogEvents"),
+    (
+        "chatbot",
+        "DescribeSlackWorkspaces",
+        "chatbot:DescribeSlackWorkspaces",
+    ),
+    (
+        "chatbot",
+        "DescribeSlackChannelConfigurations",
+        "chatbot:DescribeSlackChannelConfigurations",
+    ),
+    (
+        "chatbot",
+        "ListMicrosoftTeamsConfiguredTeams",
+        "chatbot:ListMicrosoftTeamsConfiguredTeams",
+    ),
+    (
+        "chatbot",
+        "ListMicrosoftTeamsChannelConfigurations",
+        "chatbot:ListMicrosoftTeamsChannelConfigurations",
+    ),
+    (
+        "chatbot",
+        "CreateSlackChannelConfiguration",
+        "chatbot:CreateSlackChannelConfiguration",
+    ),
+    (
+        "chatbot",
+        "UpdateSlackChannelConfiguration",
+        "chatbot:UpdateSlackChannelConfiguration",
+    ),
+    (
+        "chatbot",
+        "CreateMicrosoftTeamsChannelConfiguration",
+        "chatbot:CreateMicrosoftTeamsChannelConfiguration",
+    ),
+    (
+        "chatbot",
+        "UpdateMicrosoftTeamsChannelConfiguration",
+        "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
+    ),
     ("kms", "DescribeKey", "kms:DescribeKey"),
     ("kms", "GetKeyPolicy", "kms:GetKeyPolicy"),
 ];
@@ -183,6 +233,7 @@ fn iam_prefix(service: &str) -> Option<&'static str> {
         "sns" => "sns",
         "cloudwatch" | "monitoring" => "cloudwatch",
         "kms" => "kms",
+        "chatbot" => "chatbot",
         _ => return None,
     })
 }

@@ -83,7 +83,7 @@ impl Aws {
             )));
         }
         let kms_ids = desired.kms_key_ids();
-        let (bucket, role, log_group, trails, topics, filters, alarms, kms_keys) = tokio::join!(
+        let (bucket, role, log_group, trails, topics, filters, alarms, kms_keys, chat) = tokio::join!(
             self.read_bucket(desired.bucket.as_ref()),
             self.read_role(desired.role.as_ref()),
             self.read_log_group(&desired.log_group),
@@ -92,6 +92,13 @@ impl Aws {
             self.read_filters(&desired.log_group.name),
             self.read_alarms(&desired.alarms),
             self.read_kms_keys(&kms_ids),
+            async {
+                if desired.chats.is_empty() {
+                    Ok(crate::model::ChatState::default())
+                } else {
+                    self.read_chat(desired).await
+                }
+            },
         );
         Ok(Actual {
             bucket: bucket?,
@@ -102,6 +109,7 @@ impl Aws {
             filters: filters?,
             alarms: alarms?,
             kms_keys: kms_keys?,
+            chat: chat?,
         })
     }
 

@@ -62,6 +62,34 @@ pub struct FileConfig {
     /// Routing by severity: `[severities.critical] topics = ["pager"]`.
     #[serde(default)]
     pub severities: BTreeMap<String, SeverityRoute>,
+    /// Slack / Microsoft Teams channels through AWS Chatbot: `[chat.secops]`.
+    #[serde(default)]
+    pub chat: BTreeMap<String, ChatConfig>,
+}
+
+/// A Slack channel (`slack_workspace_id` + `slack_channel_id`) or a Microsoft Teams channel
+/// (`teams_tenant_id` + `teams_team_id` + `teams_channel_id`) told of topics' notifications.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChatConfig {
+    pub slack_workspace_id: Option<String>,
+    pub slack_channel_id: Option<String>,
+    pub teams_tenant_id: Option<String>,
+    pub teams_team_id: Option<String>,
+    pub teams_channel_id: Option<String>,
+    /// Keys of `[topics.KEY]` tables; `["default"]` when not given.
+    pub topics: Option<Vec<String>>,
+    /// The IAM role the channel configuration uses (trusted by `chatbot.amazonaws.com`).
+    pub iam_role_arn: Option<String>,
+}
+
+/// A validated `[chat.KEY]`.
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    pub key: String,
+    pub client: crate::model::ChatClient,
+    pub topic_keys: Vec<String>,
+    pub role_arn: String,
 }
 
 /// Where the alarms of one severity go.
@@ -214,6 +242,7 @@ pub struct Config {
     pub retention_days: i32,
     pub role_name: Option<String>,
     pub topics: Vec<TopicSettings>,
+    pub chats: Vec<ChatSettings>,
     pub tags: Tags,
     /// Non-fatal findings (lints, auditor notes) to show with the plan.
     pub warnings: Vec<Diagnostic>,
@@ -359,7 +388,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
             "trail" => fc.trail = take(value, &key, at, src, diags).unwrap_or_default(),
             "log_group" => fc.log_group = take(value, &key, at, src, diags).unwrap_or_default(),
             "role" => fc.role = take(value, &key, at, src, diags).unwrap_or_default(),
-            "topics" | "controls" | "severities" => {
+            "topics" | "controls" | "severities" | "chat" => {
                 let toml::Value::Table(entries) = value else {
                     diags.push(src.error_at(Code::ConfigType, at, format!("`{key}` must be a table of tables")));
                     continue;
@@ -370,6 +399,10 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                     if key == "topics" {
                         if let Some(t) = take(v, &path, at, src, diags) {
                             fc.topics.insert(name, t);
+                        }
+                    } else if key == "chat" {
+                        if let Some(c) = take(v, &path, at, src, diags) {
+                            fc.chat.insert(name, c);
                         }
                     } else if key == "severities" {
                         if let Some(r) = take(v, &path, at, src, diags) {
@@ -384,7 +417,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                 Code::ConfigUnknownKey,
                 at,
                 format!(
-                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls, severities)"
+                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls, severities, chat)"
                 ),
             )),
         }

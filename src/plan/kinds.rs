@@ -58,6 +58,11 @@ names! {
     AlarmThreshold => "alarm.threshold",
     AlarmTreatMissingData => "alarm.treat-missing-data",
     BucketEncryption => "bucket.encryption",
+    ChatChannel => "chat.channel",
+    ChatMissing => "chat.missing",
+    ChatRole => "chat.role",
+    ChatTopics => "chat.topics",
+    ChatWorkspaceUnauthorized => "chat.workspace-unauthorized",
     BucketMissing => "bucket.missing",
     BucketPolicyCloudtrail => "bucket.policy-cloudtrail",
     BucketPolicyTlsDeny => "bucket.policy-tls-deny",
@@ -116,6 +121,7 @@ names! {
         Trail => "trail",
         MetricFilter => "metric_filter",
         Alarm => "alarm",
+        ChatChannel => "chat_channel",
     }
 }
 
