@@ -741,3 +741,182 @@ async fn why_stops_at_the_bound_and_says_so() {
     assert_eq!(r["events"].as_array().unwrap().len(), 3, "{r:#}");
     assert_eq!(r["truncated"], true, "{r:#}");
 }
+
+const TENANT: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+const TEAM: &str = "11111111-2222-3333-4444-555555555555";
+
+fn chat_config(account: &str) -> String {
+    let text = format!(
+        "emails = [\"sec@example.com\"]\n\
+         [topics.chat]\n\
+         emails = [\"chat@example.com\"]\n\
+         [chat.secops]\n\
+         slack_workspace_id = \"T07EA123LEP\"\n\
+         slack_channel_id = \"C07EZ1ABC23\"\n\
+         topics = [\"chat\", \"default\"]\n\
+         iam_role_arn = \"arn:aws:iam::{account}:role/chatbot-notifications\"\n\
+         [chat.soc]\n\
+         teams_tenant_id = \"{TENANT}\"\n\
+         teams_team_id = \"{TEAM}\"\n\
+         teams_channel_id = \"19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2\"\n\
+         iam_role_arn = \"arn:aws:iam::{account}:role/chatbot-notifications\"\n"
+    );
+    let dir = std::env::temp_dir().join(format!("tw-chat-{account}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("trailwarden.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn drift_kinds(run: &common::Run) -> Vec<String> {
+    run.json()["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["kind"].as_str().unwrap(),
+                d["address"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// AWS Chatbot is not in moto: tests/emulator/chatbot.py answers its calls over HTTP, so the real
+/// SDK client (signing for a region the Chatbot API serves) is exercised end to end.
+#[tokio::test]
+async fn slack_and_teams_channels_wait_for_authorization_then_are_created_checked_and_repaired() {
+    let account = unique_account();
+    let config = chat_config(&account);
+    let emu = Emulator::shared();
+
+    // Not authorized yet: the chain is applied, the channels are not, and check says what to do.
+    let out = tw(&account, &["apply", "--config", &config, "--yes"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let check = tw(
+        &account,
+        &["check", "--config", &config, "--output", "json"],
+    );
+    assert_eq!(check.code, 2, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(
+        drift_kinds(&check),
+        vec![
+            "chat.workspace-unauthorized chat_channel.trailwarden-secops",
+            "chat.workspace-unauthorized chat_channel.trailwarden-soc",
+        ]
+    );
+    assert!(
+        check.stdout.contains("authorize it once in the console"),
+        "{}",
+        check.stdout
+    );
+    assert!(!emu
+        .requests_for_account(&account)
+        .iter()
+        .any(
+            |r| r["operation"].as_str().unwrap_or("").starts_with("Create")
+                && r["service"] == "chatbot"
+        ));
+
+    // Authorized in the console: apply creates both configurations.
+    emu.authorize_chat(&account, &["T07EA123LEP"], &[(TENANT, TEAM)]);
+    let out = tw(&account, &["apply", "--config", &config, "--yes"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let check = tw(&account, &["check", "--config", &config]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    let chatbot_requests: Vec<Value> = emu
+        .requests_for_account(&account)
+        .into_iter()
+        .filter(|r| r["service"] == "chatbot")
+        .collect();
+    assert!(
+        chatbot_requests.iter().all(|r| r["region"] == "us-east-2"),
+        "{chatbot_requests:#?}"
+    );
+
+    let cfg = emu.sdk_config(&account, "us-east-2").await;
+    let chatbot = aws_sdk_chatbot::Client::new(&cfg);
+    let slack = chatbot
+        .describe_slack_channel_configurations()
+        .send()
+        .await
+        .unwrap()
+        .slack_channel_configurations()[0]
+        .clone();
+    assert_eq!(slack.configuration_name(), Some("trailwarden-secops"));
+    assert_eq!(slack.slack_channel_id(), "C07EZ1ABC23");
+    assert_eq!(
+        slack.sns_topic_arns(),
+        [
+            format!("arn:aws:sns:us-east-1:{account}:trailwarden-alarms-chat"),
+            format!("arn:aws:sns:us-east-1:{account}:trailwarden-alarms"),
+        ]
+    );
+    assert_eq!(
+        slack.guardrail_policy_arns(),
+        ["arn:aws:iam::aws:policy/ReadOnlyAccess".to_string()]
+    );
+    assert!(slack
+        .tags()
+        .iter()
+        .any(|t| t.tag_key() == "managed-by" && t.tag_value() == "trailwarden"));
+    let teams = chatbot
+        .list_microsoft_teams_channel_configurations()
+        .send()
+        .await
+        .unwrap()
+        .team_channel_configurations()[0]
+        .clone();
+    assert_eq!(teams.team_id(), TEAM);
+    assert_eq!(teams.tenant_id(), TENANT);
+
+    // Drift: a topic taken off the Slack channel in the console, one of theirs added.
+    let theirs = format!("arn:aws:sns:us-east-1:{account}:theirs");
+    chatbot
+        .update_slack_channel_configuration()
+        .chat_configuration_arn(slack.chat_configuration_arn())
+        .slack_channel_id("C07EZ1ABC23")
+        .sns_topic_arns(&theirs)
+        .send()
+        .await
+        .unwrap();
+    let check = tw(
+        &account,
+        &["check", "--config", &config, "--output", "json"],
+    );
+    assert_eq!(check.code, 2, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(
+        drift_kinds(&check),
+        vec!["chat.topics chat_channel.trailwarden-secops"]
+    );
+    let out = tw(&account, &["apply", "--config", &config, "--yes"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let topics = chatbot
+        .describe_slack_channel_configurations()
+        .send()
+        .await
+        .unwrap()
+        .slack_channel_configurations()[0]
+        .sns_topic_arns()
+        .to_vec();
+    assert_eq!(topics.len(), 3);
+    assert_eq!(topics[0], theirs);
+    let check = tw(&account, &["check", "--config", &config]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+
+    // Every Chatbot request is in the apply policy.
+    let policy = tw(&account, &["permissions", "--for", "apply"]).json();
+    let allowed = policy["Statement"][0]["Action"].as_array().unwrap().clone();
+    for r in emu.requests_for_account(&account) {
+        if r["service"] != "chatbot" {
+            continue;
+        }
+        let action = trailwarden::aws::iam_action_for("chatbot", r["operation"].as_str().unwrap())
+            .unwrap_or_else(|| panic!("no IAM action for {r}"));
+        assert!(
+            allowed.iter().any(|a| a == action),
+            "{action} not in the policy"
+        );
+    }
+}

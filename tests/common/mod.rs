@@ -292,6 +292,17 @@ impl Emulator {
             .collect()
     }
 
+    /// Authorizes Slack workspaces and Microsoft Teams teams (`(tenant, team)`) for AWS Chatbot in
+    /// `account`: the console's one-time step (tests/emulator/chatbot.py).
+    pub(crate) fn authorize_chat(&self, account: &str, slack: &[&str], teams: &[(&str, &str)]) {
+        let teams: Vec<serde_json::Value> = teams
+            .iter()
+            .map(|(tenant, team)| serde_json::json!({"tenant_id": tenant, "team_id": team}))
+            .collect();
+        let body = serde_json::json!({"account": account, "slack": slack, "teams": teams});
+        self.http_body("POST", "/_harness/chatbot", &body.to_string());
+    }
+
     /// Minimal HTTP/1.1 exchange with the server; panics unless it answers 2xx.
     fn http(&self, method: &str, path: &str) -> String {
         self.http_body(method, path, "")
