@@ -10,7 +10,8 @@ use std::path::PathBuf;
     about = "Sets up and guards the CloudTrail security-monitoring chain AWS documents",
     long_about = "Sets up and guards the CloudTrail security-monitoring chain AWS documents: \
 an S3 bucket, a multi-region trail, CloudWatch Logs delivery, metric filters, alarms and SNS \
-email notifications, applied idempotently from presets.\n\n\
+notifications routed by severity (email, HTTPS, SMS, Lambda, Slack and Teams), applied \
+idempotently from presets.\n\n\
 Exit codes: 0 success / in sync, 1 error, 2 changes or drift found."
 )]
 pub struct Cli {
