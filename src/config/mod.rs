@@ -9,6 +9,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Source};
 use crate::model::{AlarmSeverity, Protocol, SubscriptionSpec, Tags};
 use crate::preset::{self, Preset};
 
+mod alerts;
 mod controls;
 mod resolve;
 mod validate;
