@@ -79,6 +79,29 @@ pub struct ChainArgs {
     /// Log group retention in days
     #[arg(long)]
     pub retention_days: Option<i32>,
+    /// Organization mode, from the management account: the trail is the organization trail
+    /// (created, or the one named with --adopt-trail), and the controls' filters and alarms go
+    /// on its log group, once, for every account
+    #[arg(long)]
+    pub organization: bool,
+    /// check / apply: every account of the organization (`all`), these accounts
+    /// (`ID,ID,...`) or those under an organizational unit (`ou-...`, recursively), each through
+    /// the role --role-name; from the management or a delegated administrator account
+    #[arg(long, value_name = "all|ID,ID...|ou-...")]
+    pub accounts: Option<String>,
+    /// The role assumed in each account of --accounts (`AWSControlTowerExecution` under
+    /// Control Tower)
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "accounts"
+    )]
+    pub role_name: String,
+    /// Accounts checked or applied at once with --accounts
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256), requires = "accounts")]
+    pub concurrency: u16,
     /// Seconds to wait before reading again to confirm drift (`check`) or a missing
     /// subscription (`apply`): AWS reads can lag behind writes made moments ago. 0: no second read
     #[arg(long, value_name = "SECONDS", env = "TRAILWARDEN_SETTLE", default_value_t = 5,
@@ -138,6 +161,9 @@ pub enum Command {
     },
     /// Backtest presets over CloudTrail log files (local paths or s3://bucket/prefix)
     Scan(ScanArgs),
+    /// Write the chain as an infrastructure-as-code template (no AWS access needed)
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
@@ -164,6 +190,52 @@ pub struct WhyArgs {
     /// Stop after this many matching events
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub max_events: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A CloudFormation template of what apply would create, on stdout (for a stack or a StackSet)
+    Cloudformation(ExportArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExportArgs {
+    /// Preset name or preset file (repeatable; default: the config file's, else aws-docs)
+    #[arg(long = "preset", value_name = "NAME|FILE")]
+    pub presets: Vec<String>,
+    /// Notification email address (repeatable); the default of the template's email parameters
+    #[arg(long = "email", value_name = "ADDRESS")]
+    pub emails: Vec<String>,
+    /// S3 bucket for log files (default: one per account and region)
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Name of the trail
+    #[arg(long)]
+    pub trail: Option<String>,
+    /// CloudWatch Logs log group name
+    #[arg(long)]
+    pub log_group: Option<String>,
+    /// Log group retention in days
+    #[arg(long)]
+    pub retention_days: Option<i32>,
+    /// The management account's template in organization mode: an organization trail for every
+    /// account, the controls' filters and alarms once, each alarm per account
+    #[arg(long)]
+    pub organization: bool,
+    /// The member accounts' template in organization mode: the read-only role
+    /// `check --organization --accounts ... --role-name trailwarden-check` assumes in each
+    #[arg(long, conflicts_with = "organization")]
+    pub member: bool,
+    /// Template format
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
+    pub format: TemplateFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TemplateFormat {
+    #[default]
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,7 @@ use crate::runbook;
 
 pub(crate) const BUCKET_SID_ACL: &str = "TrailwardenCloudTrailAclCheck";
 pub(crate) const BUCKET_SID_WRITE: &str = "TrailwardenCloudTrailWrite";
+pub(crate) const BUCKET_SID_ORG_WRITE: &str = "TrailwardenCloudTrailOrganizationWrite";
 pub(crate) const BUCKET_SID_TLS: &str = "TrailwardenDenyInsecureTransport";
 pub(crate) const TOPIC_SID_ALARMS: &str = "TrailwardenAllowCloudWatchAlarms";
 pub(crate) const TOPIC_SID_DELIVERY: &str = "TrailwardenAllowCloudTrailDelivery";
@@ -49,11 +50,33 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
     }
 }
 
+/// The landing-zone tool whose guardrails own a trail of this name, if any.
+///
+/// AWS Control Tower's organization trail is `aws-controltower-BaselineCloudTrail`; its
+/// guardrails forbid changing what Control Tower set up, and changing the trail outside Control
+/// Tower is landing-zone drift that only its Repair undoes ("Types of governance drift", AWS
+/// Control Tower User Guide, https://docs.aws.amazon.com/controltower/latest/userguide/governance-drift.html).
+/// Landing Zone Accelerator names its resources `AWSAccelerator…` and redeploys them from its
+/// configuration (its organization trail: `AWSAccelerator-Organizations-CloudTrail`). trailwarden
+/// adopts such a trail for its log group only: the filters and alarms go on that group, the
+/// trail itself is never written to (its drift is reported, to be repaired with the tool).
+pub(crate) fn trail_guardian(name: &str) -> Option<&'static str> {
+    if name.starts_with("aws-controltower-") {
+        Some("AWS Control Tower")
+    } else if name.starts_with("AWSAccelerator") {
+        Some("Landing Zone Accelerator")
+    } else {
+        None
+    }
+}
+
 /// What every resource's spec is built from.
 struct Builder<'a> {
     cfg: &'a Config,
     target: &'a Target,
     adopted: Option<&'a AdoptedTrail>,
+    /// Organization mode: the organization the account manages.
+    organization: Option<&'a Organization>,
     tags: Tags,
     trail_name: String,
     trail_arn: String,
@@ -76,9 +99,23 @@ impl<'a> Builder<'a> {
             cfg,
             target,
             adopted,
+            organization: target
+                .organization
+                .as_ref()
+                .filter(|_| cfg.trail.organization),
             tags: managed_tags(&cfg.tags),
             trail_name,
             trail_arn,
+        }
+    }
+
+    /// The organization trail's member-account streams, `o-ORGID`: the organization's id in
+    /// organization mode; `o-*` for an adopted organization trail whose organization was not read.
+    fn organization_streams(&self) -> Option<String> {
+        match (self.organization, self.adopted) {
+            (Some(o), _) => Some(o.id.clone()),
+            (None, Some(a)) if a.organization_trail => Some("o-*".to_string()),
+            _ => None,
         }
     }
 
@@ -106,6 +143,7 @@ impl<'a> Builder<'a> {
                 prefix.as_deref(),
                 &t.account_id,
                 &self.trail_arn,
+                self.organization.map(|o| o.id.as_str()),
             ),
             name,
             prefix,
@@ -152,7 +190,7 @@ impl<'a> Builder<'a> {
                 &t.region,
                 &t.account_id,
                 &name,
-                self.adopted.is_some_and(|a| a.organization_trail),
+                self.organization_streams().as_deref(),
             ),
             tags: self.tags.clone(),
             adopted: cfg.role_name.is_some(),
@@ -242,6 +280,8 @@ impl<'a> Builder<'a> {
                 sns_topic: delivery_topic.or(t.sns_topic_arn.clone()),
                 tags: self.tags.clone(),
                 adopted: true,
+                organization: t.organization_trail || self.organization.is_some(),
+                guarded_by: trail_guardian(&t.name).map(str::to_string),
             },
             None => TrailSpec {
                 name: self.trail_name.clone(),
@@ -254,6 +294,8 @@ impl<'a> Builder<'a> {
                 sns_topic: delivery_topic,
                 tags: self.tags.clone(),
                 adopted: cfg.trail.name.is_some() && cfg.trail.adopt,
+                organization: self.organization.is_some(),
+                guarded_by: None,
             },
         }
     }
@@ -271,6 +313,10 @@ impl<'a> Builder<'a> {
                 namespace: c.namespace.clone(),
                 metric_value: "1".to_string(),
                 controls: vec![format!("{}/{}", c.preset, c.id)],
+                dimensions: match self.organization {
+                    Some(_) => [(ACCOUNT_DIMENSION.to_string(), ACCOUNT_FIELD.to_string())].into(),
+                    None => Tags::new(),
+                },
             })
             .collect()
     }
@@ -356,10 +402,52 @@ impl<'a> Builder<'a> {
                     },
                     actions: arns,
                     tags: self.tags.clone(),
+                    query: self.organization.map(|_| {
+                        per_account_query(&c.alarm.statistic, &c.namespace, &c.metric_name)
+                    }),
                 }
             })
             .collect()
     }
+}
+
+/// The metric dimension naming the account an event came from (organization mode), and the
+/// CloudTrail record field it takes its value from: `recipientAccountId`, "the account ID that
+/// received this event" ("CloudTrail record contents for management, data, and network activity
+/// events", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+///
+/// One dimension, not the principal too: a metric filter's dimensions are at most three, and
+/// CloudWatch Logs disables a filter whose dimensions produce more than 1,000 value
+/// combinations in an hour ("Using dimensions with metric filters", PutMetricFilter,
+/// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html):
+/// accounts stay well below that, principals (`userIdentity.arn`) need not. The principal is in
+/// the log event the alarm points to (docs/organizations.md).
+pub(crate) const ACCOUNT_DIMENSION: &str = "AccountId";
+pub(crate) const ACCOUNT_FIELD: &str = "$.recipientAccountId";
+
+/// The Metrics Insights query of an organization alarm: the control's metric, one time series
+/// per account. A query with GROUP BY makes a multi-time-series alarm, each account a contributor
+/// that goes into ALARM on its own, named in the alarm's state reason ("Create an alarm based on a
+/// Multi Time Series Metrics Insights query",
+/// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/multi-time-series-alarm.html;
+/// "Limits": at most 200 such alarms per account and Region by default, 100 contributors in ALARM,
+/// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html).
+pub(crate) fn per_account_query(statistic: &str, namespace: &str, metric: &str) -> String {
+    // Metrics Insights' functions are AVG, COUNT, MAX, MIN and SUM ("Metrics Insights query
+    // components and syntax"); percentiles have none, and count as SUM here.
+    let function = match statistic {
+        "Average" => "AVG",
+        "Maximum" => "MAX",
+        "Minimum" => "MIN",
+        "SampleCount" => "COUNT",
+        _ => "SUM",
+    };
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\\\""));
+    format!(
+        "SELECT {function}({}) FROM SCHEMA({}, {ACCOUNT_DIMENSION}) GROUP BY {ACCOUNT_DIMENSION}",
+        quote(metric),
+        quote(namespace)
+    )
 }
 
 pub(crate) fn policy_doc(statements: Vec<Value>) -> Value {
@@ -368,18 +456,39 @@ pub(crate) fn policy_doc(statements: Vec<Value>) -> Value {
 
 /// CloudTrail's documented bucket statements, scoped to this trail (confused-deputy protection),
 /// and a deny of non-TLS access.
+///
+/// An organization trail (`organization`: the organization's id) writes every account's files
+/// under `[PREFIX/]AWSLogs/o-ORGID/ACCOUNT/`: one more statement grants that path, with the same
+/// conditions ("Create or update an Amazon S3 bucket to use to store the log files for an
+/// organization trail", in "Amazon S3 bucket policy for CloudTrail",
+/// https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html).
 pub(crate) fn bucket_statements(
     p: &str,
     bucket: &str,
     prefix: Option<&str>,
     account: &str,
     trail_arn: &str,
+    organization: Option<&str>,
 ) -> Vec<Value> {
-    let key_prefix = match prefix {
-        Some(pre) => format!("{pre}/AWSLogs/{account}/*"),
-        None => format!("AWSLogs/{account}/*"),
+    let under = |owner: &str| match prefix {
+        Some(pre) => format!("{pre}/AWSLogs/{owner}/*"),
+        None => format!("AWSLogs/{owner}/*"),
     };
-    vec![
+    let key_prefix = under(account);
+    let write = |sid: &str, key: &str| {
+        json!({
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": { "Service": "cloudtrail.amazonaws.com" },
+            "Action": "s3:PutObject",
+            "Resource": arn::s3(p, bucket, Some(key)),
+            "Condition": { "StringEquals": {
+                "s3:x-amz-acl": "bucket-owner-full-control",
+                "aws:SourceArn": trail_arn
+            } }
+        })
+    };
+    let mut statements = vec![
         json!({
             "Sid": BUCKET_SID_ACL,
             "Effect": "Allow",
@@ -388,17 +497,7 @@ pub(crate) fn bucket_statements(
             "Resource": arn::s3(p, bucket, None),
             "Condition": { "StringEquals": { "aws:SourceArn": trail_arn } }
         }),
-        json!({
-            "Sid": BUCKET_SID_WRITE,
-            "Effect": "Allow",
-            "Principal": { "Service": "cloudtrail.amazonaws.com" },
-            "Action": "s3:PutObject",
-            "Resource": arn::s3(p, bucket, Some(&key_prefix)),
-            "Condition": { "StringEquals": {
-                "s3:x-amz-acl": "bucket-owner-full-control",
-                "aws:SourceArn": trail_arn
-            } }
-        }),
+        write(BUCKET_SID_WRITE, &key_prefix),
         json!({
             "Sid": BUCKET_SID_TLS,
             "Effect": "Deny",
@@ -407,7 +506,11 @@ pub(crate) fn bucket_statements(
             "Resource": [arn::s3(p, bucket, None), arn::s3(p, bucket, Some("*"))],
             "Condition": { "Bool": { "aws:SecureTransport": "false" } }
         }),
-    ]
+    ];
+    if let Some(org) = organization {
+        statements.insert(2, write(BUCKET_SID_ORG_WRITE, &under(org)));
+    }
+    statements
 }
 
 /// CloudTrail's service principal may assume the role, with no condition.
@@ -434,20 +537,20 @@ pub(crate) fn role_policy_name(region: &str) -> String {
 
 /// Only what CloudTrail needs to deliver, on its own streams of this log group. An organization
 /// trail also writes member accounts' events to `o-ORGID_*` streams (AWS, same page as
-/// [`role_trust_policy`]); the organization id is not known from a member-side read, so `o-*_*`.
+/// [`role_trust_policy`]): `organization` is `o-ORGID`, or `o-*` when the id was not read.
 pub(crate) fn role_policy(
     p: &str,
     region: &str,
     account: &str,
     group: &str,
-    organization: bool,
+    organization: Option<&str>,
 ) -> Value {
     let group_arn = arn::log_group(p, region, account, group);
     let mut resources = vec![json!(format!(
         "{group_arn}:log-stream:{account}_CloudTrail_{region}*"
     ))];
-    if organization {
-        resources.push(json!(format!("{group_arn}:log-stream:o-*_*")));
+    if let Some(org) = organization {
+        resources.push(json!(format!("{group_arn}:log-stream:{org}_*")));
     }
     let resource = match resources.len() {
         1 => resources.remove(0),

@@ -149,6 +149,8 @@ impl FakeAccount {
                 t.cw_log_group_arn = Some(trail.cw_log_group_arn.clone());
                 t.cw_role_arn = Some(trail.cw_role_arn.clone());
                 t.kms_key_id = trail.kms_key_id.clone();
+                // As UpdateTrail: IsOrganizationTrail is only ever turned on.
+                t.organization_trail |= trail.organization;
                 t.sns_topic_arn = trail.sns_topic.clone();
                 if created {
                     // CloudTrail's default for a new trail: all management events.
@@ -239,6 +241,7 @@ impl FakeAccount {
                         metric_name: filter.metric_name.clone(),
                         namespace: filter.namespace.clone(),
                         metric_value: filter.metric_value.clone(),
+                        dimensions: filter.dimensions.clone(),
                     }],
                 };
                 match s.filters.iter_mut().find(|x| x.name == f.name) {
@@ -274,9 +277,11 @@ impl FakeAccount {
                     AlarmState {
                         name: alarm.name.clone(),
                         arn: String::new(),
-                        metric_name: Some(alarm.metric_name.clone()),
-                        namespace: Some(alarm.namespace.clone()),
-                        statistic: Some(alarm.statistic.clone()),
+                        // A query alarm has no metric of its own, as DescribeAlarms shows it.
+                        metric_name: alarm.query.is_none().then(|| alarm.metric_name.clone()),
+                        namespace: alarm.query.is_none().then(|| alarm.namespace.clone()),
+                        statistic: alarm.query.is_none().then(|| alarm.statistic.clone()),
+                        query: alarm.query.clone(),
                         period: Some(alarm.period),
                         evaluation_periods: Some(alarm.evaluation_periods),
                         datapoints_to_alarm: Some(alarm.datapoints_to_alarm),

@@ -12,8 +12,10 @@ pub mod diag;
 pub mod error;
 pub(crate) mod events;
 pub mod exit;
+pub(crate) mod export;
 #[cfg(test)]
 pub(crate) mod fake;
+pub(crate) mod fanout;
 pub mod model;
 pub mod pattern;
 pub(crate) mod plan;

@@ -23,6 +23,18 @@ pub struct Target {
     pub account_id: String,
     pub region: String,
     pub partition: String,
+    /// The organization the account manages, as DescribeOrganization reported it; read only in
+    /// organization mode (`--organization`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+}
+
+/// An AWS Organization, as `organizations:DescribeOrganization` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organization {
+    /// `o-` and 10 to 32 lowercase letters or digits.
+    pub id: String,
+    pub management_account: String,
 }
 
 impl Target {
@@ -31,7 +43,14 @@ impl Target {
             account_id: account_id.to_string(),
             region: region.to_string(),
             partition: partition_of(region).to_string(),
+            organization: None,
         }
+    }
+
+    /// The same target, managing `organization`.
+    pub fn with_organization(mut self, organization: Option<Organization>) -> Target {
+        self.organization = organization;
+        self
     }
 }
 
@@ -122,6 +141,13 @@ pub struct TrailSpec {
     pub tags: Tags,
     /// An existing trail the user named for reuse.
     pub adopted: bool,
+    /// An organization trail: it logs every account of the organization (`IsOrganizationTrail`).
+    #[serde(default)]
+    pub organization: bool,
+    /// The landing-zone tool that owns this adopted trail (`AWS Control Tower`, `Landing Zone
+    /// Accelerator`): its guardrails forbid changing the trail, so trailwarden never writes to it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub guarded_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -148,6 +174,10 @@ pub struct FilterSpec {
     pub metric_value: String,
     /// Preset controls that asked for this filter (several when presets are combined).
     pub controls: Vec<String>,
+    /// Metric dimensions, name → event field (`$.recipientAccountId`): in organization mode,
+    /// which account an event came from.
+    #[serde(skip_serializing_if = "Tags::is_empty", default)]
+    pub dimensions: Tags,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -171,6 +201,10 @@ pub struct AlarmSpec {
     /// trailwarden leaves the alarm's OK actions as they are.
     pub ok_actions: Vec<String>,
     pub tags: Tags,
+    /// A Metrics Insights query the alarm evaluates instead of one metric (organization mode:
+    /// one time series per account, each a contributor of the alarm).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub query: Option<String>,
 }
 
 /// What the account holds, as read by the adapter. `None` / absent = does not exist.
@@ -519,6 +553,7 @@ pub struct MetricTransformation {
     pub metric_name: String,
     pub namespace: String,
     pub metric_value: String,
+    pub dimensions: Tags,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -543,6 +578,8 @@ pub struct AlarmState {
     /// passes them on.
     pub ok_actions: Vec<String>,
     pub insufficient_data_actions: Vec<String>,
+    /// The Metrics Insights query of a query alarm (its `Metrics`' expression).
+    pub query: Option<String>,
 }
 
 /// One write request, as plain data. The planner produces them; the adapter executes them.

@@ -27,10 +27,13 @@ pub(crate) struct AlarmText<'a> {
     pub(crate) window_seconds: i64,
 }
 
-/// The description, at most [`DESCRIPTION_MAX`] bytes. What goes first when space runs out: the
-/// rationale is shortened (at a word, with `…`), then the link is left out (a cut URL would lead
-/// nowhere); the title, severity, first step and log group always fit.
+/// The description, at most [`DESCRIPTION_MAX`] bytes: the title, severity and control, why it
+/// matters (the preset's rationale, shortened at a word with `…` only if it cannot fit), the first
+/// step and the log group; then the console link when it fits whole (a cut URL would lead
+/// nowhere, and `trailwarden why` gives the same events). The text before the link never depends
+/// on the link, so a description without it (as a template writes it) compares equal.
 pub(crate) fn alarm_description(t: &AlarmText<'_>) -> String {
+    const WHY_LINE: usize = "\nWhy: ".len();
     let head = format!(
         "[{}] {} ({}). Managed by trailwarden.",
         t.severity.as_str().to_uppercase(),
@@ -42,8 +45,29 @@ pub(crate) fn alarm_description(t: &AlarmText<'_>) -> String {
         t.alarm_name
     );
     let group = format!("Log group: {}", t.log_group);
-    let link = format!(
-        "Matching events: {}",
+    let assemble = |why: &str| {
+        let mut parts: Vec<String> = vec![head.clone()];
+        if !why.is_empty() {
+            parts.push(format!("Why: {why}"));
+        }
+        parts.push(first.clone());
+        parts.push(group.clone());
+        parts.join("\n")
+    };
+    let why = collapse_whitespace(t.rationale);
+    let bare = assemble("");
+    let base = if why.is_empty() || bare.len() + WHY_LINE + 40 > DESCRIPTION_MAX {
+        truncate_bytes(&bare, DESCRIPTION_MAX)
+    } else {
+        assemble(&shorten(&why, DESCRIPTION_MAX - bare.len() - WHY_LINE))
+    };
+    // A name still to be filled in (a template parameter such as `${LogGroupName}`) cannot be
+    // linked to.
+    if t.log_group.contains("${") || t.region.contains("${") {
+        return base;
+    }
+    let with_link = format!(
+        "{base}{LINK_LABEL}{}",
         log_events_url(
             t.partition,
             t.region,
@@ -52,42 +76,21 @@ pub(crate) fn alarm_description(t: &AlarmText<'_>) -> String {
             lookback_seconds(t.window_seconds)
         )
     );
-    let why = collapse_whitespace(t.rationale);
-    let assemble = |why: &str, link: Option<&str>| {
-        let mut parts: Vec<&str> = vec![&head];
-        let why_line;
-        if !why.is_empty() {
-            why_line = format!("Why: {why}");
-            parts.push(&why_line);
-        }
-        parts.push(&first);
-        parts.push(&group);
-        if let Some(l) = link {
-            parts.push(l);
-        }
-        parts.join("\n")
-    };
-    let full = assemble(&why, Some(&link));
-    if full.len() <= DESCRIPTION_MAX {
-        return full;
-    }
-    const WHY_LINE: usize = "\nWhy: ".len();
-    // Keep the link and as much of the rationale as fits (a few words at least).
-    let with_link = assemble("", Some(&link));
-    if with_link.len() + WHY_LINE + 40 <= DESCRIPTION_MAX {
-        let room = DESCRIPTION_MAX - with_link.len() - WHY_LINE;
-        return assemble(&shorten(&why, room), Some(&link));
-    }
     if with_link.len() <= DESCRIPTION_MAX {
-        return with_link;
+        with_link
+    } else {
+        base
     }
-    // The link alone is too long: leave it out, keep the rationale.
-    let bare = assemble("", None);
-    if bare.len() + WHY_LINE + 40 <= DESCRIPTION_MAX {
-        let room = DESCRIPTION_MAX - bare.len() - WHY_LINE;
-        return assemble(&shorten(&why, room), None);
-    }
-    truncate_bytes(&assemble("", None), DESCRIPTION_MAX)
+}
+
+const LINK_LABEL: &str = "\nMatching events: ";
+
+/// The description without its console link: what a CloudFormation template writes, where the
+/// log group's name is a parameter the link cannot be built from. Both forms are in sync.
+pub(crate) fn without_link(description: &str) -> &str {
+    description
+        .find(LINK_LABEL)
+        .map_or(description, |i| &description[..i])
 }
 
 /// How far back the link looks: three evaluation windows, at least an hour, so the events that
@@ -257,8 +260,11 @@ mod tests {
         assert!(d.len() <= DESCRIPTION_MAX, "{}", d.len());
         assert!(d.contains("Why: Révision"), "{d}");
         assert!(d.contains("…\nFirst:"), "{d}");
-        // The link survives a shortened rationale.
+        assert!(d.ends_with("Log group: trailwarden-cloudtrail"), "{d}");
+        // A rationale that leaves room keeps the link.
+        let d = alarm_description(&text(&"Root use. ".repeat(20), ROOT));
         assert!(d.contains("Matching events: https://"), "{d}");
+        assert!(d.len() <= DESCRIPTION_MAX);
     }
 
     #[test]
@@ -279,6 +285,18 @@ mod tests {
         let d = alarm_description(&t);
         assert!(d.len() <= DESCRIPTION_MAX);
         assert!(std::str::from_utf8(d.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_symbolic_log_group_gets_no_link_and_both_forms_compare_equal() {
+        let mut t = text("Why.", ROOT);
+        t.log_group = "${LogGroupName}";
+        let d = alarm_description(&t);
+        assert!(!d.contains("https://"), "{d}");
+        assert!(d.ends_with("Log group: ${LogGroupName}"), "{d}");
+        let full = alarm_description(&text("Why.", ROOT));
+        assert_eq!(without_link(&full), "[CRITICAL] Root account usage (aws-docs/root-account-usage). Managed by trailwarden.\nWhy: Why.\nFirst: see who did what with `trailwarden why RootAccountUsageAlarm`, or in the console.\nLog group: trailwarden-cloudtrail");
+        assert_eq!(without_link(&d), d);
     }
 
     #[test]

@@ -61,8 +61,42 @@ pub(crate) fn subscribes_to_existing_topic(s: &Session) -> bool {
 
 pub(crate) async fn session(cfg: Config) -> Result<Session, Error> {
     let aws = Aws::connect(&cfg.connect_options()).await?;
+    session_with(aws, cfg).await
+}
+
+/// The organization the account manages, for organization mode.
+///
+/// An organization trail is created and changed only from the management account
+/// (CreateTrail: NotOrganizationMasterAccountException otherwise, AWS CloudTrail API Reference,
+/// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html). A delegated
+/// administrator may also manage it, but the trail stays the management account's (its ARN names
+/// that account): organization mode runs from the management account only, said at once.
+pub(crate) async fn managed_organization(
+    aws: &Aws,
+    account: &str,
+) -> Result<crate::model::Organization, Error> {
+    let org = aws.organization().await?.ok_or_else(|| {
+        Error::Refused(format!(
+            "--organization: account {account} is not in an AWS Organization (organizations:DescribeOrganization answered AWSOrganizationsNotInUseException)"
+        ))
+    })?;
+    if org.management_account != account {
+        return Err(Error::Refused(format!(
+            "--organization runs from the management account of organization {} ({}); account {account} is a member account. Run it there, or without --organization for this account's own chain",
+            org.id, org.management_account
+        )));
+    }
+    Ok(org)
+}
+
+/// [`session`] on an existing connection (an assumed role in a member account).
+pub(crate) async fn session_with(aws: Aws, cfg: Config) -> Result<Session, Error> {
     let id = aws.identity().await?;
-    let target = Target::new(&id.account_id, aws.region());
+    let organization = match cfg.trail.organization {
+        true => Some(managed_organization(&aws, &id.account_id).await?),
+        false => None,
+    };
+    let target = Target::new(&id.account_id, aws.region()).with_organization(organization);
     let mut desired = desired::build(&cfg, &target, None);
     let mut actual = aws.read(&desired).await?;
     if cfg.trail.adopt {

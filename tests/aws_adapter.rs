@@ -79,6 +79,7 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
             namespace: "CloudTrailMetrics".to_string(),
             metric_value: "1".to_string(),
             controls: vec![name.to_string()],
+            dimensions: Default::default(),
         })
         .collect();
     let alarms = CONTROLS
@@ -100,6 +101,7 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
             actions: vec![topic_arn.clone()],
             ok_actions: vec![topic_arn.clone()],
             tags: tags(&[]),
+            query: None,
         })
         .collect();
     Desired {
@@ -146,6 +148,8 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
             sns_topic: Some(topic.to_string()),
             tags: tags(&[("team", "security")]),
             adopted: false,
+            organization: false,
+            guarded_by: None,
         },
         topics: vec![TopicSpec {
             key: "default".to_string(),

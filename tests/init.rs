@@ -440,3 +440,82 @@ fn without_a_region_init_asks_for_one() {
     assert_eq!(t.code, 130, "{}", t.output);
     assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
 }
+
+#[tokio::test]
+async fn in_a_member_account_the_organization_trail_is_shown_and_its_status_not_asked_for() {
+    // The management account's organization trail, as a member account sees it: DescribeTrails
+    // lists it; GetTrailStatus / ListTags on its ARN answer CloudTrailARNInvalidException.
+    let management = unique_account();
+    let cfg = Emulator::shared()
+        .sdk_config(&management, "us-east-1")
+        .await;
+    let orgs = aws_sdk_organizations::Client::new(&cfg);
+    let org = orgs.create_organization().send().await.unwrap();
+    let org_id = org.organization().unwrap().id().unwrap().to_string();
+    let member = orgs
+        .create_account()
+        .account_name("member")
+        .email("member@example.com")
+        .send()
+        .await
+        .unwrap()
+        .create_account_status()
+        .unwrap()
+        .account_id()
+        .unwrap()
+        .to_string();
+    let bucket = format!("org-trail-{management}");
+    let s3 = common::s3_client(&cfg);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let mut policy = common::cloudtrail_bucket_policy(&bucket, &management);
+    policy["Statement"][1]["Resource"] = format!("arn:aws:s3:::{bucket}/AWSLogs/{org_id}/*").into();
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let ct = aws_sdk_cloudtrail::Client::new(&cfg);
+    ct.create_trail()
+        .name("org")
+        .s3_bucket_name(&bucket)
+        .is_multi_region_trail(true)
+        .is_organization_trail(true)
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            )
+        });
+
+    let dir = scratch(&member, "member");
+    let t = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        let member = member.clone();
+        move || {
+            drive(
+                spawn_init(Some(&member), &dir, &[]),
+                &[
+                    (
+                        "Email addresses for the alarms (comma-separated)",
+                        "security@example.com\r",
+                    ),
+                    ("Apply these changes now", "n"),
+                ],
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert!(!t.output.contains("CloudTrailARNInvalid"), "{}", t.output);
+    assert!(
+        t.output.contains(&format!(
+            "`org` is an organization trail of account {management}"
+        )),
+        "{}",
+        t.output
+    );
+    assert_eq!(t.code, 0, "{}", t.output);
+}

@@ -3,7 +3,9 @@
 # virtualenv is created on first use from tests/emulator/requirements.txt), the example events
 # of every built-in preset, the README's try-it script, and the independent audit: Prowler's
 # CIS checks against an account set up with the cis preset (its virtualenv, about 2.3 GB, is
-# built on first use; set TRAILWARDEN_SKIP_PROWLER=1 to leave that step out).
+# built on first use; set TRAILWARDEN_SKIP_PROWLER=1 to leave that step out), and checkov on the
+# exported CloudFormation templates (its virtualenv, about 290 MB, built on first use; set
+# TRAILWARDEN_SKIP_IAC=1 to leave that step out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="$(bash tests/emulator/ensure-venv.sh)"
@@ -20,6 +22,11 @@ if ! try_out="$(bash tests/emulator/try.sh 2>&1)" || ! grep -q '^No changes' <<<
     exit 1
 fi
 echo "$try_out" | grep -E '^(==|No changes|In sync|Scanned)'
+if [[ "${TRAILWARDEN_SKIP_IAC:-}" == 1 ]]; then
+    echo "checkov audit skipped (TRAILWARDEN_SKIP_IAC=1)"
+else
+    bash tests/iac/run.sh
+fi
 if [[ "${TRAILWARDEN_SKIP_PROWLER:-}" == 1 ]]; then
     echo "Prowler audit skipped (TRAILWARDEN_SKIP_PROWLER=1)"
 else

@@ -47,6 +47,34 @@ impl Aws {
         self.read_trails("", true).await
     }
 
+    /// What a member account's coverage needs: every trail visible from the region
+    /// (DescribeTrails: the organization trail included), and what this account's own trails
+    /// record (GetEventSelectors, home-region trails only: another account's trail is refused
+    /// and another region's answers in its home region).
+    pub async fn coverage_trails(&self) -> Result<Vec<TrailState>, AwsError> {
+        let mut trails = self.read_trails("", false).await?;
+        let me = self.bucket_owner();
+        let own: Vec<usize> = trails
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                crate::arn::account(&t.arn).is_some_and(|a| me.as_deref() == Some(a))
+                    && t.home_region.as_deref().is_none_or(|r| r == self.region())
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let selectors = join_all(
+            own.iter()
+                .map(|i| self.event_selectors(&trails[*i].arn))
+                .collect(),
+        )
+        .await;
+        for (i, s) in own.into_iter().zip(selectors) {
+            trails[i].selectors = absent(s)?;
+        }
+        Ok(trails)
+    }
+
     /// Every SNS topic of the region, sorted by name (SNS ListTopics, all pages).
     pub async fn list_topics(&self) -> Result<Vec<TopicSummary>, AwsError> {
         let mut topics = Vec::new();

@@ -10,6 +10,7 @@ mod chat;
 pub mod discover;
 mod kms;
 pub mod objects;
+mod organizations;
 mod permissions;
 mod read;
 mod selectors;
@@ -18,9 +19,10 @@ mod write;
 
 pub use alerts::LogEventPage;
 pub use objects::{Body, Bucket, Level, Object};
+pub use organizations::{AccountSelector, MemberAccount};
 pub use permissions::{
-    iam_action_for, is_read_operation, READ_ACTIONS, SCAN_ACTIONS, TEST_ALARM_ACTIONS, WHY_ACTIONS,
-    WRITE_ACTIONS,
+    check_policy, iam_action_for, is_read_operation, policy, CHECK_SID, READ_ACTIONS, SCAN_ACTIONS,
+    TEST_ALARM_ACTIONS, WHY_ACTIONS, WRITE_ACTIONS,
 };
 
 use aws_config::retry::RetryConfig;
@@ -368,6 +370,9 @@ pub struct Aws {
     pub(crate) kms: aws_sdk_kms::Client,
     /// In a region where the Chatbot API is (see `chat.rs`).
     pub(crate) chatbot: aws_sdk_chatbot::Client,
+    pub(crate) organizations: aws_sdk_organizations::Client,
+    /// The configuration the clients were built from (AssumeRole builds another from it).
+    sdk_config: SdkConfig,
     /// Buckets found in another region than the clients', by name.
     bucket_regions: Arc<Mutex<HashMap<String, String>>>,
     /// The caller's account, once [`Aws::identity`] has asked STS: every S3 request on the
@@ -451,10 +456,16 @@ impl Aws {
             ),
             chatbot: aws_sdk_chatbot::Client::from_conf(
                 aws_sdk_chatbot::config::Builder::from(&config)
-                    .interceptor(interceptor)
+                    .interceptor(interceptor.clone())
                     .region(Region::new(chat_region))
                     .build(),
             ),
+            organizations: aws_sdk_organizations::Client::from_conf(
+                aws_sdk_organizations::config::Builder::from(&config)
+                    .interceptor(interceptor)
+                    .build(),
+            ),
+            sdk_config: config,
             counter,
             bucket_regions: Arc::default(),
             account: Arc::default(),

@@ -1,5 +1,30 @@
 //! IAM actions behind every API call the adapter makes.
 
+/// The least-privilege policy for `actions`, as `permissions --for ...` prints it and the member
+/// template's check role carries it: one statement, the actions sorted, on every resource (the
+/// resources' names come from the configuration).
+pub fn policy(sid: &str, actions: &[&str]) -> serde_json::Value {
+    let mut actions = actions.to_vec();
+    actions.sort();
+    actions.dedup();
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": sid,
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": "*"
+        }]
+    })
+}
+
+/// What `check` needs in an account: [`READ_ACTIONS`] only.
+pub fn check_policy() -> serde_json::Value {
+    policy(CHECK_SID, READ_ACTIONS)
+}
+
+pub const CHECK_SID: &str = "TrailwardenCheckReadOnly";
+
 /// Every IAM action `read()` (and the identity check) needs. `s3:GetBucketLocation` is asked
 /// only when S3 redirects a request on the bucket without naming the bucket's region.
 pub const READ_ACTIONS: &[&str] = &[

@@ -440,6 +440,12 @@ impl Aws {
                                 metric_name: m.metric_name().to_string(),
                                 namespace: m.metric_namespace().to_string(),
                                 metric_value: m.metric_value().to_string(),
+                                dimensions: m
+                                    .dimensions()
+                                    .map(|d| {
+                                        d.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                                    })
+                                    .unwrap_or_default(),
                             })
                             .collect(),
                     }),
@@ -459,7 +465,10 @@ impl Aws {
         while let Some(page) = pages.next().await {
             let out = page.map_err(|e| sdk_error("cloudwatch:DescribeAlarms", e))?;
             alarms.extend(out.metric_alarms().iter().map(|a| {
+                // A query alarm keeps its query and period in its one returned data query.
+                let query = a.metrics().iter().find(|m| m.return_data() != Some(false));
                 AlarmState {
+                    query: query.and_then(|q| non_empty(q.expression())),
                     name: a.alarm_name().unwrap_or_default().to_string(),
                     arn: a.alarm_arn().unwrap_or_default().to_string(),
                     metric_name: non_empty(a.metric_name()),
@@ -468,7 +477,7 @@ impl Aws {
                         .statistic()
                         .map(|s| s.as_str().to_string())
                         .or_else(|| non_empty(a.extended_statistic())),
-                    period: a.period(),
+                    period: a.period().or(query.and_then(|q| q.period())),
                     evaluation_periods: a.evaluation_periods(),
                     datapoints_to_alarm: a.datapoints_to_alarm(),
                     threshold: a.threshold(),

@@ -87,7 +87,19 @@ impl Aws {
         desired_arn: &str,
         others: bool,
     ) -> Result<Vec<TrailState>, AwsError> {
-        let speculate = arn_region(desired_arn) == Some(self.region.as_str());
+        // Another account's trail (an organization trail seen from a member account) is listed
+        // by DescribeTrails, but CloudTrail refuses GetTrailStatus, ListTags and
+        // GetEventSelectors on its ARN with CloudTrailARNInvalidException ("Understanding
+        // organization trails", AWS CloudTrail User Guide,
+        // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html):
+        // only its settings are known here; its status is the management account's to read.
+        let me = self.bucket_owner();
+        let foreign = |arn: &str| {
+            me.as_deref()
+                .is_some_and(|m| crate::arn::account(arn).is_some_and(|a| a != m))
+        };
+        let speculate =
+            arn_region(desired_arn) == Some(self.region.as_str()) && !foreign(desired_arn);
         let desired_arns = [desired_arn.to_string()];
         let (described, early_status, early_tags, early_selectors) = tokio::join!(
             async {
@@ -177,12 +189,12 @@ impl Aws {
         let status_of: Vec<(usize, bool)> = trails
             .iter()
             .enumerate()
-            .filter(|(_, t)| !answered(t) && !t.arn.is_empty())
+            .filter(|(_, t)| !answered(t) && !t.arn.is_empty() && !foreign(&t.arn))
             .map(|(i, t)| (i, is_home(t)))
             .collect();
         let tag_arns: Vec<String> = trails
             .iter()
-            .filter(|t| !answered(t) && is_home(t) && !t.arn.is_empty())
+            .filter(|t| !answered(t) && is_home(t) && !t.arn.is_empty() && !foreign(&t.arn))
             .map(|t| t.arn.clone())
             .collect();
         let (statuses, tag_maps) = tokio::join!(

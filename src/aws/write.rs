@@ -435,6 +435,7 @@ impl Aws {
             .is_multi_region_trail(true)
             .include_global_service_events(true)
             .enable_log_file_validation(true)
+            .set_is_organization_trail(trail.organization.then_some(true))
             .cloud_watch_logs_log_group_arn(&trail.cw_log_group_arn)
             .cloud_watch_logs_role_arn(&trail.cw_role_arn)
             .set_kms_key_id(trail.kms_key_id.clone())
@@ -457,6 +458,10 @@ impl Aws {
             .is_multi_region_trail(true)
             .include_global_service_events(true)
             .enable_log_file_validation(true)
+            // Only ever turned on: a trail that is an organization trail while the configuration
+            // does not ask for one is left as it is (turning it off stops every member account's
+            // logging).
+            .set_is_organization_trail(trail.organization.then_some(true))
             .cloud_watch_logs_log_group_arn(&trail.cw_log_group_arn)
             .cloud_watch_logs_role_arn(&trail.cw_role_arn)
             .set_kms_key_id(trail.kms_key_id.clone())
@@ -472,6 +477,10 @@ impl Aws {
             .metric_name(&filter.metric_name)
             .metric_namespace(&filter.namespace)
             .metric_value(&filter.metric_value)
+            .set_dimensions(
+                (!filter.dimensions.is_empty())
+                    .then(|| filter.dimensions.clone().into_iter().collect()),
+            )
             .build()
             .map_err(|e| build_error(api, e))?;
         self.logs
@@ -493,22 +502,37 @@ impl Aws {
         ok_actions: &[String],
         insufficient_data_actions: &[String],
     ) -> Result<(), AwsError> {
-        use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
+        use aws_sdk_cloudwatch::types::{ComparisonOperator, MetricDataQuery, Statistic, Tag};
         let request = self
             .cloudwatch
             .put_metric_alarm()
             .alarm_name(&alarm.name)
-            .alarm_description(&alarm.description)
-            .metric_name(&alarm.metric_name)
-            .namespace(&alarm.namespace);
-        // Percentiles (`p99`, `tm90`, ...) are extended statistics.
-        let request = if Statistic::values().contains(&alarm.statistic.as_str()) {
-            request.statistic(Statistic::from(alarm.statistic.as_str()))
-        } else {
-            request.extended_statistic(&alarm.statistic)
+            .alarm_description(&alarm.description);
+        let request = match &alarm.query {
+            // A Metrics Insights alarm: the query and its period in one returned data query,
+            // no metric, statistic or period of the alarm's own ("PutMetricAlarm", Metrics).
+            Some(query) => request.metrics(
+                MetricDataQuery::builder()
+                    .id("accounts")
+                    .expression(query)
+                    .period(alarm.period)
+                    .return_data(true)
+                    .build(),
+            ),
+            None => {
+                let request = request
+                    .metric_name(&alarm.metric_name)
+                    .namespace(&alarm.namespace)
+                    .period(alarm.period);
+                // Percentiles (`p99`, `tm90`, ...) are extended statistics.
+                if Statistic::values().contains(&alarm.statistic.as_str()) {
+                    request.statistic(Statistic::from(alarm.statistic.as_str()))
+                } else {
+                    request.extended_statistic(&alarm.statistic)
+                }
+            }
         };
         request
-            .period(alarm.period)
             .evaluation_periods(alarm.evaluation_periods)
             .datapoints_to_alarm(alarm.datapoints_to_alarm)
             .threshold(alarm.threshold)

@@ -253,11 +253,8 @@ pub(super) fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus
 }
 
 pub(super) fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitStatus, Error> {
-    let (sid, mut actions): (&str, Vec<&str>) = match for_ {
-        PermissionsFor::Check => (
-            "TrailwardenCheckReadOnly",
-            crate::aws::READ_ACTIONS.to_vec(),
-        ),
+    let (sid, actions): (&str, Vec<&str>) = match for_ {
+        PermissionsFor::Check => (crate::aws::CHECK_SID, crate::aws::READ_ACTIONS.to_vec()),
         PermissionsFor::Apply => (
             "TrailwardenApply",
             crate::aws::READ_ACTIONS
@@ -284,17 +281,7 @@ pub(super) fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitS
                 .collect(),
         ),
     };
-    actions.sort();
-    actions.dedup();
-    let policy = json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": sid,
-            "Effect": "Allow",
-            "Action": actions,
-            "Resource": "*"
-        }]
-    });
+    let policy = crate::aws::policy(sid, &actions);
     println!("{}", to_json(&policy));
     Ok(ExitStatus::Ok)
 }

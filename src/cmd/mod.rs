@@ -9,6 +9,7 @@
 
 mod alerts;
 pub(crate) mod chain;
+mod export;
 pub(crate) mod init;
 mod local;
 mod scan;
@@ -33,6 +34,8 @@ fn outputs(command: &Command) -> (&'static str, &'static [OutputFormat]) {
         Command::Init { .. } => ("init", &[Human]),
         Command::TestAlarm { .. } => ("test-alarm", &[Human, Json]),
         Command::Why(_) => ("why", &[Human, Json]),
+        // The template is the result; its format is `--format`.
+        Command::Export(_) => ("export", &[Human]),
         Command::Completions { .. } => ("completions", &[Human]),
         Command::Manpage => ("manpage", &[Human]),
     }
@@ -58,6 +61,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Permissions { for_ } => local::permissions(*for_, &cli.global),
         Command::Completions { shell } => local::completions(*shell),
         Command::Manpage => local::manpage(),
+        Command::Export(cmd) => export::run(cmd, &cli.global),
         _ => runtime().and_then(|rt| rt.block_on(run_async(&cli))),
     };
     match result {
@@ -134,5 +138,6 @@ pub fn overrides(g: &GlobalArgs, c: &ChainArgs) -> Overrides {
         adopt_trail: c.adopt_trail.clone(),
         log_group: c.log_group.clone(),
         retention_days: c.retention_days,
+        organization: c.organization,
     }
 }

@@ -122,6 +122,10 @@ pub struct TrailConfig {
     pub kms_key_id: Option<String>,
     /// SNS topic name notified by CloudTrail of each log file delivery.
     pub delivery_topic: Option<String>,
+    /// Organization mode: the trail is the organization's trail (`IsOrganizationTrail`), set up
+    /// from the management account (`--organization`).
+    #[serde(default)]
+    pub organization: bool,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, PartialEq)]
@@ -190,6 +194,8 @@ pub struct Overrides {
     pub adopt_trail: Option<String>,
     pub log_group: Option<String>,
     pub retention_days: Option<i32>,
+    /// `--organization`.
+    pub organization: bool,
 }
 
 #[derive(Debug, Clone)]

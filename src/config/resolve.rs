@@ -16,6 +16,8 @@ pub enum Purpose {
     Chain,
     /// `scan`: the controls and the AWS connection settings.
     Controls,
+    /// `export`: the whole chain, but email addresses may be left to the template's parameters.
+    Export,
 }
 
 pub(super) fn resolve(
@@ -307,6 +309,7 @@ fn bucket(
 
 fn trail(file: &FileConfig, ov: &Overrides, src: &Source, diags: &mut Diagnostics) -> TrailConfig {
     let mut trail = file.trail.clone();
+    trail.organization |= ov.organization;
     if let Some(a) = &ov.adopt_trail {
         trail.name = Some(a.clone());
         trail.adopt = true;

@@ -74,6 +74,7 @@ names! {
     LogGroupRetention => "log_group.retention",
     MetricFilterMetricName => "metric_filter.metric-name",
     MetricFilterMissing => "metric_filter.missing",
+    MetricFilterDimensions => "metric_filter.dimensions",
     MetricFilterNamespace => "metric_filter.namespace",
     MetricFilterPattern => "metric_filter.pattern",
     MetricFilterValue => "metric_filter.value",
@@ -98,6 +99,7 @@ names! {
     TrailMultiRegion => "trail.multi-region",
     TrailNoCloudwatchLogs => "trail.no-cloudwatch-logs",
     TrailNotLogging => "trail.not-logging",
+    TrailOrganization => "trail.organization",
     TrailRole => "trail.role",
     TrailSnsTopic => "trail.sns-topic",
     }

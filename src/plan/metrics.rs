@@ -78,6 +78,13 @@ impl Planner<'_> {
             for (field, kind, want, have) in fields {
                 diffs.compare(field, kind, json!(want), json!(have), Severity::High);
             }
+            diffs.compare(
+                "dimensions",
+                DriftKind::MetricFilterDimensions,
+                json!(spec.dimensions),
+                json!(mt.map(|m| m.dimensions.clone()).unwrap_or_default()),
+                Severity::High,
+            );
             let ops = if diffs.0.is_empty() { vec![] } else { vec![op] };
             self.push(
                 address,
@@ -130,27 +137,37 @@ impl Planner<'_> {
                 diffs.compare(field, kind, want, have, sev);
             };
             // An alarm on a metric no filter emits never fires: the chain is broken.
-            cmp(
-                "metric_name",
-                DriftKind::AlarmMetricMismatch,
-                json!(spec.metric_name),
-                json!(a.metric_name),
-                Severity::High,
-            );
-            cmp(
-                "namespace",
-                DriftKind::AlarmMetricMismatch,
-                json!(spec.namespace),
-                json!(a.namespace),
-                Severity::High,
-            );
-            cmp(
-                "statistic",
-                DriftKind::AlarmStatistic,
-                json!(spec.statistic),
-                json!(a.statistic),
-                Severity::Medium,
-            );
+            if let Some(query) = &spec.query {
+                cmp(
+                    "query",
+                    DriftKind::AlarmMetricMismatch,
+                    json!(query),
+                    json!(a.query),
+                    Severity::High,
+                );
+            } else {
+                cmp(
+                    "metric_name",
+                    DriftKind::AlarmMetricMismatch,
+                    json!(spec.metric_name),
+                    json!(a.metric_name),
+                    Severity::High,
+                );
+                cmp(
+                    "namespace",
+                    DriftKind::AlarmMetricMismatch,
+                    json!(spec.namespace),
+                    json!(a.namespace),
+                    Severity::High,
+                );
+                cmp(
+                    "statistic",
+                    DriftKind::AlarmStatistic,
+                    json!(spec.statistic),
+                    json!(a.statistic),
+                    Severity::Medium,
+                );
+            }
             cmp(
                 "period",
                 DriftKind::AlarmPeriod,
@@ -227,14 +244,18 @@ impl Planner<'_> {
                     Severity::Medium,
                 );
             }
-            // What the person paged reads: stale after a preset or routing change.
-            diffs.compare(
-                "description",
-                DriftKind::AlarmDescription,
-                json!(spec.description),
-                json!(a.description.clone().unwrap_or_default()),
-                Severity::Low,
-            );
+            // What the person paged reads: stale after a preset or routing change. Without its
+            // console link (as a CloudFormation template writes it) it is in sync too.
+            let have_description = a.description.clone().unwrap_or_default();
+            if have_description != crate::runbook::without_link(&spec.description) {
+                diffs.compare(
+                    "description",
+                    DriftKind::AlarmDescription,
+                    json!(spec.description),
+                    json!(have_description),
+                    Severity::Low,
+                );
+            }
             let ops = if diffs.0.is_empty() { vec![] } else { vec![op] };
             self.push(address, Resource::Alarm, Action::Update, diffs.0, ops);
         }

@@ -199,6 +199,9 @@ pub(crate) fn plan(d: &Desired, a: &Actual) -> Plan {
         a,
         plan: Plan::default(),
     };
+    if p.adopts_another_accounts_trail() {
+        return p.plan;
+    }
     p.bucket();
     p.role();
     p.log_group();
@@ -289,3 +292,5 @@ pub(crate) fn default_topic_statement(target: &Target, topic_arn: &str) -> Value
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_aws;
+#[cfg(test)]
+mod tests_org;

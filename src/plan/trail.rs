@@ -8,19 +8,59 @@ use super::*;
 const TRAILS_PER_REGION: usize = 5;
 
 impl Planner<'_> {
+    /// The trail named for adoption is another account's: an organization trail seen from a
+    /// member account. CloudTrail lets a member account neither change it nor read its status,
+    /// tags or selectors (CloudTrailARNInvalidException), and its log group is in the management
+    /// account: nothing can be planned here. One conflict says where the work is done instead.
+    pub(super) fn adopts_another_accounts_trail(&mut self) -> bool {
+        let spec = &self.d.trail;
+        let account = self.d.target.account_id.as_str();
+        let owner = crate::arn::account(&spec.arn).unwrap_or(account);
+        if !spec.adopted || owner == account {
+            return false;
+        }
+        let what = if self
+            .a
+            .trails
+            .iter()
+            .any(|t| t.arn == spec.arn && t.organization_trail)
+        {
+            "the organization trail of management account"
+        } else {
+            "a trail of account"
+        };
+        self.conflict(
+            "trail-of-another-account",
+            &format!("trail.{}", spec.name),
+            format!(
+                "trail `{}` is {what} {owner}: this account ({account}) can neither change it nor read its status, and its log group is in {owner}. Set up its filters and alarms from that account (`trailwarden apply --organization --adopt-trail {}`), and check this account's coverage from there (`trailwarden check --accounts {account}`); or give this account its own chain (without `--adopt-trail`)",
+                spec.name, spec.name
+            ),
+        );
+        true
+    }
+
     pub(super) fn trail(&mut self) {
         let spec = &self.d.trail;
         let region = &self.d.target.region;
         let address = format!("trail.{}", spec.name);
-        let actual = self.a.trails.iter().find(|t| {
-            (t.name == spec.name || t.arn == spec.arn)
-                && t.home_region.as_deref().is_none_or(|r| r == region)
-        });
+        // Trail names are per account: another account's trail of the same name (an
+        // organization trail seen from a member account) is not this one.
+        let account = self.d.target.account_id.as_str();
+        let ours = |t: &TrailState| {
+            t.arn == spec.arn
+                || (t.name == spec.name && crate::arn::account(&t.arn).is_none_or(|a| a == account))
+        };
+        let actual = self
+            .a
+            .trails
+            .iter()
+            .find(|t| ours(t) && t.home_region.as_deref().is_none_or(|r| r == region));
         let others: Vec<&TrailState> = self
             .a
             .trails
             .iter()
-            .filter(|t| t.name != spec.name && t.arn != spec.arn && t.multi_region)
+            .filter(|t| !ours(t) && t.multi_region)
             .collect();
         let Some(actual) = actual else {
             self.new_trail(&address, &others);
@@ -46,12 +86,20 @@ impl Planner<'_> {
             });
         }
         self.trail_state(actual, &mut diffs, &mut ops);
-        if actual.organization_trail && spec.adopted {
-            self.warn(
-                "organization-trail",
-                Some(&address),
-                format!("trail `{}` is an organization trail; its settings are managed from the management account", spec.name),
-            );
+        if let Some(tool) = &spec.guarded_by {
+            // Never written to: its guardrails forbid it (see desired::trail_guardian). What
+            // differs stays reported as drift, for the tool to repair.
+            if !ops.is_empty() {
+                self.warn(
+                    "guarded-trail",
+                    Some(&address),
+                    format!(
+                        "trail `{}` belongs to {tool}, whose guardrails forbid changing it: trailwarden leaves it as it is; repair what differs with {tool} (its landing-zone settings or Repair)",
+                        spec.name
+                    ),
+                );
+            }
+            ops.clear();
         }
         self.push(address, Resource::Trail, Action::Update, diffs.0, ops);
     }
@@ -96,7 +144,33 @@ impl Planner<'_> {
             );
             return;
         }
-        if let Some(other) = others.first() {
+        let foreign_org = others.iter().find(|t| {
+            t.organization_trail && crate::arn::account(&t.arn).is_some_and(|a| a != account)
+        });
+        let own_org = others
+            .iter()
+            .find(|t| t.organization_trail && crate::arn::account(&t.arn) == Some(account));
+        if let Some(org) = foreign_org {
+            self.warn(
+                "covered-by-organization-trail",
+                Some(&address),
+                format!(
+                    "this account is covered by organization trail `{}` of management account {}, which records its management events; this account's own trail records them a second time, and a second copy of management events is billed. The organization's alarms belong on that trail's log group, set up from the management account (`trailwarden apply --organization --adopt-trail {}`); keep this account's own chain only if it needs alarms of its own (for example Security Hub's CloudWatch.1-14 in member accounts)",
+                    org.name,
+                    crate::arn::account(&org.arn).unwrap_or("?"),
+                    org.name
+                ),
+            );
+        } else if let (true, Some(org)) = (spec.organization, own_org) {
+            self.warn(
+                "existing-organization-trail",
+                Some(&address),
+                format!(
+                    "the organization already has organization trail `{}`; a second one records every account's management events again, billed in every account — reuse it with `--adopt-trail {}`",
+                    org.name, org.name
+                ),
+            );
+        } else if let Some(other) = others.first() {
             self.warn(
                 "existing-multi-region-trail",
                 Some(&address),
@@ -144,6 +218,15 @@ impl Planner<'_> {
             json!(actual.include_global_events),
             Severity::High,
         );
+        if spec.organization {
+            update |= diffs.compare(
+                "is_organization_trail",
+                DriftKind::TrailOrganization,
+                json!(true),
+                json!(actual.organization_trail),
+                Severity::High,
+            );
+        }
         update |= diffs.compare(
             "log_file_validation",
             DriftKind::TrailLogFileValidation,

@@ -231,7 +231,7 @@ impl CheckReport {
     }
 }
 
-fn xml(s: &str) -> String {
+pub(super) fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -239,7 +239,7 @@ fn xml(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-fn gh(s: &str) -> String {
+pub(super) fn gh(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")

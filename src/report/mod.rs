@@ -3,6 +3,7 @@
 
 pub(crate) mod alerts;
 pub(crate) mod check;
+pub(crate) mod fanout;
 
 use serde::Serialize;
 use serde_json::Value;

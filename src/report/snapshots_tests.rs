@@ -192,6 +192,46 @@ fn check_drifted_account() {
 }
 
 #[test]
+fn check_accounts_of_an_organization() {
+    // `check --accounts`: an account in sync with a warning, one drifted, one whose role could
+    // not be assumed.
+    use crate::fanout::AccountResult;
+    use crate::report::fanout::FanoutReport;
+    let mut warned = in_sync();
+    warned.warnings.push(crate::plan::Finding {
+        code: "second-trail",
+        address: Some("trail.own".into()),
+        message: "trail `own` of account 222233334444 records management events that organization trail `org` already records: this second copy is billed".into(),
+    });
+    let results = vec![
+        AccountResult {
+            id: "222233334444".into(),
+            name: "workloads-prod".into(),
+            report: Some(CheckReport::new("222233334444", REGION, &warned, false, 21)),
+            error: None,
+        },
+        AccountResult {
+            id: ACCOUNT.into(),
+            name: "security".into(),
+            report: Some(CheckReport::new(ACCOUNT, REGION, &drifted(), false, 21)),
+            error: None,
+        },
+        AccountResult {
+            id: "333344445555".into(),
+            name: "sandbox".into(),
+            report: None,
+            error: Some("could not assume role OrganizationAccountAccessRole: sts:AssumeRole failed: AccessDenied: User: arn:aws:iam::999988887777:user/ci is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::333344445555:role/OrganizationAccountAccessRole".into()),
+        },
+    ];
+    let report = FanoutReport::new(&results, false, "OrganizationAccountAccessRole");
+    assert!(!report.in_sync);
+    assert_snapshot!("check_accounts_human", report.human());
+    assert_snapshot!("check_accounts_json", to_json(&report));
+    assert_snapshot!("check_accounts_junit", report.junit());
+    assert_snapshot!("check_accounts_github", report.github());
+}
+
+#[test]
 fn check_drifted_account_strict() {
     // `--strict`: the unconfirmed subscription is drift, not a warning.
     let report = CheckReport::new(ACCOUNT, REGION, &drifted(), true, REQUESTS.total);

@@ -60,7 +60,7 @@ fn repo_root() -> &'static Path {
 
 /// Runs `tests/emulator/ensure-venv.sh` once per test process and returns the
 /// venv's python.
-fn venv_python() -> &'static Path {
+pub(crate) fn venv_python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
         let script = repo_root().join("tests/emulator/ensure-venv.sh");

@@ -698,18 +698,11 @@ def _patch_cloudtrail_validation() -> None:
         tail = f"CloudTrail/{region}/2024/01/01/{account_id}_CloudTrail_{region}_20240101T0000Z_0123456789abcdef.json.gz"
         keys = [f"{base}{account_id}/{tail}"]
         if is_org:
-            keys.append(f"{base}o-exampleorgid/{account_id}/{tail}")
+            # An organization trail writes every account's files under AWSLogs/o-ORGID/ACCOUNT/
+            # ("Create a bucket policy for an organization trail", same page): that path must be
+            # granted, for the organization the account manages.
+            keys = [f"{base}{organization_id_of(account_id) or 'o-exampleorgid'}/{account_id}/{tail}"]
         granted = any(_permitted(policy, CLOUDTRAIL_SERVICE, "s3:PutObject", k, put_context) for k in keys)
-        if not granted and is_org:
-            # A statement naming the organization (AWSLogs/o-xxxx/*) rather than this account.
-            for stmt in _statements(policy):
-                if str(stmt.get("Effect", "")).lower() != "allow":
-                    continue
-                for r in _as_list(stmt.get("Resource")):
-                    if _glob(f"{base}o-*/*", str(r)):
-                        org_key = str(r).rstrip("*") + f"{account_id}/{tail}"
-                        if _permitted(policy, CLOUDTRAIL_SERVICE, "s3:PutObject", org_key, put_context):
-                            granted = True
         if not granted:
             raise InsufficientS3BucketPolicyException(bucket_name)
 
@@ -816,6 +809,225 @@ def _patch_cloudtrail_event_selectors() -> None:
 
     _wrap(CloudTrailResponse, "get_event_selectors", make_get,
           "cloudtrail: GetEventSelectors reports the default selector of a new trail")
+
+
+# ---------------------------------------------------------------- Organizations: trails and roles
+
+# "Understanding organization trails" (AWS CloudTrail User Guide,
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html): an
+# organization trail created in the management account (or by a delegated administrator, on the
+# management account's behalf) is replicated into every member account; "users in member accounts
+# can see the organization trail but cannot modify or delete it", and they cannot read its status,
+# tags or selectors: CloudTrail answers CloudTrailARNInvalidException "AccountID in ARN is wrong, you
+# can only access resources with AccountID <caller>." to ListTags / GetTrailStatus /
+# GetEventSelectors on its ARN ("CloudTrailARNInvalidException", CloudTrail API Reference,
+# https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html; the message
+# as reported in github.com/cloudquery/cq-provider-aws/issues/405 and
+# github.com/prowler-cloud/prowler/pull/2025). DescribeTrails in a member account lists it (a
+# shadow trail: "the replication of an organization trail in member accounts", DescribeTrails,
+# https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html).
+# moto keeps trails per account and shows members nothing.
+#
+# CreateTrail / UpdateTrail with IsOrganizationTrail from an account that is not the management
+# account: NotOrganizationMasterAccountException; from an account in no organization:
+# OrganizationsNotInUseException (CreateTrail, CloudTrail API Reference,
+# https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html). moto accepts it.
+# moto's own signatures, taken before any wrapper hides them behind *args.
+MOTO_SIGNATURES: dict[str, inspect.Signature] = {}
+TRAIL_ARN_RE = re.compile(r"^arn:[a-z-]+:cloudtrail:[a-z0-9-]+:(\d{12}):trail/(.+)$")
+
+
+def organization_of(account_id: str) -> tuple[str, str] | None:
+    """(management account, partition) of the organization `account_id` belongs to, if any."""
+    from moto.organizations.models import organizations_backends
+
+    located = organizations_backends.master_accounts.get(account_id)
+    if located:
+        return located[0], located[1]
+    for partition, backend in list(dict.items(organizations_backends.get(account_id, {}))):
+        if getattr(backend, "org", None) is not None:
+            return account_id, partition
+    return None
+
+
+def organization_id_of(account_id: str) -> str | None:
+    """The id (o-...) of the organization `account_id` belongs to, if any."""
+    from moto.organizations.models import organizations_backends
+
+    org = organization_of(account_id)
+    if org is None:
+        return None
+    backend = organizations_backends[org[0]][org[1]]
+    return backend.org.id if backend.org is not None else None
+
+
+def _patch_organizations() -> None:
+    from moto.cloudtrail.models import CloudTrailBackend, cloudtrail_backends
+    from moto.cloudtrail.responses import CloudTrailResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.iam.models import iam_backends
+    from moto.sts.models import STSBackend
+    from moto.utilities.utils import get_partition
+
+    class CloudTrailARNInvalidException(JsonRESTError):
+        code = 400
+
+        def __init__(self, account_id: str):
+            super().__init__("CloudTrailARNInvalidException",
+                             f"AccountID in ARN is wrong, you can only access resources with AccountID {account_id}.")
+
+    class NotOrganizationMasterAccountException(JsonRESTError):
+        code = 400
+
+        def __init__(self, account_id: str):
+            super().__init__("NotOrganizationMasterAccountException",
+                             f"The request failed because account {account_id} is not the management account of an organization.")
+
+    class OrganizationsNotInUseException(JsonRESTError):
+        code = 400
+
+        def __init__(self) -> None:
+            super().__init__("OrganizationsNotInUseException",
+                             "This request requires your account to be a member of an organization.")
+
+    def refuse_foreign_arn(account_id: str, name_or_arn: Any) -> None:
+        m = TRAIL_ARN_RE.match(str(name_or_arn or ""))
+        if m and m.group(1) != account_id:
+            raise CloudTrailARNInvalidException(account_id)
+
+    def organization_trails_for(account_id: str, region: str) -> list[Any]:
+        org = organization_of(account_id)
+        if org is None or org[0] == account_id:
+            return []
+        found = []
+        for backend in list(dict.values(cloudtrail_backends.get(org[0], {}))):
+            for trail in list(backend.trails.values()):
+                if trail.is_org_trail and (trail.is_multi_region or trail.region_name == region):
+                    found.append(trail)
+        return found
+
+    def make_describe(original: Callable) -> Callable:
+        def describe_trails(self: Any, include_shadow_trails: bool) -> Any:
+            trails = list(original(self, include_shadow_trails))
+            if include_shadow_trails:
+                trails.extend(organization_trails_for(self.account_id, self.region_name))
+            return trails
+
+        return describe_trails
+
+    _wrap(CloudTrailBackend, "describe_trails", make_describe,
+          "cloudtrail: DescribeTrails in a member account lists the organization trail")
+
+    # Every call naming a trail by ARN goes through get_trail (UpdateTrail, Start/StopLogging,
+    # Put/GetEventSelectors, DeleteTrail...) or get_trail_status; ListTags and AddTags take ARNs.
+    def make_get(original: Callable) -> Callable:
+        def get_trail(self: Any, name_or_arn: str) -> Any:
+            refuse_foreign_arn(self.account_id, name_or_arn)
+            return original(self, name_or_arn)
+
+        return get_trail
+
+    _wrap(CloudTrailBackend, "get_trail", make_get, "cloudtrail: another account's trail ARN -> CloudTrailARNInvalidException")
+
+    def make_status(original: Callable) -> Callable:
+        def get_trail_status(self: Any, name: str) -> Any:
+            refuse_foreign_arn(self.account_id, name)
+            # By name, a member account does not find the organization trail (its DescribeTrails
+            # lists it, but the name is not one of the account's trails).
+            if not TRAIL_ARN_RE.match(str(name)) and not any(
+                    name in b.trails for b in list(dict.values(cloudtrail_backends.get(self.account_id, {})))):
+                if any(t.trail_name == name for t in organization_trails_for(self.account_id, self.region_name)):
+                    from moto.cloudtrail.exceptions import TrailNotFoundException
+                    raise TrailNotFoundException(account_id=self.account_id, name=name)
+            return original(self, name)
+
+        return get_trail_status
+
+    _wrap(CloudTrailBackend, "get_trail_status", make_status,
+          "cloudtrail: GetTrailStatus on another account's trail ARN -> CloudTrailARNInvalidException")
+
+    def make_tags(original: Callable, label: str) -> Callable:
+        def tags_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            named = list(args[:1]) + [v for k, v in kwargs.items() if k.startswith("resource_id")]
+            for value in named:
+                for rid in value if isinstance(value, list) else [value]:
+                    refuse_foreign_arn(self.account_id, rid)
+            return original(self, *args, **kwargs)
+
+        return tags_call
+
+    for name in ("list_tags", "add_tags", "remove_tags"):
+        _wrap(CloudTrailBackend, name, lambda o: make_tags(o, name),
+              f"cloudtrail: {name} on another account's trail ARN -> CloudTrailARNInvalidException")
+
+    def check_organization(account_id: str) -> None:
+        org = organization_of(account_id)
+        if org is None:
+            raise OrganizationsNotInUseException()
+        if org[0] != account_id:
+            raise NotOrganizationMasterAccountException(account_id)
+
+    def make_create(original: Callable) -> Callable:
+        signature = MOTO_SIGNATURES["create_trail"]
+
+        def create_trail(self: Any, *args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(self, *args, **kwargs)
+            if bound.arguments.get("is_org_trail"):
+                check_organization(self.account_id)
+            return original(*bound.args, **bound.kwargs)
+
+        return create_trail
+
+    _wrap(CloudTrailBackend, "create_trail", make_create,
+          "cloudtrail: CreateTrail of an organization trail only from the management account")
+
+    def make_update(original: Callable) -> Callable:
+        signature = MOTO_SIGNATURES["update_trail"]
+
+        def update_trail(self: Any, *args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(self, *args, **kwargs)
+            if bound.arguments.get("is_organization_trail"):
+                check_organization(self.account_id)
+            return original(*bound.args, **bound.kwargs)
+
+        return update_trail
+
+    _wrap(CloudTrailBackend, "update_trail", make_update,
+          "cloudtrail: UpdateTrail to an organization trail only from the management account")
+
+    # "AssumeRole" (AWS STS API Reference, https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html):
+    # the role must exist and trust the caller, else AccessDenied "User: <caller> is not authorized to
+    # perform: sts:AssumeRole on resource: <role>". moto issues credentials for any ARN ("the role does
+    # not need to exist"), so an organization fan-out could never meet a member account without the
+    # role. Checked here: the role exists in its account (its trust policy is not evaluated).
+    from moto.sts.exceptions import STSClientError
+
+    class AccessDenied(STSClientError):
+        code = 403
+
+        def __init__(self, message: str) -> None:
+            super().__init__("AccessDenied", message)
+
+    def make_assume(original: Callable) -> Callable:
+        signature = inspect.signature(original)
+
+        def assume_role(self: Any, *args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(self, *args, **kwargs)
+            role_arn = str(bound.arguments.get("role_arn") or "")
+            m = re.match(r"^arn:([a-z-]+):iam::(\d{12}):role/(?:.*/)?([^/]+)$", role_arn)
+            exists = False
+            if m:
+                backend = iam_backends[m.group(2)][m.group(1)]
+                exists = any(r.name == m.group(3) for r in backend.get_roles())
+            if not exists:
+                raise AccessDenied(f"User: arn:{get_partition(bound.arguments.get('region_name') or 'us-east-1')}:iam::"
+                                   f"{self.account_id}:user/caller is not authorized to perform: sts:AssumeRole "
+                                   f"on resource: {role_arn}")
+            return original(*bound.args, **bound.kwargs)
+
+        return assume_role
+
+    _wrap(STSBackend, "assume_role", make_assume, "sts: AssumeRole needs the role to exist")
 
 
 # ---------------------------------------------------------------- IAM tags
@@ -950,6 +1162,10 @@ REQUEST_RULES: list[Callable[[dict[str, Any], dict[str, Any], str | None], dict 
 
 def apply() -> list[str]:
     if not APPLIED:
+        from moto.cloudtrail.models import CloudTrailBackend
+
+        for name in ("create_trail", "update_trail"):
+            MOTO_SIGNATURES[name] = inspect.signature(getattr(CloudTrailBackend, name))
         _patch_logs()
         # Validation first: the TrailAlreadyExists wrapper of _patch_cloudtrail then sits outside
         # it, so an existing name is reported before any policy problem.
@@ -961,6 +1177,9 @@ def apply() -> list[str]:
         _patch_sns()
         _patch_alarm_actions()
         _patch_iam_tags()
+        _patch_organizations()
+        import cfn_resources
+        APPLIED.extend(cfn_resources.install())
         APPLIED.append("s3: x-amz-expected-bucket-owner / x-amz-source-expected-bucket-owner naming another "
                        "account -> 403 AccessDenied (request rule in server.py)")
     return list(APPLIED)

@@ -251,6 +251,120 @@ def setup_chain(aws: Aws, trail: str = "main", policy: str | None = None, trust:
 ROLE_MESSAGE = "Access denied. Check the trust relationships for your role."
 
 
+# ---------------------------------------------------------------- rule: organizations
+
+
+def org_bucket_policy(bucket: str, account: str, org_id: str, trail: str) -> str:
+    """CloudTrail's documented organization-trail bucket policy: the account's and the organization's paths."""
+    arn = trail_arn(account, trail)
+    cond = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": arn}}
+    statements = [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": f"arn:aws:s3:::{bucket}", "Condition": {"StringEquals": {"aws:SourceArn": arn}}},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*", "Condition": cond},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{org_id}/*", "Condition": cond},
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def new_organization(server: Server, members: int) -> tuple[Aws, str, list[str]]:
+    mgmt = Aws(server, new_account())
+    org_id = mgmt.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    ids = []
+    for i in range(members):
+        status = mgmt.organizations.create_account(AccountName=f"m{i}", Email=f"m{i}@example.com")
+        ids.append(status["CreateAccountStatus"]["AccountId"])
+    return mgmt, org_id, ids
+
+
+def test_organizations(server: Server) -> None:
+    mgmt, org_id, (member, other) = new_organization(server, 2)
+    args = setup_chain(mgmt, trail="org")
+    bucket = args["S3BucketName"]
+
+    def org_trail_needs_the_organization_path() -> None:
+        # The single-account policy of setup_chain grants AWSLogs/ACCOUNT/* only.
+        expect_error(lambda: mgmt.cloudtrail.create_trail(IsOrganizationTrail=True, IsMultiRegionTrail=True, **args),
+                     "InsufficientS3BucketPolicyException", 400)
+        mgmt.s3.put_bucket_policy(Bucket=bucket, Policy=org_bucket_policy(bucket, mgmt.account, org_id, "org"))
+        trail = mgmt.cloudtrail.create_trail(IsOrganizationTrail=True, IsMultiRegionTrail=True, **args)
+        assert trail["IsOrganizationTrail"] is True, trail
+
+    check("organizations: an organization trail needs AWSLogs/o-ORGID/* in the bucket policy",
+          org_trail_needs_the_organization_path)
+    arn = trail_arn(mgmt.account, "org")
+    m = Aws(server, member)
+
+    def member_sees_it() -> None:
+        listed = m.cloudtrail.describe_trails()["trailList"]
+        assert [(t["TrailARN"], t["IsOrganizationTrail"]) for t in listed] == [(arn, True)], listed
+        assert m.cloudtrail.describe_trails(includeShadowTrails=False)["trailList"] == []
+        # The management account sees it as its own trail, once.
+        assert [t["TrailARN"] for t in mgmt.cloudtrail.describe_trails()["trailList"]] == [arn]
+        # An account outside the organization sees nothing.
+        assert Aws(server, new_account()).cloudtrail.describe_trails()["trailList"] == []
+
+    check("organizations: DescribeTrails in a member account lists the organization trail", member_sees_it)
+
+    def member_reads_refused() -> None:
+        message = f"AccountID in ARN is wrong, you can only access resources with AccountID {member}."
+        expect_error(lambda: m.cloudtrail.list_tags(ResourceIdList=[arn]), "CloudTrailARNInvalidException", 400,
+                     message)
+        expect_error(lambda: m.cloudtrail.get_trail_status(Name=arn), "CloudTrailARNInvalidException", 400, message)
+        expect_error(lambda: m.cloudtrail.get_event_selectors(TrailName=arn), "CloudTrailARNInvalidException", 400)
+        expect_error(lambda: m.cloudtrail.get_trail_status(Name="org"), "TrailNotFoundException", 400)
+        # The management account reads it.
+        assert mgmt.cloudtrail.get_trail_status(Name=arn)["IsLogging"] is False
+        mgmt.cloudtrail.list_tags(ResourceIdList=[arn])
+
+    check("organizations: ListTags / GetTrailStatus / GetEventSelectors on the ARN from a member are refused",
+          member_reads_refused)
+
+    def member_cannot_change_it() -> None:
+        for call in (lambda: m.cloudtrail.update_trail(Name=arn, IncludeGlobalServiceEvents=False),
+                     lambda: m.cloudtrail.stop_logging(Name=arn),
+                     lambda: m.cloudtrail.put_event_selectors(TrailName=arn, EventSelectors=[
+                         {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]),
+                     lambda: m.cloudtrail.add_tags(ResourceId=arn, TagsList=[{"Key": "k", "Value": "v"}])):
+            expect_error(call, "CloudTrailARNInvalidException", 400)
+        assert mgmt.cloudtrail.get_trail(Name="org")["Trail"]["IncludeGlobalServiceEvents"] is True
+
+    check("organizations: a member account cannot change the organization trail", member_cannot_change_it)
+
+    def only_management_creates_org_trails() -> None:
+        o = Aws(server, other)
+        oargs = setup_chain(o, trail="mine")
+        expect_error(lambda: o.cloudtrail.create_trail(IsOrganizationTrail=True, **oargs),
+                     "NotOrganizationMasterAccountException", 400)
+        loner = Aws(server, new_account())
+        largs = setup_chain(loner, trail="mine")
+        expect_error(lambda: loner.cloudtrail.create_trail(IsOrganizationTrail=True, **largs),
+                     "OrganizationsNotInUseException", 400)
+        o.cloudtrail.create_trail(**oargs)
+        expect_error(lambda: o.cloudtrail.update_trail(Name="mine", IsOrganizationTrail=True),
+                     "NotOrganizationMasterAccountException", 400)
+
+    check("organizations: only the management account creates an organization trail", only_management_creates_org_trails)
+
+    def assume_role_needs_the_role() -> None:
+        missing = f"arn:aws:iam::{member}:role/NoSuchRole"
+        expect_error(lambda: mgmt.sts.assume_role(RoleArn=missing, RoleSessionName="s"), "AccessDenied", None,
+                     "is not authorized to perform: sts:AssumeRole")
+        # CreateAccount creates OrganizationAccountAccessRole in the new account, trusting the
+        # management account (as AWS does: "Accessing member accounts", AWS Organizations User Guide).
+        role = f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+        creds = mgmt.sts.assume_role(RoleArn=role, RoleSessionName="s")["Credentials"]
+        session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                        aws_secret_access_key=creds["SecretAccessKey"],
+                                        aws_session_token=creds["SessionToken"], region_name=REGION)
+        sts = session.client("sts", endpoint_url=server.endpoint, config=mgmt.config)
+        assert sts.get_caller_identity()["Account"] == member
+
+    check("organizations: AssumeRole needs the role to exist in the account", assume_role_needs_the_role)
+
+
 # ---------------------------------------------------------------- rule 1: CloudWatch Logs role and log group
 
 
@@ -447,7 +561,14 @@ def test_bucket_policy(server: Server) -> None:
 
     def org_trail() -> None:
         aws = Aws(server, new_account())
-        simple(aws, lambda b: bucket_policy(b, aws.account, None, put_resource=f"arn:aws:s3:::{b}/AWSLogs/o-abc123/*"),
+        org_id = aws.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        # Another organization's path does not do.
+        expect_error(simple(aws, lambda b: bucket_policy(b, aws.account, None,
+                                                         put_resource=f"arn:aws:s3:::{b}/AWSLogs/o-abc123/*"),
+                            org=True), "InsufficientS3BucketPolicyException", 400)
+        aws = Aws(server, new_account())
+        org_id = aws.organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        simple(aws, lambda b: bucket_policy(b, aws.account, None, put_resource=f"arn:aws:s3:::{b}/AWSLogs/{org_id}/*"),
                org=True)()
         aws2 = Aws(server, new_account())
         expect_error(simple(aws2, lambda b: bucket_policy(b, aws2.account, None,
@@ -517,6 +638,115 @@ def test_event_selectors(server: Server) -> None:
 
     check("event selectors: a new trail reports AWS's default; basic/advanced round-trip and replace each other",
           default_and_round_trip)
+
+
+# ---------------------------------------------------------------- CloudFormation (cfn_resources.py)
+
+
+def test_cloudformation(server: Server) -> None:
+    def stack_creates_the_chain() -> None:
+        aws = Aws(server, new_account())
+        account = aws.account
+        trail = trail_arn(account, "main")
+        template = {
+            "Resources": {
+                "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
+                    "BucketName": f"cfn-{account}",
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                                       "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}},
+                "BucketPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+                    "Bucket": {"Ref": "Bucket"},
+                    "PolicyDocument": json.loads(bucket_policy(f"cfn-{account}", account, trail))}},
+                "Role": {"Type": "AWS::IAM::Role", "Properties": {
+                    "RoleName": "delivery", "AssumeRolePolicyDocument": json.loads(trust_policy())}},
+                "RolePolicy": {"Type": "AWS::IAM::RolePolicy", "Properties": {
+                    "RoleName": {"Ref": "Role"}, "PolicyName": "deliver",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}}},
+                "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "g", "RetentionInDays": 90}},
+                "Topic": {"Type": "AWS::SNS::Topic", "Properties": {
+                    "TopicName": "t", "Tags": [{"Key": "managed-by", "Value": "trailwarden"}]}},
+                "TopicPolicy": {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+                    "Topics": [{"Ref": "Topic"}], "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Sid": "x", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                         "Action": "sns:Publish", "Resource": {"Ref": "Topic"}}]}}},
+                "Sub": {"Type": "AWS::SNS::Subscription", "Properties": {
+                    "TopicArn": {"Ref": "Topic"}, "Protocol": "email", "Endpoint": "a@example.com"}},
+                "Filter": {"Type": "AWS::Logs::MetricFilter", "Properties": {
+                    "FilterName": "f", "LogGroupName": {"Ref": "Group"}, "FilterPattern": "{ $.a = 1 }",
+                    "MetricTransformations": [{"MetricName": "m", "MetricNamespace": "n", "MetricValue": "1",
+                                               "Dimensions": [{"Key": "AccountId",
+                                                               "Value": "$.recipientAccountId"}]}]}},
+                "QueryAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+                    "AlarmName": "q", "EvaluationPeriods": 1, "Threshold": 1,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                    "Metrics": [{"Id": "accounts", "Period": 300, "ReturnData": True,
+                                 "Expression": 'SELECT SUM("m") FROM SCHEMA("n", AccountId) GROUP BY AccountId'}]}},
+                "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+                    "AlarmName": "al", "MetricName": "m", "Namespace": "n", "Statistic": "Sum", "Period": 300,
+                    "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                    "AlarmActions": [{"Ref": "Topic"}]}},
+                "Trail": {"Type": "AWS::CloudTrail::Trail", "DependsOn": ["BucketPolicy", "RolePolicy"],
+                          "Properties": {
+                              "TrailName": "main", "S3BucketName": {"Ref": "Bucket"}, "IsLogging": True,
+                              "IsMultiRegionTrail": True, "EnableLogFileValidation": True,
+                              "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["Group", "Arn"]},
+                              "CloudWatchLogsRoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                              "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}]}},
+            },
+            "Outputs": {"GroupArn": {"Value": {"Fn::GetAtt": ["Group", "Arn"]}}},
+        }
+        aws.cloudformation.create_stack(StackName="s", TemplateBody=json.dumps(template),
+                                        Capabilities=["CAPABILITY_NAMED_IAM"])
+        stack = aws.cloudformation.describe_stacks(StackName="s")["Stacks"][0]
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack
+        assert stack["Outputs"][0]["OutputValue"].endswith(":log-group:g:*"), stack["Outputs"]
+        bucket = f"cfn-{account}"
+        assert aws.s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        pab = aws.s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(pab.values()) and len(pab) == 4, pab
+        assert "cloudtrail.amazonaws.com" in aws.s3.get_bucket_policy(Bucket=bucket)["Policy"]
+        assert aws.iam.get_role_policy(RoleName="delivery", PolicyName="deliver")["PolicyDocument"]
+        topic = f"arn:aws:sns:{REGION}:{account}:t"
+        attrs = aws.sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+        assert '"cloudwatch.amazonaws.com"' in attrs["Policy"], attrs
+        tags = aws.sns.list_tags_for_resource(ResourceArn=topic)["Tags"]
+        assert tags == [{"Key": "managed-by", "Value": "trailwarden"}], tags
+        subs = aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert [s["Endpoint"] for s in subs] == ["a@example.com"], subs
+        filters = aws.logs.describe_metric_filters(logGroupName="g")["metricFilters"]
+        assert [f["filterName"] for f in filters] == ["f"], filters
+        assert filters[0]["metricTransformations"][0]["dimensions"] == {"AccountId": "$.recipientAccountId"}, filters
+        query = aws.cloudwatch.describe_alarms(AlarmNames=["q"])["MetricAlarms"][0]["Metrics"][0]
+        assert query["Expression"].startswith("SELECT SUM"), query
+        assert query["Period"] == 300 and query["ReturnData"] is True, query
+        alarm = aws.cloudwatch.describe_alarms(AlarmNames=["al"])["MetricAlarms"][0]
+        assert alarm["AlarmActions"] == [topic], alarm
+        got = aws.cloudtrail.get_trail(Name="main")["Trail"]
+        assert got["IsMultiRegionTrail"] and got["LogFileValidationEnabled"], got
+        assert got["CloudWatchLogsLogGroupArn"].endswith(":log-group:g:*"), got
+        assert aws.cloudtrail.get_trail_status(Name="main")["IsLogging"] is True
+
+    check("cloudformation: trail, policies, subscription, filter (with dimensions), alarm (metric or query) "
+          "created; bucket versioning and public access block, topic tags applied; LogGroup Arn ends in :*",
+          stack_creates_the_chain)
+
+    def trail_checks_still_apply() -> None:
+        aws = Aws(server, new_account())
+        template = {"Resources": {
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": f"nopolicy-{aws.account}"}},
+            "Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {
+                "TrailName": "main", "S3BucketName": {"Ref": "Bucket"}, "IsLogging": True}}}}
+        try:
+            aws.cloudformation.create_stack(StackName="s", TemplateBody=json.dumps(template))
+        except Exception as e:  # moto answers the resource's error from CreateStack itself
+            assert "InsufficientS3BucketPolicy" in str(e), e
+            return
+        stack = aws.cloudformation.describe_stacks(StackName="s")["Stacks"][0]
+        assert stack["StackStatus"] != "CREATE_COMPLETE", stack
+
+    check("cloudformation: a trail on a bucket without CloudTrail's policy is not created", trail_checks_still_apply)
 
 
 # ---------------------------------------------------------------- rule 4: IAM tags
@@ -1332,9 +1562,9 @@ def main() -> int:
     started = time.time()
     server = Server()
     try:
-        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_iam_tags, test_bucket_owner,
-                  test_faults, test_stall_and_lost_share, test_idempotency, test_sns_and_alarm_actions,
-                  test_chatbot]
+        groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_cloudformation, test_iam_tags,
+                  test_bucket_owner, test_faults, test_stall_and_lost_share, test_idempotency, test_organizations,
+                  test_sns_and_alarm_actions, test_chatbot]
         for group in groups:
             if args.k not in group.__name__:
                 continue
