@@ -109,12 +109,31 @@ pub struct ChainArgs {
     pub settle: u64,
 }
 
+#[derive(Debug, Clone, Default, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    /// Also delete the trail trailwarden created (and its role): CloudTrail stops recording, and
+    /// the account is left unmonitored
+    #[arg(long)]
+    pub stop_logging: bool,
+    /// Also delete the log group and the bucket with every log file in it (needs
+    /// --stop-logging; asks for the bucket's name)
+    #[arg(long, requires = "stop_logging")]
+    pub delete_log_data: bool,
+    /// The bucket's name, confirming --delete-log-data without a prompt (with --yes)
+    #[arg(long, value_name = "BUCKET", requires = "delete_log_data")]
+    pub confirm_bucket: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show what apply would change; changes nothing (exit 2 when there are changes)
     Plan(ChainArgs),
     /// Create or repair the monitoring chain
     Apply(ChainArgs),
+    /// Remove what trailwarden created for this configuration (log data is kept by default)
+    Destroy(DestroyArgs),
     /// Compare the account with the configuration and report drift (exit 2 on drift)
     Check {
         #[command(flatten)]
@@ -242,6 +261,8 @@ pub enum TemplateFormat {
 pub enum PermissionsFor {
     Check,
     Apply,
+    /// `destroy`, every flag included (`--stop-logging`, `--delete-log-data`)
+    Destroy,
     /// `scan` of s3:// inputs: listing and downloading log files
     Scan,
     /// `test-alarm`: the reads of `check`, SetAlarmState and the alarm's history

@@ -37,6 +37,7 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
     let filters = cx.filters(&log_group);
     let alarms = cx.alarms(&topics, &log_group);
     let chats = cx.chats(&topics);
+    let namespaces = managed_namespaces(cfg);
     Desired {
         target: target.clone(),
         bucket,
@@ -47,6 +48,7 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
         filters,
         alarms,
         chats,
+        namespaces,
     }
 }
 
@@ -68,6 +70,29 @@ pub(crate) fn trail_guardian(name: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The namespace every built-in preset publishes its metrics in.
+pub(crate) const BUILTIN_NAMESPACE: &str = "CloudTrailMetrics";
+
+/// Where trailwarden's metrics live: the configured controls' namespaces, those of every control
+/// of the configured presets (a disabled control's included) and the built-in presets'. Alarms
+/// the configuration no longer names are looked for only here.
+fn managed_namespaces(cfg: &Config) -> Vec<String> {
+    let mut all: Vec<String> = cfg
+        .controls
+        .iter()
+        .map(|c| c.namespace.clone())
+        .chain(
+            cfg.presets
+                .iter()
+                .flat_map(|p| p.controls.iter().map(|c| c.namespace.clone())),
+        )
+        .chain([BUILTIN_NAMESPACE.to_string()])
+        .collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// What every resource's spec is built from.

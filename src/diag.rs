@@ -48,6 +48,7 @@ codes! {
     SeverityUnknown => "severity-unknown",
     ChatInvalid => "chat-invalid",
     TagInvalid => "tag-invalid",
+    PriceInvalid => "price-invalid",
     ControlUnknown => "control-unknown",
     AlternativeUnknown => "alternative-unknown",
     ExclusionInvalid => "exclusion-invalid",

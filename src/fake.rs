@@ -221,13 +221,14 @@ impl FakeAccount {
                     self.subscriptions_pending && subscription.protocol.always_confirmed_by_owner();
                 if let Some(t) = s.topics.get_mut(&topic) {
                     t.arn = topic_arn.clone();
+                    let n = t.subscriptions.len();
                     t.subscriptions.push(Subscription {
                         protocol: subscription.protocol.as_str().into(),
                         endpoint: subscription.endpoint.clone(),
                         arn: if pending {
                             "PendingConfirmation".into()
                         } else {
-                            format!("{topic_arn}:sub")
+                            format!("{topic_arn}:sub-{n}")
                         },
                     });
                 }
@@ -294,9 +295,46 @@ impl FakeAccount {
                         alarm_actions: alarm.actions.clone(),
                         ok_actions: ok_actions.clone(),
                         insufficient_data_actions: insufficient_data_actions.clone(),
+                        tags: None,
                     },
                 );
             }
+            Op::DeleteMetricFilter { filter, .. } => s.filters.retain(|f| &f.name != filter),
+            Op::DeleteAlarm { alarm } => {
+                s.alarms.remove(alarm);
+                s.undesired_alarms.remove(alarm);
+                for routes in s.topic_routes.values_mut() {
+                    routes.retain(|a| a != alarm);
+                }
+            }
+            Op::DeleteTopic { topic_arn } => {
+                s.topics.retain(|_, t| &t.arn != topic_arn);
+                s.undesired_topics.remove(topic_arn);
+                s.topic_routes.remove(topic_arn);
+            }
+            Op::Unsubscribe { subscription_arn } => {
+                for t in s.topics.values_mut() {
+                    t.subscriptions.retain(|x| &x.arn != subscription_arn);
+                }
+            }
+            Op::StopLogging { trail } => {
+                if let Some(t) = s.trails.iter_mut().find(|t| &t.name == trail) {
+                    t.is_logging = Some(false)
+                }
+            }
+            Op::DeleteTrail { trail } => s.trails.retain(|t| &t.name != trail),
+            Op::DeleteRolePolicy { .. } => {
+                if let Some(r) = s.role.as_mut() {
+                    r.policy = None
+                }
+            }
+            Op::DeleteRole { .. } => s.role = None,
+            Op::DeleteLogGroup { .. } => {
+                s.log_group = None;
+                s.filters.clear();
+            }
+            Op::EmptyBucket { .. } => {}
+            Op::DeleteBucket { .. } => s.bucket = None,
         }
     }
 }

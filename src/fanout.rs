@@ -254,7 +254,7 @@ async fn check_one(
             ))
         }
         None => {
-            let mut s = workflow::session_with(session, cfg.clone())
+            let mut s = workflow::session_with(session, cfg.clone(), workflow::Purpose::Converge)
                 .await
                 .map_err(|e| e.to_string())?;
             workflow::settle(&mut s, opts.settle, |s| !s.plan.is_empty())

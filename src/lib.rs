@@ -7,6 +7,7 @@ pub mod aws;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod cost;
 pub(crate) mod desired;
 pub mod diag;
 pub mod error;

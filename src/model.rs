@@ -85,6 +85,10 @@ pub struct Desired {
     pub alarms: Vec<AlarmSpec>,
     /// Slack / Microsoft Teams channels (AWS Chatbot) told of the topics' notifications.
     pub chats: Vec<ChatChannelSpec>,
+    /// The metric namespaces trailwarden's filters and alarms use (the configured controls',
+    /// every control of the configured presets', the built-in presets'): an alarm the
+    /// configuration does not name is a removal candidate only in one of these.
+    pub namespaces: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -222,6 +226,19 @@ pub struct Actual {
     pub filters: Vec<FilterState>,
     /// The desired alarms that exist, by name.
     pub alarms: BTreeMap<String, AlarmState>,
+    /// Alarms the configuration does not name in one of the managed namespaces
+    /// ([`Desired::namespaces`]), by name, each with its tags: candidates for removal, which
+    /// the planner removes only with trailwarden's ownership tag.
+    pub undesired_alarms: BTreeMap<String, AlarmState>,
+    /// Topics the configuration does not name that an existing alarm (desired or candidate)
+    /// routes to, by ARN, with their tags (no subscriptions or attributes): candidates for
+    /// removal once no alarm routes to them.
+    pub undesired_topics: BTreeMap<String, TopicState>,
+    /// For each topic of `undesired_topics`, every alarm in the account that routes to it.
+    pub topic_routes: BTreeMap<String, Vec<String>>,
+    /// The names of the role's inline policies; read by `destroy` only (`None` otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_policies: Option<Vec<String>>,
     /// The KMS keys the configuration names (trail, bucket, topics), by the id given; a key
     /// that does not exist is absent.
     pub kms_keys: BTreeMap<String, KmsKey>,
@@ -580,6 +597,20 @@ pub struct AlarmState {
     pub insufficient_data_actions: Vec<String>,
     /// The Metrics Insights query of a query alarm (its `Metrics`' expression).
     pub query: Option<String>,
+    /// Read only for removal candidates (an in-sync check reads no alarm's tags).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
+}
+
+impl AlarmState {
+    /// Every SNS topic the alarm notifies, in any state.
+    pub fn topics(&self) -> impl Iterator<Item = &String> {
+        self.alarm_actions
+            .iter()
+            .chain(&self.ok_actions)
+            .chain(&self.insufficient_data_actions)
+            .filter(|a| a.starts_with("arn:") && a.split(':').nth(2) == Some("sns"))
+    }
 }
 
 /// One write request, as plain data. The planner produces them; the adapter executes them.
@@ -687,6 +718,42 @@ pub enum Op {
         #[serde(skip_serializing_if = "Vec::is_empty", default)]
         insufficient_data_actions: Vec<String>,
     },
+    DeleteMetricFilter {
+        log_group: String,
+        filter: String,
+    },
+    DeleteAlarm {
+        alarm: String,
+    },
+    DeleteTopic {
+        topic_arn: String,
+    },
+    Unsubscribe {
+        subscription_arn: String,
+    },
+    StopLogging {
+        trail: String,
+    },
+    DeleteTrail {
+        trail: String,
+    },
+    DeleteRolePolicy {
+        role: String,
+        policy_name: String,
+    },
+    DeleteRole {
+        role: String,
+    },
+    DeleteLogGroup {
+        log_group: String,
+    },
+    /// Deletes every object version and delete marker (the bucket is versioned), page by page.
+    EmptyBucket {
+        bucket: String,
+    },
+    DeleteBucket {
+        bucket: String,
+    },
 }
 
 impl Op {
@@ -724,8 +791,39 @@ impl Op {
                 "chatbot:UpdateSlackChannelConfiguration"
             }
             Op::UpdateChatChannel { .. } => "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
+            Op::DeleteMetricFilter { .. } => "logs:DeleteMetricFilter",
+            Op::DeleteAlarm { .. } => "cloudwatch:DeleteAlarms",
+            Op::DeleteTopic { .. } => "sns:DeleteTopic",
+            Op::Unsubscribe { .. } => "sns:Unsubscribe",
+            Op::StopLogging { .. } => "cloudtrail:StopLogging",
+            Op::DeleteTrail { .. } => "cloudtrail:DeleteTrail",
+            Op::DeleteRolePolicy { .. } => "iam:DeleteRolePolicy",
+            Op::DeleteRole { .. } => "iam:DeleteRole",
+            Op::DeleteLogGroup { .. } => "logs:DeleteLogGroup",
+            Op::EmptyBucket { .. } => "s3:DeleteObjectVersion",
+            Op::DeleteBucket { .. } => "s3:DeleteBucket",
         }
     }
+}
+
+/// How many bytes a day the trail delivers to CloudWatch Logs, as measured in the account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Volume {
+    pub method: VolumeMethod,
+    /// Bytes a day as measured: uncompressed for `IncomingBytes` (as CloudWatch Logs ingests
+    /// them), gzip-compressed for `S3Day` (as CloudTrail writes its files).
+    pub bytes_per_day: f64,
+    /// Where the figure comes from, in words (log group and days, or bucket and date).
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VolumeMethod {
+    /// The log group's `IncomingBytes` metric (AWS/Logs), averaged over the last complete days.
+    IncomingBytes,
+    /// The size of the last complete day (UTC) of the trail's log files in S3.
+    S3Day,
 }
 
 /// The managed tag merged with the user's tags.

@@ -59,9 +59,29 @@ pub(crate) fn subscribes_to_existing_topic(s: &Session) -> bool {
     })
 }
 
+/// What a session reads and plans for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Purpose {
+    /// `plan`, `apply`, `check`: converge on the configuration.
+    Converge,
+    /// `destroy`: remove what trailwarden created for it.
+    Destroy(plan::DestroyOptions),
+}
+
+async fn read(aws: &Aws, desired: &Desired, purpose: Purpose) -> Result<Actual, Error> {
+    Ok(match purpose {
+        Purpose::Converge => aws.read(desired).await?,
+        Purpose::Destroy(_) => aws.read_for_destroy(desired).await?,
+    })
+}
+
 pub(crate) async fn session(cfg: Config) -> Result<Session, Error> {
+    session_for(cfg, Purpose::Converge).await
+}
+
+pub(crate) async fn session_for(cfg: Config, purpose: Purpose) -> Result<Session, Error> {
     let aws = Aws::connect(&cfg.connect_options()).await?;
-    session_with(aws, cfg).await
+    session_with(aws, cfg, purpose).await
 }
 
 /// The organization the account manages, for organization mode.
@@ -90,7 +110,11 @@ pub(crate) async fn managed_organization(
 }
 
 /// [`session`] on an existing connection (an assumed role in a member account).
-pub(crate) async fn session_with(aws: Aws, cfg: Config) -> Result<Session, Error> {
+pub(crate) async fn session_with(
+    aws: Aws,
+    cfg: Config,
+    purpose: Purpose,
+) -> Result<Session, Error> {
     let id = aws.identity().await?;
     let organization = match cfg.trail.organization {
         true => Some(managed_organization(&aws, &id.account_id).await?),
@@ -98,7 +122,7 @@ pub(crate) async fn session_with(aws: Aws, cfg: Config) -> Result<Session, Error
     };
     let target = Target::new(&id.account_id, aws.region()).with_organization(organization);
     let mut desired = desired::build(&cfg, &target, None);
-    let mut actual = aws.read(&desired).await?;
+    let mut actual = read(&aws, &desired, purpose).await?;
     if cfg.trail.adopt {
         // Adoption: the existing trail's bucket, log group and role decide where the filters go.
         let name = desired.trail.name.clone();
@@ -106,11 +130,14 @@ pub(crate) async fn session_with(aws: Aws, cfg: Config) -> Result<Session, Error
             let adopted = desired::build(&cfg, &target, Some(&t));
             if adopted != desired {
                 desired = adopted;
-                actual = aws.read(&desired).await?;
+                actual = read(&aws, &desired, purpose).await?;
             }
         }
     }
-    let plan = plan::plan(&desired, &actual);
+    let plan = match purpose {
+        Purpose::Converge => plan::plan(&desired, &actual),
+        Purpose::Destroy(opts) => plan::destroy(&desired, &actual, opts),
+    };
     Ok(Session {
         aws,
         config: cfg,

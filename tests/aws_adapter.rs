@@ -172,6 +172,7 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
         filters,
         alarms,
         chats: vec![],
+        namespaces: vec!["CloudTrailMetrics".into()],
         target,
     }
 }

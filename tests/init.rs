@@ -191,6 +191,8 @@ fn defaults_and_an_email_make_a_config_that_applies_and_checks_in_sync() {
         "`not-an-address` is not a valid email address",
         "+ trail.trailwarden",
         "Plan: 13 to create",
+        "Estimated cost: USD",
+        "log volume: 1 GB a month (default",
         "Wrote trailwarden.toml",
         "Not applied. When ready: trailwarden apply --config trailwarden.toml",
     ] {

@@ -7,6 +7,7 @@
 
 mod alerts;
 mod chat;
+mod delete;
 pub mod discover;
 mod kms;
 pub mod objects;
@@ -15,14 +16,15 @@ mod permissions;
 mod read;
 mod selectors;
 mod trails;
+mod volume;
 mod write;
 
 pub use alerts::LogEventPage;
 pub use objects::{Body, Bucket, Level, Object};
 pub use organizations::{AccountSelector, MemberAccount};
 pub use permissions::{
-    check_policy, iam_action_for, is_read_operation, policy, CHECK_SID, READ_ACTIONS, SCAN_ACTIONS,
-    TEST_ALARM_ACTIONS, WHY_ACTIONS, WRITE_ACTIONS,
+    check_policy, iam_action_for, is_read_operation, policy, CHECK_SID, DESTROY_ACTIONS,
+    READ_ACTIONS, REMOVAL_ACTIONS, SCAN_ACTIONS, TEST_ALARM_ACTIONS, WHY_ACTIONS, WRITE_ACTIONS,
 };
 
 use aws_config::retry::RetryConfig;

@@ -50,6 +50,9 @@ pub const READ_ACTIONS: &[&str] = &[
     "sns:ListTopics",
     "sns:ListTagsForResource",
     "cloudwatch:DescribeAlarms",
+    "cloudwatch:ListTagsForResource",
+    // `plan`'s cost estimate: the log group's IncomingBytes.
+    "cloudwatch:GetMetricStatistics",
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
     // Only when the configuration names chat channels.
@@ -94,6 +97,35 @@ pub const WRITE_ACTIONS: &[&str] = &[
     "chatbot:CreateMicrosoftTeamsChannelConfiguration",
     "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
     "chatbot:TagResource",
+    // Removals: what trailwarden created and the configuration no longer asks for.
+    "logs:DeleteMetricFilter",
+    "sns:DeleteTopic",
+    "sns:Unsubscribe",
+    "cloudwatch:DeleteAlarms",
+];
+
+/// What `destroy` needs besides the read actions and the removals of [`WRITE_ACTIONS`]: the
+/// trail and its role go with `--stop-logging`, the log group and the bucket (every object
+/// version first) with `--delete-log-data`.
+pub const DESTROY_ACTIONS: &[&str] = &[
+    "iam:ListRolePolicies",
+    "cloudtrail:StopLogging",
+    "cloudtrail:DeleteTrail",
+    "iam:DeleteRolePolicy",
+    "iam:DeleteRole",
+    "logs:DeleteLogGroup",
+    "s3:ListBucketVersions",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteBucket",
+];
+
+/// The removals in [`WRITE_ACTIONS`], which `destroy` needs too.
+pub const REMOVAL_ACTIONS: &[&str] = &[
+    "logs:DeleteMetricFilter",
+    "sns:DeleteTopic",
+    "sns:Unsubscribe",
+    "cloudwatch:DeleteAlarms",
 ];
 
 /// Every IAM action `scan` needs to read log files from S3 (see [`super::objects`]): listing
@@ -237,6 +269,31 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         "UpdateMicrosoftTeamsChannelConfiguration",
         "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
     ),
+    (
+        "cloudwatch",
+        "ListTagsForResource",
+        "cloudwatch:ListTagsForResource",
+    ),
+    ("cloudwatch", "DeleteAlarms", "cloudwatch:DeleteAlarms"),
+    (
+        "cloudwatch",
+        "GetMetricStatistics",
+        "cloudwatch:GetMetricStatistics",
+    ),
+    ("logs", "DeleteMetricFilter", "logs:DeleteMetricFilter"),
+    ("sns", "DeleteTopic", "sns:DeleteTopic"),
+    ("sns", "Unsubscribe", "sns:Unsubscribe"),
+    ("cloudtrail", "StopLogging", "cloudtrail:StopLogging"),
+    ("cloudtrail", "DeleteTrail", "cloudtrail:DeleteTrail"),
+    ("iam", "DeleteRolePolicy", "iam:DeleteRolePolicy"),
+    ("iam", "DeleteRole", "iam:DeleteRole"),
+    ("iam", "ListRolePolicies", "iam:ListRolePolicies"),
+    ("logs", "DeleteLogGroup", "logs:DeleteLogGroup"),
+    ("s3", "ListObjectVersions", "s3:ListBucketVersions"),
+    // DeleteObjects is authorized per key: s3:DeleteObject, and s3:DeleteObjectVersion for a
+    // version id (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
+    ("s3", "DeleteObjects", "s3:DeleteObjectVersion"),
+    ("s3", "DeleteBucket", "s3:DeleteBucket"),
     ("kms", "DescribeKey", "kms:DescribeKey"),
     ("kms", "GetKeyPolicy", "kms:GetKeyPolicy"),
 ];
@@ -296,13 +353,22 @@ mod tests {
                     .iter()
                     .chain(SCAN_ACTIONS)
                     .chain(WHY_ACTIONS)
+                    .chain(DESTROY_ACTIONS)
                     .any(|a| a == action)
             } else {
-                WRITE_ACTIONS.contains(action) || TEST_ALARM_ACTIONS.contains(action)
+                WRITE_ACTIONS.contains(action)
+                    || TEST_ALARM_ACTIONS.contains(action)
+                    || DESTROY_ACTIONS.contains(action)
             };
             assert!(listed, "{action} ({op}) not listed");
         }
-        let mut all: Vec<&str> = READ_ACTIONS.iter().chain(WRITE_ACTIONS).copied().collect();
+        assert!(REMOVAL_ACTIONS.iter().all(|a| WRITE_ACTIONS.contains(a)));
+        let mut all: Vec<&str> = READ_ACTIONS
+            .iter()
+            .chain(WRITE_ACTIONS)
+            .chain(DESTROY_ACTIONS)
+            .copied()
+            .collect();
         let n = all.len();
         all.sort_unstable();
         all.dedup();
@@ -335,7 +401,7 @@ mod tests {
             iam_action_for("monitoring", "PutMetricAlarm"),
             Some("cloudwatch:PutMetricAlarm")
         );
-        assert_eq!(iam_action_for("S3", "DeleteBucket"), None);
+        assert_eq!(iam_action_for("S3", "DeleteBucketCors"), None);
         assert_eq!(iam_action_for("s3", "ListObjectsV2"), Some("s3:ListBucket"));
         assert!(is_read_operation("HeadBucket"));
         assert!(!is_read_operation("PutMetricFilter"));

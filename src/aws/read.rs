@@ -3,8 +3,8 @@
 use super::objects::{bucket_region, RegionHint};
 use super::{is_not_found_code, sdk_error, Aws, AwsError};
 use crate::model::{
-    Actual, AlarmSpec, AlarmState, BucketSpec, BucketState, Desired, Encryption, FilterState,
-    LogGroupSpec, LogGroupState, MetricTransformation, RoleSpec, RoleState, TopicSpec, TopicState,
+    Actual, AlarmState, BucketSpec, BucketState, Desired, Encryption, FilterState, LogGroupSpec,
+    LogGroupState, MetricTransformation, RoleSpec, RoleState, TopicSpec, TopicState,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -12,8 +12,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
-/// DescribeAlarms takes at most 100 names.
-const ALARM_NAMES_PER_CALL: usize = 100;
+/// DescribeAlarms answers at most 100 alarms a page.
+const ALARMS_PER_PAGE: i32 = 100;
 
 /// Runs the futures concurrently on the current task; results in input order.
 pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
@@ -83,14 +83,14 @@ impl Aws {
             )));
         }
         let kms_ids = desired.kms_key_ids();
-        let (bucket, role, log_group, trails, topics, filters, alarms, kms_keys, chat) = tokio::join!(
+        let (bucket, role, log_group, trails, topics, filters, listed, kms_keys, chat) = tokio::join!(
             self.read_bucket(desired.bucket.as_ref()),
             self.read_role(desired.role.as_ref()),
             self.read_log_group(&desired.log_group),
             self.read_trails(&desired.trail.arn, false),
             self.read_topics(&desired.topics),
             self.read_filters(&desired.log_group.name),
-            self.read_alarms(&desired.alarms),
+            self.list_alarms(),
             self.read_kms_keys(&kms_ids),
             async {
                 if desired.chats.is_empty() {
@@ -100,6 +100,14 @@ impl Aws {
                 }
             },
         );
+        let sorted = sort_alarms(listed?, desired);
+        let (undesired_alarms, undesired_topics) = tokio::join!(
+            self.with_alarm_tags(sorted.candidates),
+            self.read_topic_tags(sorted.topic_routes.keys().cloned().collect()),
+        );
+        let undesired_topics = undesired_topics?;
+        let mut topic_routes = sorted.topic_routes;
+        topic_routes.retain(|arn, _| undesired_topics.contains_key(arn));
         Ok(Actual {
             bucket: bucket?,
             role: role?,
@@ -107,10 +115,49 @@ impl Aws {
             trails: trails?,
             topics: topics?,
             filters: filters?,
-            alarms: alarms?,
+            alarms: sorted.desired,
+            undesired_alarms: undesired_alarms?,
+            undesired_topics,
+            topic_routes,
+            role_policies: None,
             kms_keys: kms_keys?,
             chat: chat?,
         })
+    }
+
+    /// What `destroy` needs besides [`Aws::read`]: the configured alarms' tags (the proof that
+    /// they are trailwarden's) and the names of the role's inline policies (the role is global:
+    /// it goes only when no other region's delivery policy is left on it).
+    pub async fn read_for_destroy(&self, desired: &Desired) -> Result<Actual, AwsError> {
+        let mut actual = self.read(desired).await?;
+        let alarms = std::mem::take(&mut actual.alarms).into_values().collect();
+        let role = desired.role.as_ref().filter(|_| actual.role.is_some());
+        let (alarms, policies) = tokio::join!(self.with_alarm_tags(alarms), async {
+            match role {
+                Some(r) => self.role_policy_names(&r.name).await.map(Some),
+                None => Ok(None),
+            }
+        });
+        actual.alarms = alarms?;
+        actual.role_policies = policies?;
+        Ok(actual)
+    }
+
+    async fn role_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        let mut names = Vec::new();
+        let mut pages = self
+            .iam
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let Some(out) = absent(page.map_err(|e| sdk_error("iam:ListRolePolicies", e)))? else {
+                break;
+            };
+            names.extend(out.policy_names().iter().cloned());
+        }
+        Ok(names)
     }
 
     async fn read_bucket(
@@ -454,12 +501,16 @@ impl Aws {
         Ok(filters)
     }
 
-    async fn read_alarm_batch(&self, names: &[String]) -> Result<Vec<AlarmState>, AwsError> {
+    /// Every metric alarm in the region, page by page (DescribeAlarms without names: one request
+    /// for up to 100 alarms). Listing rather than asking by name is what finds the alarms the
+    /// configuration no longer names; only those candidates' tags are read afterwards.
+    async fn list_alarms(&self) -> Result<Vec<AlarmState>, AwsError> {
         let mut alarms = Vec::new();
         let mut pages = self
             .cloudwatch
             .describe_alarms()
-            .set_alarm_names(Some(names.to_vec()))
+            .alarm_types(aws_sdk_cloudwatch::types::AlarmType::MetricAlarm)
+            .max_records(ALARMS_PER_PAGE)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
@@ -489,34 +540,143 @@ impl Aws {
                     alarm_actions: a.alarm_actions().to_vec(),
                     ok_actions: a.ok_actions().to_vec(),
                     insufficient_data_actions: a.insufficient_data_actions().to_vec(),
+                    tags: None,
                 }
             }));
         }
         Ok(alarms)
     }
 
-    async fn read_alarms(
+    /// The candidates with their tags (ListTagsForResource, one request each, at once). An
+    /// alarm deleted between the listing and this read is left out.
+    async fn with_alarm_tags(
         &self,
-        specs: &[AlarmSpec],
+        candidates: Vec<AlarmState>,
     ) -> Result<BTreeMap<String, AlarmState>, AwsError> {
-        let names: Vec<String> = specs.iter().map(|a| a.name.clone()).collect();
-        let batches = join_all(
-            names
-                .chunks(ALARM_NAMES_PER_CALL)
-                .map(|chunk| self.read_alarm_batch(chunk))
+        let reads = join_all(
+            candidates
+                .iter()
+                .map(|a| async {
+                    let out = self
+                        .cloudwatch
+                        .list_tags_for_resource()
+                        .resource_arn(&a.arn)
+                        .send()
+                        .await;
+                    absent(out.map_err(|e| sdk_error("cloudwatch:ListTagsForResource", e)))
+                })
                 .collect(),
         )
         .await;
         let mut alarms = BTreeMap::new();
-        for batch in batches {
-            for alarm in batch? {
-                if names.contains(&alarm.name) {
-                    alarms.insert(alarm.name.clone(), alarm);
-                }
-            }
+        for (mut alarm, tags) in candidates.into_iter().zip(reads) {
+            let Some(out) = tags? else { continue };
+            alarm.tags = Some(
+                out.tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
+            );
+            alarms.insert(alarm.name.clone(), alarm);
         }
         Ok(alarms)
     }
+
+    /// Tags of topics the configuration does not name; a topic that does not exist is absent.
+    async fn read_topic_tags(
+        &self,
+        arns: Vec<String>,
+    ) -> Result<BTreeMap<String, TopicState>, AwsError> {
+        let reads = join_all(
+            arns.iter()
+                .map(|arn| async move {
+                    let out = self
+                        .sns
+                        .list_tags_for_resource()
+                        .resource_arn(arn)
+                        .send()
+                        .await;
+                    absent(out.map_err(|e| sdk_error("sns:ListTagsForResource", e)))
+                })
+                .collect(),
+        )
+        .await;
+        let mut topics = BTreeMap::new();
+        for (arn, tags) in arns.into_iter().zip(reads) {
+            let Some(out) = tags? else { continue };
+            topics.insert(
+                arn.clone(),
+                TopicState {
+                    name: crate::arn::name(&arn).to_string(),
+                    arn,
+                    tags: out
+                        .tags()
+                        .iter()
+                        .map(|t| (t.key().to_string(), t.value().to_string()))
+                        .collect(),
+                    ..Default::default()
+                },
+            );
+        }
+        Ok(topics)
+    }
+}
+
+/// The listed alarms sorted out: the configured ones, the removal candidates, and the topics
+/// outside the configuration that any of them routes to (with every alarm routing there).
+struct SortedAlarms {
+    desired: BTreeMap<String, AlarmState>,
+    candidates: Vec<AlarmState>,
+    topic_routes: BTreeMap<String, Vec<String>>,
+}
+
+fn sort_alarms(listed: Vec<AlarmState>, desired: &Desired) -> SortedAlarms {
+    let wanted = |name: &str| desired.alarms.iter().any(|a| a.name == name);
+    let managed_ns = |a: &AlarmState| {
+        a.namespace
+            .as_ref()
+            .is_some_and(|ns| desired.namespaces.contains(ns))
+    };
+    // Only this account's topics in this region can be trailwarden's (and have readable tags).
+    let t = &desired.target;
+    let ours_topic = |arn: &str| {
+        desired.topics.iter().any(|s| s.arn == arn)
+            || crate::arn::account(arn) != Some(t.account_id.as_str())
+            || crate::arn::region(arn) != Some(t.region.as_str())
+    };
+    let mut sorted = SortedAlarms {
+        desired: BTreeMap::new(),
+        candidates: Vec::new(),
+        topic_routes: BTreeMap::new(),
+    };
+    // Topics outside the configuration that a configured or candidate alarm routes to.
+    for a in listed.iter().filter(|a| wanted(&a.name) || managed_ns(a)) {
+        for t in a.topics().filter(|t| !ours_topic(t)) {
+            sorted.topic_routes.entry(t.clone()).or_default();
+        }
+    }
+    for a in &listed {
+        for t in a.topics() {
+            if let Some(routes) = sorted.topic_routes.get_mut(t) {
+                if !routes.contains(&a.name) {
+                    routes.push(a.name.clone());
+                }
+            }
+        }
+    }
+    for a in listed {
+        if wanted(&a.name) {
+            sorted.desired.insert(a.name.clone(), a);
+        } else if managed_ns(&a) {
+            sorted.candidates.push(a);
+        }
+    }
+    sorted
 }
 
 #[cfg(test)]

@@ -352,6 +352,17 @@ impl Aws {
             Op::UpdateChatChannel { arn, channel } => {
                 self.update_chat_channel(api, arn, channel).await
             }
+            Op::DeleteMetricFilter { .. }
+            | Op::DeleteAlarm { .. }
+            | Op::DeleteTopic { .. }
+            | Op::Unsubscribe { .. }
+            | Op::StopLogging { .. }
+            | Op::DeleteTrail { .. }
+            | Op::DeleteRolePolicy { .. }
+            | Op::DeleteRole { .. }
+            | Op::DeleteLogGroup { .. }
+            | Op::EmptyBucket { .. }
+            | Op::DeleteBucket { .. } => self.delete(op).await,
             Op::PutMetricAlarm {
                 alarm,
                 ok_actions,

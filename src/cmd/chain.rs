@@ -8,6 +8,7 @@ use crate::apply::{self, Progress, RetryPolicy};
 use crate::aws::AwsError;
 use crate::cli::*;
 use crate::config::{self, Config};
+use crate::cost;
 use crate::diag::Code;
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -18,7 +19,7 @@ use crate::workflow::{self, Session};
 
 /// Pattern lints are shown by `plan` (and `presets test`); `apply` and `check` show only the
 /// warnings about the configuration itself, so a daily CI log is not filled with advice.
-fn print_config_warnings(cfg: &Config, with_lints: bool) {
+pub(super) fn print_config_warnings(cfg: &Config, with_lints: bool) {
     for w in &cfg.warnings {
         if with_lints || w.code != Code::PatternLint {
             eprintln!("{w}");
@@ -51,13 +52,26 @@ pub(super) async fn plan_or_apply(
         .await?;
     }
     let command = if apply_it { "apply" } else { "plan" };
-    let report = PlanReport::new(
+    let estimate = if apply_it {
+        None
+    } else {
+        let volume = s.aws.measure_volume(&s.desired, &s.actual).await;
+        Some(cost::estimate(
+            &s.desired,
+            &s.plan,
+            &s.actual,
+            volume.as_ref(),
+            &s.config.prices,
+        ))
+    };
+    let mut report = PlanReport::new(
         command,
         &s.target.account_id,
         &s.target.region,
         &s.plan,
         s.aws.requests(),
     );
+    report.estimate = estimate.as_ref();
     let human = g.output == OutputFormat::Human;
     if human {
         println!(
@@ -72,6 +86,9 @@ pub(super) async fn plan_or_apply(
                 .join(", ")
         );
         print!("{}", report::render_plan(&s.plan));
+        if let Some(e) = &estimate {
+            print!("{}", cost::render(e));
+        }
     }
     if !s.plan.conflicts.is_empty() {
         if !human {
@@ -101,9 +118,19 @@ pub(super) async fn plan_or_apply(
 
 /// Applies a session's plan, already shown and confirmed, and reports the outcome on stdout.
 pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitStatus, Error> {
+    run_session(g, s, "apply").await
+}
+
+/// Executes a session's plan for `command` (`apply` or `destroy`), already shown and
+/// confirmed, and reports the outcome on stdout.
+pub(crate) async fn run_session(
+    g: &GlobalArgs,
+    s: &Session,
+    command: &'static str,
+) -> Result<ExitStatus, Error> {
     let human = g.output == OutputFormat::Human;
     let mut report = PlanReport::new(
-        "apply",
+        command,
         &s.target.account_id,
         &s.target.region,
         &s.plan,
@@ -121,7 +148,7 @@ pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitSta
     report.requests = requests;
     report.outcome = Some(&outcome);
     if human {
-        print!("{}", report::render_outcome(&outcome));
+        print!("{}", report::render_outcome_of(command, &outcome));
         if outcome.failed.is_none() {
             for line in confirmation_notes(&s.plan) {
                 println!("{line}");
@@ -134,7 +161,7 @@ pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitSta
         None if outcome.interrupted => Ok(signals::received().unwrap_or(ExitStatus::Interrupted)),
         None => Ok(ExitStatus::Ok),
         Some(f) => Err(Error::Failed(format!(
-            "apply failed at {} ({}): {}",
+            "{command} failed at {} ({}): {}",
             f.address, f.api, f.error
         ))),
     }
@@ -147,8 +174,24 @@ fn confirm(g: &GlobalArgs, plan: &Plan) -> Result<(), Error> {
         ));
     }
     let n = plan.ops().count();
+    let gone = report::deletions(plan);
+    let prompt = if gone.is_empty() {
+        format!("Apply these changes ({n} requests)?")
+    } else {
+        eprintln!(
+            "This deletes {} that trailwarden created and the configuration no longer asks for:",
+            report::counted(gone.len(), "resource")
+        );
+        for address in &gone {
+            eprintln!("  - {address}");
+        }
+        format!(
+            "Apply these changes ({n} requests), deleting {}?",
+            report::counted(gone.len(), "resource")
+        )
+    };
     let ok = dialoguer::Confirm::new()
-        .with_prompt(format!("Apply these changes ({n} requests)?"))
+        .with_prompt(prompt)
         .default(false)
         .interact()
         .map_err(|e| Error::Refused(format!("not applied: {e}")))?;
@@ -179,6 +222,7 @@ impl Progress for StderrProgress {
         let verb = match action {
             Action::Create => "created",
             Action::Update => "updated",
+            Action::Delete => "deleted",
         };
         eprintln!("  {address} {verb}");
     }

@@ -263,6 +263,15 @@ pub(super) fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitS
                 .copied()
                 .collect(),
         ),
+        PermissionsFor::Destroy => (
+            "TrailwardenDestroy",
+            crate::aws::READ_ACTIONS
+                .iter()
+                .chain(crate::aws::REMOVAL_ACTIONS)
+                .chain(crate::aws::DESTROY_ACTIONS)
+                .copied()
+                .collect(),
+        ),
         PermissionsFor::Scan => ("TrailwardenScanReadOnly", crate::aws::SCAN_ACTIONS.to_vec()),
         PermissionsFor::TestAlarm => (
             "TrailwardenTestAlarm",

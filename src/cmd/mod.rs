@@ -9,6 +9,7 @@
 
 mod alerts;
 pub(crate) mod chain;
+mod destroy;
 mod export;
 pub(crate) mod init;
 mod local;
@@ -27,6 +28,7 @@ fn outputs(command: &Command) -> (&'static str, &'static [OutputFormat]) {
         Command::Check { .. } => ("check", &[Human, Json, Junit, Github]),
         Command::Plan(_) => ("plan", &[Human, Json]),
         Command::Apply(_) => ("apply", &[Human, Json]),
+        Command::Destroy(_) => ("destroy", &[Human, Json]),
         Command::Scan(_) => ("scan", &[Human, Json]),
         Command::Presets(_) => ("presets", &[Human, Json]),
         Command::Pattern(_) => ("pattern", &[Human, Json]),
@@ -105,13 +107,14 @@ async fn run_async(cli: &Cli) -> Result<ExitStatus, Error> {
     // `init` handles Ctrl-C at its prompts itself; `scan` is stopped at once by the default.
     if matches!(
         cli.command,
-        Command::Plan(_) | Command::Apply(_) | Command::Check { .. }
+        Command::Plan(_) | Command::Apply(_) | Command::Destroy(_) | Command::Check { .. }
     ) {
         signals::watch();
     }
     match &cli.command {
         Command::Plan(chain) => chain::plan_or_apply(&cli.global, chain, false).await,
         Command::Apply(chain) => chain::plan_or_apply(&cli.global, chain, true).await,
+        Command::Destroy(args) => destroy::run(&cli.global, args).await,
         Command::Check { chain, strict } => chain::check(&cli.global, chain, *strict).await,
         Command::Init { write } => init::run(&cli.global, write).await,
         Command::TestAlarm {

@@ -66,6 +66,9 @@ pub struct FileConfig {
     /// Slack / Microsoft Teams channels through AWS Chatbot: `[chat.secops]`.
     #[serde(default)]
     pub chat: BTreeMap<String, ChatConfig>,
+    /// Overrides of the cost estimate's price table (`src/cost/prices.toml`), by entry name.
+    #[serde(default)]
+    pub prices: BTreeMap<String, f64>,
 }
 
 /// A Slack channel (`slack_workspace_id` + `slack_channel_id`) or a Microsoft Teams channel
@@ -251,6 +254,8 @@ pub struct Config {
     pub topics: Vec<TopicSettings>,
     pub chats: Vec<ChatSettings>,
     pub tags: Tags,
+    /// The price table of the cost estimate, with the configuration's overrides.
+    pub prices: crate::cost::Prices,
     /// Non-fatal findings (lints, auditor notes) to show with the plan.
     pub warnings: Vec<Diagnostic>,
 }
@@ -395,6 +400,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
             "trail" => fc.trail = take(value, &key, at, src, diags).unwrap_or_default(),
             "log_group" => fc.log_group = take(value, &key, at, src, diags).unwrap_or_default(),
             "role" => fc.role = take(value, &key, at, src, diags).unwrap_or_default(),
+            "prices" => fc.prices = take(value, &key, at, src, diags).unwrap_or_default(),
             "topics" | "controls" | "severities" | "chat" => {
                 let toml::Value::Table(entries) = value else {
                     diags.push(src.error_at(Code::ConfigType, at, format!("`{key}` must be a table of tables")));
@@ -424,7 +430,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                 Code::ConfigUnknownKey,
                 at,
                 format!(
-                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls, severities, chat)"
+                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls, severities, chat, prices)"
                 ),
             )),
         }

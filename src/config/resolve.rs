@@ -38,6 +38,7 @@ pub(super) fn resolve(
     let retention_days = retention_days(&file, ov, src, diags);
     role_name(&file, src, diags);
     tags(&file, src, diags);
+    let prices = prices(&file, src, diags);
     // Controls: presets combined, identical filters provisioned once, overrides applied.
     let routes = severity_routes(&file, &topics, src, diags);
     let chats = chats(&file, &topics, src, diags);
@@ -57,8 +58,34 @@ pub(super) fn resolve(
         topics,
         chats,
         tags: file.tags.clone(),
+        prices,
         warnings: Vec::new(),
     }
+}
+
+/// The price table with the file's `[prices]` overrides: known entries, finite, not negative.
+fn prices(file: &FileConfig, src: &Source, diags: &mut Diagnostics) -> crate::cost::Prices {
+    let mut prices = crate::cost::Prices::builtin();
+    for (key, value) in &file.prices {
+        let at = src.at(&format!("prices.{key}"));
+        if !value.is_finite() || *value < 0.0 {
+            diags.push(src.error_at(
+                Code::PriceInvalid,
+                at,
+                format!("prices.{key} = {value}: a price or assumption is a number, 0 or more"),
+            ));
+        } else if !prices.set(key, *value) {
+            diags.push(src.error_at(
+                Code::PriceInvalid,
+                at,
+                format!(
+                    "unknown price `{key}`; one of: {}",
+                    crate::cost::Prices::KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    prices
 }
 
 /// A diagnostic at `path` in the file, or at `command line` when the value came from a flag.

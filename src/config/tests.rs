@@ -358,3 +358,30 @@ fn controls_only_need_no_email() {
     assert_eq!(cfg.controls.len(), 15);
     assert!(from_str("t.toml", "preset = \"cis\"\n", &Overrides::default()).is_err());
 }
+
+#[test]
+fn prices_override_the_table_and_are_checked() {
+    let c = from_str(
+        "c.toml",
+        "emails = [\"a@example.com\"]\n[prices]\ningest_gb = 0.57\ndefault_ingest_gb_month = 20\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(c.prices.ingest_gb, 0.57);
+    assert_eq!(c.prices.default_ingest_gb_month, 20.0);
+    assert_eq!(
+        c.prices.alarm_month,
+        crate::cost::Prices::builtin().alarm_month
+    );
+    let e = errors("emails = [\"a@example.com\"]\n[prices]\ningest_gb = -1\nalarms = 0.1\n");
+    assert!(
+        e.iter()
+            .any(|x| x.contains("cfg.toml:3:13") && x.contains("0 or more")),
+        "{e:#?}"
+    );
+    assert!(
+        e.iter()
+            .any(|x| x.contains("cfg.toml:4:10") && x.contains("unknown price `alarms`")),
+        "{e:#?}"
+    );
+}

@@ -213,27 +213,19 @@ pub(crate) fn parameterized(cfg: &Config) -> (Config, Vec<Parameter>) {
     }
     for topic in &mut c.topics {
         let base = format!("{}Email", camel(&topic.key));
-        let given: Vec<String> = topic
-            .subscriptions
-            .iter()
-            .filter(|s| s.protocol == Protocol::Email)
-            .map(|s| s.endpoint.clone())
-            .collect();
-        topic
-            .subscriptions
-            .retain(|s| s.protocol != Protocol::Email);
-        // One email parameter at least, unless the topic has subscribers of other kinds.
-        let count = if given.is_empty() && !topic.subscriptions.is_empty() {
-            0
-        } else {
-            given.len().max(1)
-        };
+        // Email addresses become parameters (one template, each account's own recipients);
+        // SMS and Lambda endpoints are kept as configured (HTTPS ones are refused: see `Op::Subscribe`).
+        let (emails, others): (Vec<_>, Vec<_>) = std::mem::take(&mut topic.subscriptions)
+            .into_iter()
+            .partition(|s| s.protocol == Protocol::Email);
+        let given: Vec<String> = emails.into_iter().map(|s| s.endpoint).collect();
+        let count = given.len().max(1);
         for i in 0..count {
             let name = format!("{base}{}", i + 1);
-            topic.subscriptions.insert(
-                i,
-                SubscriptionSpec::new(Protocol::Email, &format!("${{{name}}}")),
-            );
+            topic.subscriptions.push(SubscriptionSpec::new(
+                Protocol::Email,
+                &format!("${{{name}}}"),
+            ));
             params.push(Parameter {
                 description: format!(
                     "Email address notified by the alarms of topic `{}`",
@@ -247,6 +239,7 @@ pub(crate) fn parameterized(cfg: &Config) -> (Config, Vec<Parameter>) {
                 name,
             });
         }
+        topic.subscriptions.extend(others);
     }
     (c, params)
 }
@@ -736,7 +729,18 @@ impl<'a> Builder<'a> {
             | Op::TagLogGroup { .. }
             | Op::UpdateTrail { .. }
             | Op::PutEventSelectors { .. }
-            | Op::AddTrailTags { .. } => return Err(ExportError::NotACreate(op.api())),
+            | Op::AddTrailTags { .. }
+            | Op::DeleteMetricFilter { .. }
+            | Op::DeleteAlarm { .. }
+            | Op::DeleteTopic { .. }
+            | Op::Unsubscribe { .. }
+            | Op::StopLogging { .. }
+            | Op::DeleteTrail { .. }
+            | Op::DeleteRolePolicy { .. }
+            | Op::DeleteRole { .. }
+            | Op::DeleteLogGroup { .. }
+            | Op::EmptyBucket { .. }
+            | Op::DeleteBucket { .. } => return Err(ExportError::NotACreate(op.api())),
         }
         Ok(())
     }

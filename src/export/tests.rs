@@ -422,6 +422,7 @@ fn account_after(stack: &Stack) -> Actual {
                     .as_i64()
                     .or(al["Metrics"][0]["Period"].as_i64())
                     .map(|x| x as i32),
+                tags: None,
                 name,
             },
         );

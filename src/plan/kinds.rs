@@ -53,6 +53,7 @@ names! {
     AlarmEvaluationPeriods => "alarm.evaluation-periods",
     AlarmMetricMismatch => "alarm.metric-mismatch",
     AlarmMissing => "alarm.missing",
+    AlarmOrphan => "alarm.orphan",
     AlarmPeriod => "alarm.period",
     AlarmStatistic => "alarm.statistic",
     AlarmThreshold => "alarm.threshold",
@@ -76,16 +77,19 @@ names! {
     MetricFilterMissing => "metric_filter.missing",
     MetricFilterDimensions => "metric_filter.dimensions",
     MetricFilterNamespace => "metric_filter.namespace",
+    MetricFilterOrphan => "metric_filter.orphan",
     MetricFilterPattern => "metric_filter.pattern",
     MetricFilterValue => "metric_filter.value",
     RoleMissing => "role.missing",
     RolePolicy => "role.policy",
     RoleTrust => "role.trust",
     SubscriptionMissing => "subscription.missing",
+    SubscriptionOrphan => "subscription.orphan",
     SubscriptionPending => "subscription.pending",
     TopicAwsManagedKey => "topic.aws-managed-key",
     TopicKmsKey => "topic.kms-key",
     TopicMissing => "topic.missing",
+    TopicOrphan => "topic.orphan",
     TopicPolicy => "topic.policy",
     TrailBucket => "trail.bucket",
     TrailBucketPrefix => "trail.bucket-prefix",
@@ -109,6 +113,11 @@ impl DriftKind {
     /// The resource does not exist at all.
     pub(crate) fn is_missing(self) -> bool {
         self.as_str().ends_with(".missing")
+    }
+
+    /// The resource exists, is trailwarden's, and the configuration no longer asks for it.
+    pub(crate) fn is_orphan(self) -> bool {
+        self.as_str().ends_with(".orphan")
     }
 }
 

@@ -5,14 +5,17 @@
 //! renders the same data as drift; `apply` executes the ops.
 
 mod chat;
+mod destroy;
 mod kinds;
 mod kms;
 mod metrics;
 mod notify;
 mod policy;
+mod removals;
 mod storage;
 mod trail;
 
+pub(crate) use destroy::{destroy, DestroyOptions};
 pub(crate) use kinds::{DriftKind, Resource};
 pub(crate) use policy::{merge_statements, normalize, statement_by_sid};
 
@@ -26,6 +29,7 @@ use crate::model::*;
 pub(crate) enum Action {
     Create,
     Update,
+    Delete,
 }
 
 impl Action {
@@ -33,6 +37,7 @@ impl Action {
         match self {
             Action::Create => "+",
             Action::Update => "~",
+            Action::Delete => "-",
         }
     }
 }
@@ -210,6 +215,7 @@ pub(crate) fn plan(d: &Desired, a: &Actual) -> Plan {
     p.filters();
     p.alarms();
     p.chats();
+    p.removals();
     p.plan
 }
 
@@ -293,4 +299,8 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod tests_aws;
 #[cfg(test)]
+pub(crate) mod tests_destroy;
+#[cfg(test)]
 mod tests_org;
+#[cfg(test)]
+pub(crate) mod tests_removals;

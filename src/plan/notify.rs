@@ -141,8 +141,41 @@ impl Planner<'_> {
                             Some(_) => {}
                         }
                     }
+                    self.removed_subscribers(spec, actual);
                 }
             }
+        }
+    }
+
+    /// On a topic trailwarden created (its tag: apply never tags a topic it adopts), confirmed
+    /// subscriptions of the protocols the configuration manages (email, HTTPS, SMS, Lambda)
+    /// whose endpoint it no longer lists: an address removed from `emails`, a retired webhook. An adopted topic's
+    /// subscribers, and other protocols (SQS, Firehose, ...), are someone else's.
+    ///
+    /// A pending subscription has no ARN to unsubscribe ("PendingConfirmation" is listed in its
+    /// place; Unsubscribe takes a SubscriptionArn,
+    /// https://docs.aws.amazon.com/sns/latest/api/API_Unsubscribe.html): SNS deletes it itself
+    /// when it is never confirmed, so it is left alone.
+    fn removed_subscribers(&mut self, spec: &TopicSpec, actual: &TopicState) {
+        if !is_managed(&actual.tags) {
+            return;
+        }
+        for s in &actual.subscriptions {
+            let Some(protocol) = Protocol::parse(&s.protocol) else {
+                continue;
+            };
+            if s.deleted() || s.pending() || spec.subscriptions.iter().any(|w| w.is(s)) {
+                continue;
+            }
+            let sub = SubscriptionSpec::new(protocol, &s.endpoint);
+            self.plan.changes.push(removals::removal(
+                subscription_address(&spec.name, &sub),
+                Resource::SnsSubscription,
+                DriftKind::SubscriptionOrphan,
+                vec![Op::Unsubscribe {
+                    subscription_arn: s.arn.clone(),
+                }],
+            ));
         }
     }
 }

@@ -726,7 +726,8 @@ fn a_phone_number_written_differently_is_the_same_subscriber() {
         .filter(|s| s.protocol == "sms")
         .for_each(|s| s.endpoint = "+1 415 555 0100".into());
     assert!(plan(&d, &fake.snapshot()).is_empty());
-    // But a different number is a missing subscriber.
+    // But a different number is a missing subscriber, and on a topic trailwarden created the
+    // number no longer configured is unsubscribed.
     fake.state
         .lock()
         .unwrap()
@@ -737,7 +738,10 @@ fn a_phone_number_written_differently_is_the_same_subscriber() {
         .for_each(|s| s.endpoint = "+14155550199".into());
     assert_eq!(
         kinds(&plan(&d, &fake.snapshot())),
-        vec![DriftKind::SubscriptionMissing]
+        vec![
+            DriftKind::SubscriptionMissing,
+            DriftKind::SubscriptionOrphan
+        ]
     );
 }
 

@@ -17,6 +17,26 @@ pub(crate) struct DriftEntry {
     pub severity: Severity,
 }
 
+impl DriftEntry {
+    /// `FIELD (KIND): expected X, actual Y`, or for a leftover what it is.
+    fn describe(&self) -> String {
+        if self.kind.is_orphan() {
+            format!(
+                "{}: created by trailwarden, no longer in the configuration; apply removes it",
+                self.kind
+            )
+        } else {
+            format!(
+                "{} ({}): expected {}, actual {}",
+                self.field,
+                self.kind,
+                short(&self.expected),
+                short(&self.actual)
+            )
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub(crate) struct CheckReport {
     pub format_version: &'static str,
@@ -82,9 +102,24 @@ impl CheckReport {
         let mut last = "";
         for d in &self.drift {
             if d.address != last {
-                let symbol = if d.kind.is_missing() { "+" } else { "~" };
+                let symbol = if d.kind.is_missing() {
+                    "+"
+                } else if d.kind.is_orphan() {
+                    "-"
+                } else {
+                    "~"
+                };
                 let _ = writeln!(out, "{symbol} {}", d.address);
                 last = &d.address;
+            }
+            if d.kind.is_orphan() {
+                let _ = writeln!(
+                    out,
+                    "    [{}] {}: created by trailwarden, no longer in the configuration",
+                    d.severity.as_str(),
+                    d.kind
+                );
+                continue;
             }
             let _ = writeln!(
                 out,
@@ -158,18 +193,7 @@ impl CheckReport {
                 r#"    <testcase classname="trailwarden.drift" name="{}">"#,
                 xml(address)
             );
-            let text: Vec<String> = entries
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{} ({}): expected {}, actual {}",
-                        d.field,
-                        d.kind,
-                        short(&d.expected),
-                        short(&d.actual)
-                    )
-                })
-                .collect();
+            let text: Vec<String> = entries.iter().map(|d| d.describe()).collect();
             let _ = writeln!(
                 out,
                 r#"      <failure message="{}" type="drift">{}</failure>"#,
@@ -203,13 +227,10 @@ impl CheckReport {
         for d in &self.drift {
             let _ = writeln!(
                 out,
-                "::error title=trailwarden drift: {}::{} {} ({}): expected {}, actual {}",
+                "::error title=trailwarden drift: {}::{} {}",
                 gh(&d.address),
                 gh(&d.address),
-                gh(&d.field),
-                gh(d.kind.as_str()),
-                gh(&short(&d.expected)),
-                gh(&short(&d.actual))
+                gh(&d.describe())
             );
         }
         for e in &self.errors {

@@ -26,6 +26,9 @@ pub(crate) struct PlanReport<'a> {
     pub conflicts: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'a ApplyOutcome>,
+    /// `plan` only: what the configured chain costs a month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<&'a crate::cost::Estimate>,
     pub requests: crate::aws::RequestStats,
 }
 
@@ -56,6 +59,7 @@ impl<'a> PlanReport<'a> {
             warnings: &plan.warnings,
             conflicts: &plan.conflicts,
             outcome: None,
+            estimate: None,
             requests,
         }
     }
@@ -98,12 +102,21 @@ pub(crate) fn short(v: &Value) -> String {
     }
 }
 
-/// `+ create`, `~ update` lines with the fields that differ, then warnings and a summary.
+/// What a plan deletes, by address, for the confirmation prompt.
+pub(crate) fn deletions(plan: &Plan) -> Vec<&str> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == crate::plan::Action::Delete)
+        .map(|c| c.address.as_str())
+        .collect()
+}
+
+/// `+ create`, `~ update`, `- delete` lines with the fields that differ, then warnings and a summary.
 pub(crate) fn render_plan(plan: &Plan) -> String {
     let mut out = String::new();
     for c in &plan.changes {
         let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
-        if c.action != crate::plan::Action::Create {
+        if c.action == crate::plan::Action::Update {
             for d in &c.diffs {
                 let _ = writeln!(
                     out,
@@ -130,16 +143,27 @@ pub(crate) fn render_plan(plan: &Plan) -> String {
         let count = |a| plan.changes.iter().filter(|c| c.action == a).count();
         let _ = writeln!(
             out,
-            "Plan: {} to create, {} to update, {} requests.",
+            "Plan: {} to create, {} to update, {} to delete, {} requests.",
             count(crate::plan::Action::Create),
             count(crate::plan::Action::Update),
+            count(crate::plan::Action::Delete),
             plan.ops().count()
         );
     }
     out
 }
 
+#[cfg(test)]
 pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
+    render_outcome_of("apply", outcome)
+}
+
+/// The outcome of `apply` or `destroy` (`command`), as [`render_outcome`].
+pub(crate) fn render_outcome_of(command: &str, outcome: &ApplyOutcome) -> String {
+    let title = match command {
+        "destroy" => "Destroy",
+        _ => "Apply",
+    };
     let mut out = String::new();
     let requests: usize = outcome.applied.iter().map(|a| a.requests).sum();
     let done = counted(outcome.applied.len(), "resource");
@@ -147,13 +171,13 @@ pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
         None if outcome.interrupted => {
             let _ = writeln!(
                 out,
-                "Apply interrupted before the next write: {done} changed ({requests} requests); not done yet:"
+                "{title} interrupted before the next write: {done} changed ({requests} requests); not done yet:"
             );
         }
         None => {
             let _ = writeln!(
                 out,
-                "Apply complete: {} resources changed, {} requests.",
+                "{title} complete: {} resources changed, {} requests.",
                 outcome.applied.len(),
                 requests
             );
@@ -161,7 +185,7 @@ pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
         Some(f) => {
             let _ = writeln!(
                 out,
-                "Apply stopped at {} ({}): {}\n{} resources were changed before that; run apply again to complete the rest.",
+                "{title} stopped at {} ({}): {}\n{} resources were changed before that; run {command} again to complete the rest.",
                 f.address,
                 f.api,
                 f.error,
@@ -173,7 +197,30 @@ pub(crate) fn render_outcome(outcome: &ApplyOutcome) -> String {
         for address in &outcome.left {
             let _ = writeln!(out, "  {address}");
         }
-        let _ = writeln!(out, "Run apply again to complete it.");
+        let _ = writeln!(out, "Run {command} again to complete it.");
+    }
+    out
+}
+
+/// The plan of `destroy`: `- ADDRESS` for each resource deleted, then what stays and why (kept,
+/// released), and a summary.
+pub(crate) fn render_destroy(plan: &Plan) -> String {
+    let mut out = String::new();
+    for c in &plan.changes {
+        let _ = writeln!(out, "- {}", c.address);
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "{}: {}", w.code, w.message);
+    }
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "Nothing to destroy.");
+    } else {
+        let _ = writeln!(
+            out,
+            "Destroy: {} to delete, {}.",
+            plan.changes.len(),
+            counted(plan.ops().count(), "request")
+        );
     }
     out
 }

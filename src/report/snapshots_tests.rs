@@ -97,6 +97,95 @@ fn plan_drifted_account() {
     assert_snapshot!("plan_drifted_account_json", to_json(&report));
 }
 
+/// A control disabled and its topic no longer configured: the filter, the topic and the alarm
+/// trailwarden created are removed.
+fn leftovers() -> Plan {
+    use crate::plan::tests_removals::read_for;
+    let all = desired_from(
+        "emails = [\"sec@example.com\"]\n[topics.critical]\n[controls.root-account-usage]\ntopic = \"critical\"\n",
+    );
+    let fake = applied(&all);
+    let d = desired_from(
+        "emails = [\"sec@example.com\"]\n[controls.root-account-usage]\ndisabled = true\n",
+    );
+    let p = plan(&d, &read_for(&fake.snapshot(), &d, true));
+    assert_eq!(p.changes.len(), 3);
+    p
+}
+
+#[test]
+fn plan_with_removals() {
+    let p = leftovers();
+    assert_snapshot!("plan_removals_human", render_plan(&p));
+    let report = PlanReport::new("plan", ACCOUNT, REGION, &p, REQUESTS);
+    assert_snapshot!("plan_removals_json", to_json(&report));
+}
+
+#[test]
+fn check_with_leftovers() {
+    let report = CheckReport::new(ACCOUNT, REGION, &leftovers(), false, REQUESTS.total);
+    assert!(!report.in_sync);
+    assert_snapshot!("check_orphans_human", report.human());
+    assert_snapshot!("check_orphans_json", to_json(&report));
+    assert_snapshot!("check_orphans_junit", report.junit());
+    assert_snapshot!("check_orphans_github", report.github());
+}
+
+#[test]
+fn destroy_default_and_everything() {
+    use crate::plan::tests_destroy::read_for_destroy;
+    use crate::plan::{destroy, DestroyOptions};
+    let d = basic();
+    let a = read_for_destroy(&applied(&d).snapshot(), &d);
+    let kept = destroy(&d, &a, DestroyOptions::default());
+    assert_snapshot!("destroy_default_human", super::render_destroy(&kept));
+    let report = PlanReport::new("destroy", ACCOUNT, REGION, &kept, REQUESTS);
+    assert_snapshot!("destroy_default_json", to_json(&report));
+    let all = destroy(
+        &d,
+        &a,
+        DestroyOptions {
+            stop_logging: true,
+            delete_log_data: true,
+        },
+    );
+    assert_snapshot!("destroy_everything_human", super::render_destroy(&all));
+    let fake = applied(&d);
+    let outcome = rt().block_on(apply(&all, &fake, &no_wait(), &mut NoProgress));
+    assert_snapshot!(
+        "destroy_everything_outcome_human",
+        super::render_outcome_of("destroy", &outcome)
+    );
+}
+
+#[test]
+fn plan_with_cost_estimate() {
+    // A fresh account next to an existing multi-region trail, its volume measured in S3.
+    let d = basic();
+    let a = Actual {
+        trails: vec![TrailState {
+            name: "org".into(),
+            arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/org".into(),
+            multi_region: true,
+            s3_bucket: Some("org-trail-logs".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let p = plan(&d, &a);
+    let volume = Volume {
+        method: VolumeMethod::S3Day,
+        bytes_per_day: 12_000_000.0,
+        detail: "431 log files of 2026-12-05 (UTC) in s3://org-trail-logs/AWSLogs/111122223333/CloudTrail/, 12000000 bytes gzip-compressed".into(),
+    };
+    let e = crate::cost::estimate(&d, &p, &a, Some(&volume), &crate::cost::Prices::builtin());
+    assert_snapshot!("plan_estimate_human", crate::cost::render(&e));
+    let mut report = PlanReport::new("plan", ACCOUNT, REGION, &p, REQUESTS);
+    report.estimate = Some(&e);
+    let json: serde_json::Value = serde_json::from_str(&to_json(&report)).unwrap();
+    assert_snapshot!("plan_estimate_json", to_json(&json["estimate"]));
+}
+
 #[test]
 fn plan_in_sync_account() {
     let p = in_sync();

@@ -223,6 +223,38 @@ def _patch_cloudwatch() -> None:
     _wrap(CloudWatchBackend, "put_metric_alarm", make_put,
           "cloudwatch: PutMetricAlarm on an existing alarm keeps its state and ignores Tags")
 
+    def make_delete(original: Callable) -> Callable:
+        # AWS: an alarm's tags are part of the alarm; deleting it deletes them, and a new alarm of
+        # the same name starts untagged. moto keeps the tags by ARN, so a re-created alarm
+        # inherits the old alarm's tags (and would pass for trailwarden's).
+        def delete_alarms(self: Any, alarm_names: list[str]) -> None:
+            for name in alarm_names:
+                alarm = self.alarms.get(name)
+                if alarm is not None:
+                    self.tagger.delete_all_tags_for_resource(alarm.alarm_arn)
+            return original(self, alarm_names)
+
+        return delete_alarms
+
+    _wrap(CloudWatchBackend, "delete_alarms", make_delete,
+          "cloudwatch: DeleteAlarms deletes the alarms' tags")
+
+    def make_list_tags(original: Callable) -> Callable:
+        # AWS ListTagsForResource (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListTagsForResource.html):
+        # "ResourceNotFound: The named resource does not exist", HTTP 404. moto answers an empty
+        # tag list for any ARN.
+        from moto.cloudwatch.exceptions import ResourceNotFound
+
+        def list_tags_for_resource(self: Any, arn: str) -> Any:
+            if ":alarm:" in arn and not any(a.alarm_arn == arn for a in self.alarms.values()):
+                raise ResourceNotFound()
+            return original(self, arn)
+
+        return list_tags_for_resource
+
+    _wrap(CloudWatchBackend, "list_tags_for_resource", make_list_tags,
+          "cloudwatch: ListTagsForResource of an alarm that does not exist -> ResourceNotFound")
+
 
 # ---------------------------------------------------------------- SNS subscriptions and alarm actions
 #
@@ -580,6 +612,75 @@ def _permitted(policy: dict[str, Any] | None, service: str, action: str, resourc
         if str(stmt.get("Effect", "")).lower() == "allow":
             allowed = True
     return allowed
+
+
+def _patch_cloudtrail_sns_topic_arn() -> None:
+    from moto.cloudtrail.models import Trail
+
+    original = getattr(Trail, "topic_arn", None)
+    if not isinstance(original, property):
+        raise RuntimeError("fidelity patch 'cloudtrail: SnsTopicName as an ARN': Trail.topic_arn not a property (moto changed?)")
+
+    # AWS CreateTrail / UpdateTrail, SnsTopicName: "Specifies the name or the ARN of the Amazon SNS
+    # topic defined for notification of log file delivery"
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html). moto
+    # builds an ARN around whatever is given, so an ARN became `arn:...:arn:aws:sns:...` and
+    # CreateTrail answered InsufficientSnsTopicPolicyException for a topic that exists.
+    def topic_arn(self: Any) -> Any:
+        name = self.sns_topic_name
+        if name and str(name).startswith("arn:"):
+            return name
+        return original.fget(self)
+
+    Trail.topic_arn = property(topic_arn)
+    APPLIED.append("cloudtrail: SnsTopicName may be the topic's ARN")
+
+
+def _patch_cloudtrail_delete_trail() -> None:
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    def make(_original: Callable) -> Callable:
+        # AWS DeleteTrail (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DeleteTrail.html):
+        # Name is "the name or the CloudTrail ARN of the trail to be deleted", and a trail that
+        # does not exist is TrailNotFoundException. moto deletes by name only and answers success
+        # for anything else: an ARN deleted nothing, silently.
+        def delete_trail(self: Any, name: str) -> None:
+            trail = self.get_trail(name)  # by name or ARN; TrailNotFoundException otherwise
+            del self.trails[trail.trail_name]
+
+        return delete_trail
+
+    _wrap(CloudTrailBackend, "delete_trail", make,
+          "cloudtrail: DeleteTrail by name or ARN; a missing trail -> TrailNotFoundException")
+
+
+def _patch_s3_bucket_policy_conditions() -> None:
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def make(_original: Callable) -> Callable:
+        # AWS evaluates a bucket policy's conditions ("Policy evaluation logic", IAM User Guide,
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html:
+        # an explicit Deny applies only when its Condition holds). moto ignores Condition, so
+        # the documented "deny requests that are not over TLS" statement
+        # (aws:SecureTransport = false) denied every PutObject and DeleteObjects of the owning
+        # account. The SDKs reach AWS over HTTPS (the emulator's HTTP endpoint stands in for
+        # it), so aws:SecureTransport is true. The caller is the bucket owner's account, which
+        # its identity policies allow: only an applicable Deny decides.
+        def get_permission(self: Any, action: str, resource: str) -> Any:
+            policy = _load_policy(self.policy.decode()) if self.policy else None
+            context = {"aws:securetransport": "true"}
+            for stmt in _statements(policy):
+                if str(stmt.get("Effect", "")).lower() != "deny":
+                    continue
+                if _statement_applies(stmt, "", action, resource, context):
+                    return PermissionResult.DENIED
+            return PermissionResult.NEUTRAL
+
+        return get_permission
+
+    _wrap(FakeBucket, "get_permission", make,
+          "s3: bucket policy Deny statements apply only when their Condition holds (requests count as TLS)")
 
 
 # ---------------------------------------------------------------- CloudTrail: what CreateTrail/UpdateTrail check
@@ -1172,7 +1273,10 @@ def apply() -> list[str]:
         _patch_cloudtrail_validation()
         _patch_cloudtrail()
         _patch_cloudtrail_event_selectors()
+        _patch_cloudtrail_sns_topic_arn()
+        _patch_cloudtrail_delete_trail()
         _patch_s3()
+        _patch_s3_bucket_policy_conditions()
         _patch_cloudwatch()
         _patch_sns()
         _patch_alarm_actions()

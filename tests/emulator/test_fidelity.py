@@ -1468,6 +1468,23 @@ def test_idempotency(server: Server) -> None:
 # ---------------------------------------------------------------- main
 
 
+def test_alarm_tags(server: Server) -> None:
+    def retagged_alarm() -> None:
+        aws = Aws(server, new_account())
+        alarm = {"AlarmName": "Root", "MetricName": "RootCount", "Namespace": "CloudTrailMetrics",
+                 "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 1.0,
+                 "ComparisonOperator": "GreaterThanOrEqualToThreshold"}
+        aws.cloudwatch.put_metric_alarm(**alarm, Tags=[{"Key": "managed-by", "Value": "trailwarden"}])
+        arn = aws.cloudwatch.describe_alarms(AlarmNames=["Root"])["MetricAlarms"][0]["AlarmArn"]
+        assert aws.cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [
+            {"Key": "managed-by", "Value": "trailwarden"}]
+        aws.cloudwatch.delete_alarms(AlarmNames=["Root"])
+        expect_error(lambda: aws.cloudwatch.list_tags_for_resource(ResourceARN=arn), "ResourceNotFound", 404)
+        aws.cloudwatch.put_metric_alarm(**alarm)
+        assert aws.cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+
+    check("cloudwatch: DeleteAlarms deletes the tags; a re-created alarm starts untagged; "
+          "ListTagsForResource of a missing alarm -> ResourceNotFound", retagged_alarm)
 def test_sns_and_alarm_actions(server: Server) -> None:
     """HTTP/S subscriptions wait for confirmation; SetAlarmState invokes the actions and records history."""
     aws = Aws(server, new_account())
@@ -1549,6 +1566,50 @@ def test_chatbot(server: Server) -> None:
           refused_until_authorized)
 
 
+def test_trail_sns_topic_arn(server: Server) -> None:
+    def topic_by_arn() -> None:
+        aws = Aws(server, new_account())
+        topic = aws.sns.create_topic(Name="deliveries")["TopicArn"]
+        args = setup_chain(aws, trail="notified")
+        aws.cloudtrail.create_trail(**args, SnsTopicName=topic)
+        described = aws.cloudtrail.describe_trails(trailNameList=["notified"])["trailList"][0]
+        assert described["SnsTopicARN"] == topic, described
+
+    check("cloudtrail: CreateTrail accepts the SNS topic's ARN as SnsTopicName", topic_by_arn)
+
+    def delete_by_arn() -> None:
+        aws = Aws(server, new_account())
+        args = setup_chain(aws, trail="deleted")
+        arn = aws.cloudtrail.create_trail(**args)["TrailARN"]
+        aws.cloudtrail.delete_trail(Name=arn)
+        assert aws.cloudtrail.describe_trails()["trailList"] == []
+        expect_error(lambda: aws.cloudtrail.delete_trail(Name="deleted"), "TrailNotFoundException")
+
+    check("cloudtrail: DeleteTrail by ARN deletes the trail; a missing trail -> TrailNotFoundException",
+          delete_by_arn)
+
+
+def test_bucket_policy_conditions(server: Server) -> None:
+    def tls_deny() -> None:
+        aws = Aws(server, new_account())
+        bucket = f"tw-policy-{aws.account}"
+        aws.s3.create_bucket(Bucket=bucket)
+        deny = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        aws.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+        # The SDKs use TLS: the deny does not apply to the owner's writes and deletes.
+        aws.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        out = aws.s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]})
+        assert not out.get("Errors"), out
+        # A deny whose condition holds still denies.
+        deny["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
+        aws.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+        expect_error(lambda: aws.s3.put_object(Bucket=bucket, Key="k", Body=b"x"), "403", 403)
+
+    check("s3: a bucket policy Deny applies only when its Condition holds (aws:SecureTransport true)", tls_deny)
+
+
 def main() -> int:
     global VERBOSE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1564,7 +1625,8 @@ def main() -> int:
     try:
         groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_cloudformation, test_iam_tags,
                   test_bucket_owner, test_faults, test_stall_and_lost_share, test_idempotency, test_organizations,
-                  test_sns_and_alarm_actions, test_chatbot]
+                  test_sns_and_alarm_actions, test_chatbot, test_alarm_tags, test_bucket_policy_conditions,
+                  test_trail_sns_topic_arn]
         for group in groups:
             if args.k not in group.__name__:
                 continue

@@ -377,6 +377,17 @@ async fn review_and_apply(
     say("Reading the account...");
     let s = workflow::session(cfg).await?;
     eprint!("{}", report::render_plan(&s.plan));
+    let volume = s.aws.measure_volume(&s.desired, &s.actual).await;
+    eprint!(
+        "{}",
+        crate::cost::render(&crate::cost::estimate(
+            &s.desired,
+            &s.plan,
+            &s.actual,
+            volume.as_ref(),
+            &s.config.prices,
+        ))
+    );
 
     write_atomically(path, &text).map_err(|e| {
         Halt::Error(Error::Failed(format!(
