@@ -991,3 +991,38 @@ fn each_bad_chat_table_is_reported_at_its_place() {
     assert!(has("`chat.bad key`: the key must be"), "{errors:#?}");
     assert_eq!(errors.len(), 8, "{errors:#?}");
 }
+
+#[test]
+fn the_subscription_aws_chatbot_makes_for_a_chat_channel_is_never_removed() {
+    let d = desired_from(CHAT);
+    let fake = FakeAccount::new(authorized());
+    rt().block_on(apply(
+        &plan(&d, &fake.snapshot()),
+        &fake,
+        &no_wait(),
+        &mut NoProgress,
+    ));
+    for t in fake.state.lock().unwrap().topics.values_mut() {
+        t.subscriptions.push(Subscription {
+            protocol: "https".into(),
+            endpoint: "https://global.sns-api.chatbot.amazonaws.com".into(),
+            arn: format!("{}:chatbot", t.arn),
+        });
+        // A retired webhook on the same topic is removed.
+        t.subscriptions.push(Subscription {
+            protocol: "https".into(),
+            endpoint: "https://hooks.example.com/old".into(),
+            arn: format!("{}:old", t.arn),
+        });
+    }
+    let p = plan(&d, &fake.snapshot());
+    let removed: Vec<&String> = p
+        .ops()
+        .filter_map(|o| match o {
+            Op::Unsubscribe { subscription_arn } => Some(subscription_arn),
+            _ => None,
+        })
+        .collect();
+    assert!(!removed.is_empty());
+    assert!(removed.iter().all(|a| a.ends_with(":old")), "{removed:?}");
+}
