@@ -10,7 +10,8 @@ use std::path::PathBuf;
     about = "Sets up and guards the CloudTrail security-monitoring chain AWS documents",
     long_about = "Sets up and guards the CloudTrail security-monitoring chain AWS documents: \
 an S3 bucket, a multi-region trail, CloudWatch Logs delivery, metric filters, alarms and SNS \
-email notifications, applied idempotently from presets.\n\n\
+notifications routed by severity (email, HTTPS, SMS, Lambda, Slack and Teams), applied \
+idempotently from presets.\n\n\
 Exit codes: 0 success / in sync, 1 error, 2 changes or drift found."
 )]
 pub struct Cli {
@@ -141,6 +142,24 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Prove alarms reach their people: set one to ALARM, wait for CloudWatch to publish to its
+    /// topics, set it back to OK, report per topic and subscriber. Says what it would do unless
+    /// --yes (exit 2 when a topic was not published to or reaches no confirmed subscriber)
+    TestAlarm {
+        /// Control id, preset/id or alarm name (default: one alarm per route, so that every
+        /// set of topics is tested once)
+        #[arg(value_name = "CONTROL")]
+        control: Option<String>,
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// Seconds to wait for each notification to be published
+        #[arg(long, value_name = "SECONDS", default_value_t = 60,
+              value_parser = clap::value_parser!(u64).range(1..=900))]
+        wait: u64,
+    },
+    /// Explain what fired an alarm: the events its filter matches around its breaches (or in
+    /// --since/--until), re-checked with trailwarden's own pattern engine: who, what, when
+    Why(WhyArgs),
     /// Guided interactive setup: writes trailwarden.toml and offers to apply it
     Init {
         /// Where to write the configuration
@@ -180,6 +199,28 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
     Manpage,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WhyArgs {
+    /// Control id, preset/id or alarm name
+    #[arg(value_name = "ALARM|CONTROL")]
+    pub target: String,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    /// Start of the window: a duration back from now (30m, 2h, 7d) or an RFC 3339 time.
+    /// Default: around the alarm's breaches in its history (last 24 h), else the last hour
+    #[arg(long)]
+    pub since: Option<String>,
+    /// End of the window: a duration back from now or an RFC 3339 time (default: now)
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Print the matching events as JSON lines on stdout (the summary goes to stderr)
+    #[arg(long)]
+    pub matches: bool,
+    /// Stop after this many matching events
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_events: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +277,10 @@ pub enum PermissionsFor {
     Destroy,
     /// `scan` of s3:// inputs: listing and downloading log files
     Scan,
+    /// `test-alarm`: the reads of `check`, SetAlarmState and the alarm's history
+    TestAlarm,
+    /// `why`: the reads of `check`, the alarm's history and FilterLogEvents (read-only)
+    Why,
 }
 
 #[derive(Debug, Subcommand)]

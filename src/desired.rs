@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::arn;
 use crate::config::{self, Config};
 use crate::model::*;
+use crate::runbook;
 
 pub(crate) const BUCKET_SID_ACL: &str = "TrailwardenCloudTrailAclCheck";
 pub(crate) const BUCKET_SID_WRITE: &str = "TrailwardenCloudTrailWrite";
@@ -34,7 +35,8 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
     let topics = cx.topics();
     let trail = cx.trail(bucket.as_ref(), &log_group, role_arn);
     let filters = cx.filters(&log_group);
-    let alarms = cx.alarms(&topics);
+    let alarms = cx.alarms(&topics, &log_group);
+    let chats = cx.chats(&topics);
     let namespaces = managed_namespaces(cfg);
     Desired {
         target: target.clone(),
@@ -45,6 +47,7 @@ pub(crate) fn build(cfg: &Config, target: &Target, adopted: Option<&AdoptedTrail
         topics,
         filters,
         alarms,
+        chats,
         namespaces,
     }
 }
@@ -343,27 +346,71 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
-    fn alarms(&self, topics: &[TopicSpec]) -> Vec<AlarmSpec> {
+    /// The chat channels, each told of its topics. Guardrail: read-only, so that a command typed
+    /// in the channel can never change the account, whatever the role allows (Chatbot applies
+    /// AdministratorAccess as the guardrail when none is given: "The AWS managed
+    /// 'AdministratorAccess' policy is applied by default if this is not set",
+    /// CreateSlackChannelConfiguration, AWS Chatbot API Reference).
+    fn chats(&self, topics: &[TopicSpec]) -> Vec<ChatChannelSpec> {
+        self.cfg
+            .chats
+            .iter()
+            .map(|c| ChatChannelSpec {
+                key: c.key.clone(),
+                name: format!("trailwarden-{}", c.key),
+                client: c.client.clone(),
+                topic_arns: c
+                    .topic_keys
+                    .iter()
+                    .filter_map(|k| topics.iter().find(|t| &t.key == k))
+                    .map(|t| t.arn.clone())
+                    .collect(),
+                role_arn: c.role_arn.clone(),
+                guardrail_policy_arns: vec![format!(
+                    "arn:{}:iam::aws:policy/ReadOnlyAccess",
+                    self.target.partition
+                )],
+                tags: self.tags.clone(),
+            })
+            .collect()
+    }
+
+    fn alarms(&self, topics: &[TopicSpec], log_group: &LogGroupSpec) -> Vec<AlarmSpec> {
+        let t = self.target;
         self.cfg
             .controls
             .iter()
             .map(|c| {
-                let topic = topics
+                // Validated: every key names a topic (the default one always exists).
+                let arns: Vec<String> = c
+                    .topic_keys
                     .iter()
-                    .find(|t| t.key == c.topic_key)
-                    .or_else(|| topics.iter().find(|t| t.key == config::DEFAULT_TOPIC_KEY));
+                    .filter_map(|k| topics.iter().find(|t| &t.key == k))
+                    .map(|t| t.arn.clone())
+                    .collect();
+                let control = format!("{}/{}", c.preset, c.id);
+                let description = runbook::alarm_description(&runbook::AlarmText {
+                    title: if c.title.is_empty() {
+                        &c.filter_name
+                    } else {
+                        &c.title
+                    },
+                    severity: c.severity,
+                    control: &control,
+                    alarm_name: &c.alarm_name,
+                    rationale: &c.rationale,
+                    log_group: &log_group.name,
+                    region: &t.region,
+                    partition: &t.partition,
+                    pattern: &c.pattern,
+                    window_seconds: i64::from(c.alarm.period)
+                        * i64::from(c.alarm.evaluation_periods),
+                });
                 AlarmSpec {
                     name: c.alarm_name.clone(),
-                    description: format!(
-                        "{} ({} / {}), managed by trailwarden",
-                        if c.title.is_empty() {
-                            &c.filter_name
-                        } else {
-                            &c.title
-                        },
-                        c.preset,
-                        c.id
-                    ),
+                    description,
+                    severity: c.severity,
+                    control,
                     metric_name: c.metric_name.clone(),
                     namespace: c.namespace.clone(),
                     statistic: c.alarm.statistic.clone(),
@@ -373,7 +420,12 @@ impl<'a> Builder<'a> {
                     threshold: c.alarm.threshold,
                     comparison: c.alarm.comparison.clone(),
                     treat_missing_data: c.alarm.treat_missing_data.clone(),
-                    actions: topic.map(|t| vec![t.arn.clone()]).unwrap_or_default(),
+                    ok_actions: if c.ok_actions {
+                        arns.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    actions: arns,
                     tags: self.tags.clone(),
                     query: self.organization.map(|_| {
                         per_account_query(&c.alarm.statistic, &c.namespace, &c.metric_name)

@@ -45,6 +45,8 @@ codes! {
     RoleName => "role-name",
     TopicName => "topic-name",
     TopicUnknown => "topic-unknown",
+    SeverityUnknown => "severity-unknown",
+    ChatInvalid => "chat-invalid",
     TagInvalid => "tag-invalid",
     PriceInvalid => "price-invalid",
     ControlUnknown => "control-unknown",

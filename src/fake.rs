@@ -250,6 +250,24 @@ impl FakeAccount {
                     None => s.filters.push(f),
                 }
             }
+            Op::CreateChatChannel { channel } => s.chat.channels.push(ChatChannelState {
+                arn: format!(
+                    "arn:aws:chatbot::111122223333:chat-configuration/{}",
+                    channel.name
+                ),
+                name: Some(channel.name.clone()),
+                client: channel.client.clone(),
+                topic_arns: channel.topic_arns.clone(),
+                role_arn: channel.role_arn.clone(),
+                tags: channel.tags.clone(),
+            }),
+            Op::UpdateChatChannel { arn, channel } => {
+                if let Some(c) = s.chat.channels.iter_mut().find(|c| &c.arn == arn) {
+                    c.client = channel.client.clone();
+                    c.topic_arns = channel.topic_arns.clone();
+                    c.role_arn = channel.role_arn.clone();
+                }
+            }
             Op::PutMetricAlarm {
                 alarm,
                 ok_actions,
@@ -271,6 +289,8 @@ impl FakeAccount {
                         threshold: Some(alarm.threshold),
                         comparison: Some(alarm.comparison.clone()),
                         treat_missing_data: Some(alarm.treat_missing_data.clone()),
+                        description: Some(alarm.description.clone()),
+                        state: Some("OK".into()),
                         actions_enabled: true,
                         alarm_actions: alarm.actions.clone(),
                         ok_actions: ok_actions.clone(),

@@ -1,5 +1,6 @@
 //! trailwarden: sets up and guards the CloudTrail security-monitoring chain.
 
+pub(crate) mod alerts;
 pub(crate) mod apply;
 pub(crate) mod arn;
 pub mod aws;
@@ -22,5 +23,6 @@ pub(crate) mod plan;
 pub mod preset;
 pub(crate) mod presetdoc;
 pub(crate) mod report;
+pub(crate) mod runbook;
 pub mod scan;
 pub(crate) mod workflow;

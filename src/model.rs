@@ -8,6 +8,9 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+mod alerts;
+pub use alerts::*;
+
 /// Tag put on every resource trailwarden creates; its presence marks the resource as managed.
 pub const MANAGED_TAG_KEY: &str = "managed-by";
 pub const MANAGED_TAG_VALUE: &str = "trailwarden";
@@ -80,6 +83,8 @@ pub struct Desired {
     pub topics: Vec<TopicSpec>,
     pub filters: Vec<FilterSpec>,
     pub alarms: Vec<AlarmSpec>,
+    /// Slack / Microsoft Teams channels (AWS Chatbot) told of the topics' notifications.
+    pub chats: Vec<ChatChannelSpec>,
     /// The metric namespaces trailwarden's filters and alarms use (the configured controls',
     /// every control of the configured presets', the built-in presets'): an alarm the
     /// configuration does not name is a removal candidate only in one of these.
@@ -163,123 +168,6 @@ pub struct TopicSpec {
     pub adopted: bool,
 }
 
-/// The SNS protocols trailwarden subscribes. Others (`sqs`, `firehose`, `application`, `http`)
-/// are left alone when found on a topic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Protocol {
-    Email,
-    /// HTTPS endpoints, such as PagerDuty's and Opsgenie's SNS integrations.
-    Https,
-    Sms,
-    Lambda,
-}
-
-impl Protocol {
-    pub const ALL: [Protocol; 4] = [
-        Protocol::Email,
-        Protocol::Https,
-        Protocol::Sms,
-        Protocol::Lambda,
-    ];
-
-    /// The `Protocol` parameter of SNS Subscribe.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Email => "email",
-            Protocol::Https => "https",
-            Protocol::Sms => "sms",
-            Protocol::Lambda => "lambda",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Protocol> {
-        Protocol::ALL.into_iter().find(|p| p.as_str() == text)
-    }
-
-    /// Whether the endpoint must confirm before SNS delivers to it. Subscribe (SNS API
-    /// Reference): "If the endpoint type is HTTP/S or email, or if the endpoint and the topic
-    /// are not in the same Amazon Web Services account, the endpoint owner must run the
-    /// ConfirmSubscription action to confirm the subscription."
-    /// <https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html>
-    /// A Lambda function of another account is the cross-account case: the listing says
-    /// `PendingConfirmation` then, and [`Subscription::pending`] reads it from there.
-    pub fn always_confirmed_by_owner(self) -> bool {
-        matches!(self, Protocol::Email | Protocol::Https)
-    }
-}
-
-impl std::fmt::Display for Protocol {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One subscriber of a topic.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct SubscriptionSpec {
-    pub protocol: Protocol,
-    pub endpoint: String,
-}
-
-impl SubscriptionSpec {
-    pub fn new(protocol: Protocol, endpoint: &str) -> SubscriptionSpec {
-        SubscriptionSpec {
-            protocol,
-            endpoint: endpoint.to_string(),
-        }
-    }
-
-    /// Whether a subscription SNS lists is this one: email addresses compare without regard
-    /// to case, phone numbers on their digits (SNS keeps the number as given), the rest
-    /// exactly.
-    pub fn is(&self, s: &Subscription) -> bool {
-        if s.protocol != self.protocol.as_str() {
-            return false;
-        }
-        match self.protocol {
-            Protocol::Email => s.endpoint.eq_ignore_ascii_case(&self.endpoint),
-            Protocol::Sms => phone_digits(&s.endpoint) == phone_digits(&self.endpoint),
-            Protocol::Https | Protocol::Lambda => s.endpoint == self.endpoint,
-        }
-    }
-
-    /// The endpoint as shown in plans, reports and logs. HTTPS endpoints carry their secret in
-    /// the URL (PagerDuty's integration key in the path, Opsgenie's `apiKey` in the query), so
-    /// only the scheme and host are shown, with a short fingerprint that tells two endpoints of
-    /// the same host apart.
-    pub fn display(&self) -> String {
-        display_endpoint(self.protocol.as_str(), &self.endpoint)
-    }
-}
-
-/// See [`SubscriptionSpec::display`]; for endpoints read from the account as well.
-pub fn display_endpoint(protocol: &str, endpoint: &str) -> String {
-    if protocol != "https" && protocol != "http" {
-        return endpoint.to_string();
-    }
-    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    // Credentials in the authority (`user:password@host`) are not shown either.
-    let host = host.rsplit('@').next().unwrap_or(host);
-    format!(
-        "{scheme}://{host}/…#{:08x}",
-        fnv1a(endpoint.as_bytes()) as u32
-    )
-}
-
-/// FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`, so fingerprints
-/// in reports and snapshots never change.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-fn phone_digits(number: &str) -> String {
-    number.chars().filter(char::is_ascii_digit).collect()
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FilterSpec {
     pub name: String,
@@ -300,6 +188,9 @@ pub struct FilterSpec {
 pub struct AlarmSpec {
     pub name: String,
     pub description: String,
+    pub severity: AlarmSeverity,
+    /// The control this alarm watches (`preset/id`), for `test-alarm` and `why`.
+    pub control: String,
     pub metric_name: String,
     pub namespace: String,
     pub statistic: String,
@@ -310,6 +201,9 @@ pub struct AlarmSpec {
     pub comparison: String,
     pub treat_missing_data: String,
     pub actions: Vec<String>,
+    /// Topics told when the alarm returns to OK (`ok_actions = true` for its severity). Empty:
+    /// trailwarden leaves the alarm's OK actions as they are.
+    pub ok_actions: Vec<String>,
     pub tags: Tags,
     /// A Metrics Insights query the alarm evaluates instead of one metric (organization mode:
     /// one time series per account, each a contributor of the alarm).
@@ -348,6 +242,8 @@ pub struct Actual {
     /// The KMS keys the configuration names (trail, bucket, topics), by the id given; a key
     /// that does not exist is absent.
     pub kms_keys: BTreeMap<String, KmsKey>,
+    /// Read only when the configuration names chat channels.
+    pub chat: ChatState,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -690,6 +586,9 @@ pub struct AlarmState {
     pub threshold: Option<f64>,
     pub comparison: Option<String>,
     pub treat_missing_data: Option<String>,
+    pub description: Option<String>,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: Option<String>,
     pub actions_enabled: bool,
     pub alarm_actions: Vec<String>,
     /// Actions a user may have added; PutMetricAlarm replaces the whole alarm, so a repair
@@ -803,6 +702,14 @@ pub enum Op {
     PutMetricFilter {
         filter: FilterSpec,
     },
+    CreateChatChannel {
+        channel: ChatChannelSpec,
+    },
+    UpdateChatChannel {
+        arn: String,
+        /// The topics: ours added to those the configuration already had.
+        channel: ChatChannelSpec,
+    },
     PutMetricAlarm {
         alarm: AlarmSpec,
         /// The existing alarm's OK and INSUFFICIENT_DATA actions, kept by a repair.
@@ -876,6 +783,14 @@ impl Op {
             Op::Subscribe { .. } => "sns:Subscribe",
             Op::PutMetricFilter { .. } => "logs:PutMetricFilter",
             Op::PutMetricAlarm { .. } => "cloudwatch:PutMetricAlarm",
+            Op::CreateChatChannel { channel } if channel.client.is_slack() => {
+                "chatbot:CreateSlackChannelConfiguration"
+            }
+            Op::CreateChatChannel { .. } => "chatbot:CreateMicrosoftTeamsChannelConfiguration",
+            Op::UpdateChatChannel { channel, .. } if channel.client.is_slack() => {
+                "chatbot:UpdateSlackChannelConfiguration"
+            }
+            Op::UpdateChatChannel { .. } => "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
             Op::DeleteMetricFilter { .. } => "logs:DeleteMetricFilter",
             Op::DeleteAlarm { .. } => "cloudwatch:DeleteAlarms",
             Op::DeleteTopic { .. } => "sns:DeleteTopic",

@@ -61,6 +61,7 @@ pub(crate) fn render_preset(p: &Preset) -> String {
                 ctl.auditors.join(", ")
             }
         );
+        let _ = writeln!(out, "  severity: {}", ctl.severity.unwrap_or_default());
         if !ctl.rationale.is_empty() {
             let _ = writeln!(out, "  why:      {}", one_line(&ctl.rationale));
         }
@@ -143,6 +144,7 @@ pub(crate) fn markdown() -> String {
         for c in &p.controls {
             let ctl = &c.control;
             let _ = writeln!(out, "### {} `{}`\n", ctl.title, ctl.id);
+            let _ = writeln!(out, "Severity: {}.\n", ctl.severity.unwrap_or_default());
             if !ctl.rationale.is_empty() {
                 let _ = writeln!(out, "{}\n", one_line(&ctl.rationale));
             }

@@ -8,8 +8,8 @@ use common::{unique_account, Emulator};
 use serde_json::{json, Value};
 use trailwarden::aws::{iam_action_for, Aws, AwsError, READ_ACTIONS, WRITE_ACTIONS};
 use trailwarden::model::{
-    managed_tags, AlarmSpec, BucketSpec, Desired, FilterSpec, LogGroupSpec, Op, Protocol, RoleSpec,
-    SubscriptionSpec, Tags, Target, TopicSpec, TrailSpec,
+    managed_tags, AlarmSeverity, AlarmSpec, BucketSpec, Desired, FilterSpec, LogGroupSpec, Op,
+    Protocol, RoleSpec, SubscriptionSpec, Tags, Target, TopicSpec, TrailSpec,
 };
 
 const REGION: &str = "us-east-1";
@@ -87,6 +87,8 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
         .map(|(name, _)| AlarmSpec {
             name: format!("trailwarden-{name}"),
             description: format!("{name} seen in CloudTrail"),
+            severity: AlarmSeverity::High,
+            control: format!("test/{name}"),
             metric_name: format!("{name}Count"),
             namespace: "CloudTrailMetrics".to_string(),
             statistic: "Sum".to_string(),
@@ -97,6 +99,7 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
             comparison: "GreaterThanOrEqualToThreshold".to_string(),
             treat_missing_data: "notBreaching".to_string(),
             actions: vec![topic_arn.clone()],
+            ok_actions: vec![topic_arn.clone()],
             tags: tags(&[]),
             query: None,
         })
@@ -168,6 +171,7 @@ fn desired(account: &str, region: &str, kms_key_id: Option<String>) -> Desired {
         }],
         filters,
         alarms,
+        chats: vec![],
         namespaces: vec!["CloudTrailMetrics".into()],
         target,
     }

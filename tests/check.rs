@@ -168,6 +168,19 @@ async fn alarm_threshold_changed() {
     .await;
 }
 
+/// What the person paged reads, replaced in the console.
+#[tokio::test]
+async fn alarm_description_edited() {
+    drift_case(
+        "alarm.description",
+        "alarm.RootAccountUsageAlarm",
+        |c| async move {
+            put_alarm(&c, |b| b.alarm_description("root used")).await;
+        },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn alarm_watches_a_metric_no_filter_emits() {
     drift_case(

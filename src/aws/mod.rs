@@ -5,6 +5,8 @@
 //! account into a plain [`crate::model::Actual`]; [`Aws::execute`] performs one
 //! [`crate::model::Op`]; [`objects`] lists and downloads objects of any bucket (for `scan`).
 
+mod alerts;
+mod chat;
 mod delete;
 pub mod discover;
 mod kms;
@@ -17,11 +19,13 @@ mod trails;
 mod volume;
 mod write;
 
+pub use alerts::LogEventPage;
 pub use objects::{Body, Bucket, Level, Object};
 pub use organizations::{AccountSelector, MemberAccount};
 pub use permissions::{
     check_policy, iam_action_for, is_read_operation, policy, CHECK_SID, DESTROY_ACTIONS,
-    ORGANIZATION_ACTIONS, READ_ACTIONS, REMOVAL_ACTIONS, SCAN_ACTIONS, WRITE_ACTIONS,
+    ORGANIZATION_ACTIONS, READ_ACTIONS, REMOVAL_ACTIONS, SCAN_ACTIONS, TEST_ALARM_ACTIONS, WHY_ACTIONS,
+    WRITE_ACTIONS,
 };
 
 use aws_config::retry::RetryConfig;
@@ -367,6 +371,8 @@ pub struct Aws {
     pub(crate) sns: aws_sdk_sns::Client,
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     pub(crate) kms: aws_sdk_kms::Client,
+    /// In a region where the Chatbot API is (see `chat.rs`).
+    pub(crate) chatbot: aws_sdk_chatbot::Client,
     pub(crate) organizations: aws_sdk_organizations::Client,
     /// The configuration the clients were built from (AssumeRole builds another from it).
     sdk_config: SdkConfig,
@@ -404,6 +410,7 @@ impl Aws {
         if !REGIONS.contains(&region.as_str()) {
             return Err(AwsError::UnknownRegion(region));
         }
+        let chat_region = chat::chatbot_region(&region).to_string();
         let counter = Arc::new(RequestCounter::default());
         let interceptor = CountingInterceptor(counter.clone());
         let path_style = config.endpoint_url().is_some();
@@ -448,6 +455,12 @@ impl Aws {
             kms: aws_sdk_kms::Client::from_conf(
                 aws_sdk_kms::config::Builder::from(&config)
                     .interceptor(interceptor.clone())
+                    .build(),
+            ),
+            chatbot: aws_sdk_chatbot::Client::from_conf(
+                aws_sdk_chatbot::config::Builder::from(&config)
+                    .interceptor(interceptor.clone())
+                    .region(Region::new(chat_region))
                     .build(),
             ),
             organizations: aws_sdk_organizations::Client::from_conf(

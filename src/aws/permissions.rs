@@ -55,6 +55,11 @@ pub const READ_ACTIONS: &[&str] = &[
     "cloudwatch:GetMetricStatistics",
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
+    // Only when the configuration names chat channels.
+    "chatbot:DescribeSlackWorkspaces",
+    "chatbot:DescribeSlackChannelConfigurations",
+    "chatbot:ListMicrosoftTeamsConfiguredTeams",
+    "chatbot:ListMicrosoftTeamsChannelConfigurations",
 ];
 
 /// Every IAM action `execute()` may need. Tagging actions are listed because creating a resource
@@ -87,6 +92,11 @@ pub const WRITE_ACTIONS: &[&str] = &[
     "sns:TagResource",
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:TagResource",
+    "chatbot:CreateSlackChannelConfiguration",
+    "chatbot:UpdateSlackChannelConfiguration",
+    "chatbot:CreateMicrosoftTeamsChannelConfiguration",
+    "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
+    "chatbot:TagResource",
     // Removals: what trailwarden created and the configuration no longer asks for.
     "logs:DeleteMetricFilter",
     "sns:DeleteTopic",
@@ -134,6 +144,16 @@ pub const ORGANIZATION_ACTIONS: &[&str] = &[
     "organizations:ListAccountsForParent",
     "organizations:ListOrganizationalUnitsForParent",
 ];
+
+/// What `test-alarm` needs besides [`READ_ACTIONS`]: setting the alarm's state for the test, and
+/// reading its history for the actions CloudWatch ran.
+pub const TEST_ALARM_ACTIONS: &[&str] = &[
+    "cloudwatch:SetAlarmState",
+    "cloudwatch:DescribeAlarmHistory",
+];
+
+/// What `why` needs besides [`READ_ACTIONS`]: the alarm's history and the log events.
+pub const WHY_ACTIONS: &[&str] = &["cloudwatch:DescribeAlarmHistory", "logs:FilterLogEvents"];
 
 /// (IAM service prefix, SDK operation name, IAM action) for every operation the adapter calls.
 const OPERATIONS: &[(&str, &str, &str)] = &[
@@ -234,6 +254,53 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("sns", "Subscribe", "sns:Subscribe"),
     ("cloudwatch", "DescribeAlarms", "cloudwatch:DescribeAlarms"),
     ("cloudwatch", "PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+    ("cloudwatch", "SetAlarmState", "cloudwatch:SetAlarmState"),
+    (
+        "cloudwatch",
+        "DescribeAlarmHistory",
+        "cloudwatch:DescribeAlarmHistory",
+    ),
+    ("logs", "FilterLogEvents", "logs:FilterLogEvents"),
+    (
+        "chatbot",
+        "DescribeSlackWorkspaces",
+        "chatbot:DescribeSlackWorkspaces",
+    ),
+    (
+        "chatbot",
+        "DescribeSlackChannelConfigurations",
+        "chatbot:DescribeSlackChannelConfigurations",
+    ),
+    (
+        "chatbot",
+        "ListMicrosoftTeamsConfiguredTeams",
+        "chatbot:ListMicrosoftTeamsConfiguredTeams",
+    ),
+    (
+        "chatbot",
+        "ListMicrosoftTeamsChannelConfigurations",
+        "chatbot:ListMicrosoftTeamsChannelConfigurations",
+    ),
+    (
+        "chatbot",
+        "CreateSlackChannelConfiguration",
+        "chatbot:CreateSlackChannelConfiguration",
+    ),
+    (
+        "chatbot",
+        "UpdateSlackChannelConfiguration",
+        "chatbot:UpdateSlackChannelConfiguration",
+    ),
+    (
+        "chatbot",
+        "CreateMicrosoftTeamsChannelConfiguration",
+        "chatbot:CreateMicrosoftTeamsChannelConfiguration",
+    ),
+    (
+        "chatbot",
+        "UpdateMicrosoftTeamsChannelConfiguration",
+        "chatbot:UpdateMicrosoftTeamsChannelConfiguration",
+    ),
     (
         "cloudwatch",
         "ListTagsForResource",
@@ -281,6 +348,7 @@ fn iam_prefix(service: &str) -> Option<&'static str> {
         "cloudwatch" | "monitoring" => "cloudwatch",
         "kms" => "kms",
         "organizations" => "organizations",
+        "chatbot" => "chatbot",
         _ => return None,
     })
 }
@@ -302,7 +370,7 @@ pub fn is_read_operation(operation: &str) -> bool {
         .any(|p| operation.starts_with(p))
         || matches!(
             operation,
-            "GetCallerIdentity" | "GetTrailStatus" | "TestMetricFilter"
+            "GetCallerIdentity" | "GetTrailStatus" | "TestMetricFilter" | "FilterLogEvents"
         )
 }
 
@@ -323,10 +391,13 @@ mod tests {
                 READ_ACTIONS
                     .iter()
                     .chain(SCAN_ACTIONS)
+                    .chain(WHY_ACTIONS)
                     .chain(DESTROY_ACTIONS)
                     .any(|a| a == action)
             } else {
-                WRITE_ACTIONS.contains(action) || DESTROY_ACTIONS.contains(action)
+                WRITE_ACTIONS.contains(action)
+                    || TEST_ALARM_ACTIONS.contains(action)
+                    || DESTROY_ACTIONS.contains(action)
             };
             assert!(listed, "{action} ({op}) not listed");
         }

@@ -83,7 +83,7 @@ impl Aws {
             )));
         }
         let kms_ids = desired.kms_key_ids();
-        let (bucket, role, log_group, trails, topics, filters, listed, kms_keys) = tokio::join!(
+        let (bucket, role, log_group, trails, topics, filters, listed, kms_keys, chat) = tokio::join!(
             self.read_bucket(desired.bucket.as_ref()),
             self.read_role(desired.role.as_ref()),
             self.read_log_group(&desired.log_group),
@@ -92,6 +92,13 @@ impl Aws {
             self.read_filters(&desired.log_group.name),
             self.list_alarms(),
             self.read_kms_keys(&kms_ids),
+            async {
+                if desired.chats.is_empty() {
+                    Ok(crate::model::ChatState::default())
+                } else {
+                    self.read_chat(desired).await
+                }
+            },
         );
         let sorted = sort_alarms(listed?, desired);
         let (undesired_alarms, undesired_topics) = tokio::join!(
@@ -114,6 +121,7 @@ impl Aws {
             topic_routes,
             role_policies: None,
             kms_keys: kms_keys?,
+            chat: chat?,
         })
     }
 
@@ -526,6 +534,8 @@ impl Aws {
                     threshold: a.threshold(),
                     comparison: a.comparison_operator().map(|c| c.as_str().to_string()),
                     treat_missing_data: non_empty(a.treat_missing_data()),
+                    description: a.alarm_description().map(str::to_string),
+                    state: a.state_value().map(|s| s.as_str().to_string()),
                     actions_enabled: a.actions_enabled().unwrap_or(false),
                     alarm_actions: a.alarm_actions().to_vec(),
                     ok_actions: a.ok_actions().to_vec(),

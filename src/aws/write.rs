@@ -348,6 +348,10 @@ impl Aws {
                 .map(drop)
                 .map_err(|e| sdk_error(api, e)),
             Op::PutMetricFilter { filter } => self.put_metric_filter(api, filter).await,
+            Op::CreateChatChannel { channel } => self.create_chat_channel(api, channel).await,
+            Op::UpdateChatChannel { arn, channel } => {
+                self.update_chat_channel(api, arn, channel).await
+            }
             Op::DeleteMetricFilter { .. }
             | Op::DeleteAlarm { .. }
             | Op::DeleteTopic { .. }

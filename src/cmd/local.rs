@@ -283,6 +283,22 @@ pub(super) fn permissions(
                 .collect(),
         ),
         PermissionsFor::Scan => ("TrailwardenScanReadOnly", crate::aws::SCAN_ACTIONS.to_vec()),
+        PermissionsFor::TestAlarm => (
+            "TrailwardenTestAlarm",
+            crate::aws::READ_ACTIONS
+                .iter()
+                .chain(crate::aws::TEST_ALARM_ACTIONS)
+                .copied()
+                .collect(),
+        ),
+        PermissionsFor::Why => (
+            "TrailwardenWhyReadOnly",
+            crate::aws::READ_ACTIONS
+                .iter()
+                .chain(crate::aws::WHY_ACTIONS)
+                .copied()
+                .collect(),
+        ),
     };
     if accounts {
         actions.extend(crate::aws::ORGANIZATION_ACTIONS);

@@ -7,6 +7,7 @@
 // The output layer: results go to stdout from here (and from `scan`'s report), nowhere else.
 #![allow(clippy::print_stdout)]
 
+mod alerts;
 pub(crate) mod chain;
 mod destroy;
 mod export;
@@ -33,6 +34,8 @@ fn outputs(command: &Command) -> (&'static str, &'static [OutputFormat]) {
         Command::Pattern(_) => ("pattern", &[Human, Json]),
         Command::Permissions { .. } => ("permissions", &[Human, Json]),
         Command::Init { .. } => ("init", &[Human]),
+        Command::TestAlarm { .. } => ("test-alarm", &[Human, Json]),
+        Command::Why(_) => ("why", &[Human, Json]),
         // The template is the result; its format is `--format`.
         Command::Export(_) => ("export", &[Human]),
         Command::Completions { .. } => ("completions", &[Human]),
@@ -118,6 +121,12 @@ async fn run_async(cli: &Cli) -> Result<ExitStatus, Error> {
         Command::Destroy(args) => destroy::run(&cli.global, args).await,
         Command::Check { chain, strict } => chain::check(&cli.global, chain, *strict).await,
         Command::Init { write } => init::run(&cli.global, write).await,
+        Command::TestAlarm {
+            control,
+            chain,
+            wait,
+        } => alerts::test_alarm(&cli.global, chain, control.as_deref(), *wait).await,
+        Command::Why(args) => alerts::why(&cli.global, args).await,
         Command::Scan(args) => scan::run(&cli.global, args).await,
         _ => unreachable!("handled synchronously"),
     }

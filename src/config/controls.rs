@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{ControlOverride, EffectiveControl, TopicSettings, DEFAULT_TOPIC_KEY};
+use super::{ControlOverride, EffectiveControl, SeverityRoute, TopicSettings, DEFAULT_TOPIC_KEY};
 use crate::diag::{Code, Diagnostic, Diagnostics, Source};
+use crate::model::AlarmSeverity;
 use crate::pattern::Pattern;
 use crate::preset::{self, AlarmSettings, Preset};
 
@@ -12,6 +13,7 @@ pub(super) fn effective_controls(
     presets: &[Preset],
     overrides: &BTreeMap<String, ControlOverride>,
     topics: &[TopicSettings],
+    routes: &BTreeMap<AlarmSeverity, SeverityRoute>,
     src: &Source,
     diags: &mut Diagnostics,
 ) -> Vec<EffectiveControl> {
@@ -104,16 +106,32 @@ pub(super) fn effective_controls(
             });
             let alarm = alarm_settings.resolve();
             preset::validate_alarm(&alarm, &format!("control `{}`", c.id), src, at, diags);
-            let topic_key = ov
-                .topic
-                .clone()
-                .unwrap_or_else(|| DEFAULT_TOPIC_KEY.to_string());
-            if !topics.iter().any(|t| t.key == topic_key) {
-                diags.push(src.error_at(
-                    Code::TopicUnknown,
-                    at,
-                    format!("control `{}` names topic `{topic_key}`, but there is no [topics.{topic_key}] table", c.id),
-                ));
+            let severity = match &ov.severity {
+                None => c.severity.unwrap_or_default(),
+                Some(s) => AlarmSeverity::parse(s).unwrap_or_else(|| {
+                    diags.push(src.error_at(
+                        Code::SeverityUnknown,
+                        key.as_ref().and_then(|k| src.at(&format!("controls.{k}.severity"))).or(at),
+                        format!("control `{}`: unknown severity `{s}` (expected one of: critical, high, medium, low)", c.id),
+                    ));
+                    c.severity.unwrap_or_default()
+                }),
+            };
+            let route = routes.get(&severity);
+            // The control's own `topic` wins; then its severity's topics; then the default topic.
+            let topic_keys = match (&ov.topic, route.and_then(|r| r.topics.clone())) {
+                (Some(t), _) => vec![t.clone()],
+                (None, Some(keys)) => keys,
+                (None, None) => vec![DEFAULT_TOPIC_KEY.to_string()],
+            };
+            if let Some(topic_key) = &ov.topic {
+                if !topics.iter().any(|t| &t.key == topic_key) {
+                    diags.push(src.error_at(
+                        Code::TopicUnknown,
+                        at,
+                        format!("control `{}` names topic `{topic_key}`, but there is no [topics.{topic_key}] table", c.id),
+                    ));
+                }
             }
             if let Ok(p) = Pattern::parse(&pattern) {
                 for lint in p.lints() {
@@ -136,7 +154,10 @@ pub(super) fn effective_controls(
                 pattern,
                 alarm_name: rc.alarm_name.clone(),
                 alarm,
-                topic_key,
+                severity,
+                topic_keys,
+                ok_actions: route.is_some_and(|r| r.ok_actions),
+                rationale: c.rationale.clone(),
                 pattern_modified: modified,
                 auditors: c.auditors.clone(),
             };
@@ -148,7 +169,8 @@ pub(super) fn effective_controls(
                         || prev.metric_name != eff.metric_name
                         || prev.namespace != eff.namespace
                         || prev.alarm != eff.alarm
-                        || prev.topic_key != eff.topic_key
+                        || prev.topic_keys != eff.topic_keys
+                        || prev.severity != eff.severity
                     {
                         diags.push(Diagnostic::error(
                             Code::FilterConflict,

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Source};
-use crate::model::{Protocol, SubscriptionSpec, Tags};
+use crate::model::{AlarmSeverity, Protocol, SubscriptionSpec, Tags};
 use crate::preset::{self, Preset};
 
+mod alerts;
 mod controls;
 mod resolve;
 mod validate;
@@ -59,9 +60,51 @@ pub struct FileConfig {
     pub topics: BTreeMap<String, TopicConfig>,
     #[serde(default)]
     pub controls: BTreeMap<String, ControlOverride>,
+    /// Routing by severity: `[severities.critical] topics = ["pager"]`.
+    #[serde(default)]
+    pub severities: BTreeMap<String, SeverityRoute>,
+    /// Slack / Microsoft Teams channels through AWS Chatbot: `[chat.secops]`.
+    #[serde(default)]
+    pub chat: BTreeMap<String, ChatConfig>,
     /// Overrides of the cost estimate's price table (`src/cost/prices.toml`), by entry name.
     #[serde(default)]
     pub prices: BTreeMap<String, f64>,
+}
+
+/// A Slack channel (`slack_workspace_id` + `slack_channel_id`) or a Microsoft Teams channel
+/// (`teams_tenant_id` + `teams_team_id` + `teams_channel_id`) told of topics' notifications.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChatConfig {
+    pub slack_workspace_id: Option<String>,
+    pub slack_channel_id: Option<String>,
+    pub teams_tenant_id: Option<String>,
+    pub teams_team_id: Option<String>,
+    pub teams_channel_id: Option<String>,
+    /// Keys of `[topics.KEY]` tables; `["default"]` when not given.
+    pub topics: Option<Vec<String>>,
+    /// The IAM role the channel configuration uses (trusted by `chatbot.amazonaws.com`).
+    pub iam_role_arn: Option<String>,
+}
+
+/// A validated `[chat.KEY]`.
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    pub key: String,
+    pub client: crate::model::ChatClient,
+    pub topic_keys: Vec<String>,
+    pub role_arn: String,
+}
+
+/// Where the alarms of one severity go.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityRoute {
+    /// Keys of `[topics.KEY]` tables; `["default"]` when not given.
+    pub topics: Option<Vec<String>>,
+    /// Tell the same topics when the alarm returns to OK.
+    #[serde(default)]
+    pub ok_actions: bool,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, PartialEq)]
@@ -128,8 +171,10 @@ pub struct ControlOverride {
     pub evaluation_periods: Option<i32>,
     pub datapoints_to_alarm: Option<i32>,
     pub treat_missing_data: Option<String>,
-    /// Key of a `[topics.KEY]` table to notify instead of the default topic.
+    /// Key of a `[topics.KEY]` table to notify instead of the severity's topics.
     pub topic: Option<String>,
+    /// `critical`, `high`, `medium` or `low`, instead of the preset's.
+    pub severity: Option<String>,
     /// Id of one of the control's documented alternatives to use.
     pub alternative: Option<String>,
     /// Extra JSON-pattern conditions ANDed to the control's pattern, e.g.
@@ -179,7 +224,14 @@ pub struct EffectiveControl {
     pub pattern: String,
     pub alarm_name: String,
     pub alarm: preset::Alarm,
-    pub topic_key: String,
+    pub severity: AlarmSeverity,
+    /// The `[topics.KEY]` keys the alarm notifies: the control's `topic`, else its severity's
+    /// `topics`, else `default`.
+    pub topic_keys: Vec<String>,
+    /// Notify the same topics when the alarm returns to OK (the severity's `ok_actions`).
+    pub ok_actions: bool,
+    /// Why the control matters, from the preset (for the alarm's description).
+    pub rationale: String,
     /// The pattern differs from the preset's text (exclusions or an alternative).
     pub pattern_modified: bool,
     pub auditors: Vec<String>,
@@ -200,6 +252,7 @@ pub struct Config {
     pub retention_days: i32,
     pub role_name: Option<String>,
     pub topics: Vec<TopicSettings>,
+    pub chats: Vec<ChatSettings>,
     pub tags: Tags,
     /// The price table of the cost estimate, with the configuration's overrides.
     pub prices: crate::cost::Prices,
@@ -348,7 +401,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
             "log_group" => fc.log_group = take(value, &key, at, src, diags).unwrap_or_default(),
             "role" => fc.role = take(value, &key, at, src, diags).unwrap_or_default(),
             "prices" => fc.prices = take(value, &key, at, src, diags).unwrap_or_default(),
-            "topics" | "controls" => {
+            "topics" | "controls" | "severities" | "chat" => {
                 let toml::Value::Table(entries) = value else {
                     diags.push(src.error_at(Code::ConfigType, at, format!("`{key}` must be a table of tables")));
                     continue;
@@ -360,6 +413,14 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                         if let Some(t) = take(v, &path, at, src, diags) {
                             fc.topics.insert(name, t);
                         }
+                    } else if key == "chat" {
+                        if let Some(c) = take(v, &path, at, src, diags) {
+                            fc.chat.insert(name, c);
+                        }
+                    } else if key == "severities" {
+                        if let Some(r) = take(v, &path, at, src, diags) {
+                            fc.severities.insert(name, r);
+                        }
                     } else if let Some(c) = take(v, &path, at, src, diags) {
                         fc.controls.insert(name, c);
                     }
@@ -369,7 +430,7 @@ fn parse_file(src: &Source, diags: &mut Diagnostics) -> Option<FileConfig> {
                 Code::ConfigUnknownKey,
                 at,
                 format!(
-                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls, prices)"
+                    "unknown key `{key}` (expected one of: region, profile, endpoint_url, preset, presets, emails, tags, bucket, trail, log_group, role, topics, controls, severities, chat, prices)"
                 ),
             )),
         }

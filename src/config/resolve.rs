@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::alerts::{chats, severity_routes};
 use super::controls::effective_controls;
 use super::validate::{self, *};
 use super::*;
@@ -39,7 +40,9 @@ pub(super) fn resolve(
     tags(&file, src, diags);
     let prices = prices(&file, src, diags);
     // Controls: presets combined, identical filters provisioned once, overrides applied.
-    let controls = effective_controls(&presets, &file.controls, &topics, src, diags);
+    let routes = severity_routes(&file, &topics, src, diags);
+    let chats = chats(&file, &topics, src, diags);
+    let controls = effective_controls(&presets, &file.controls, &topics, &routes, src, diags);
     Config {
         config_path: path,
         region,
@@ -53,6 +56,7 @@ pub(super) fn resolve(
         retention_days,
         role_name: file.role.name.clone(),
         topics,
+        chats,
         tags: file.tags.clone(),
         prices,
         warnings: Vec::new(),

@@ -178,7 +178,7 @@ exclusions = ['$.userIdentity.type = "IAMUser"']
         ),
         (3.0, 600, 2, 1)
     );
-    assert_eq!(root.topic_key, "critical");
+    assert_eq!(root.topic_keys, vec!["critical".to_string()]);
     let console = &c.controls[1];
     assert_eq!(
         console.pattern,

@@ -111,6 +111,14 @@ pub(crate) fn export(cfg: &Config, variant: Variant) -> Result<Export, ExportErr
             notes: Vec::new(),
         });
     }
+    if let Some(chat) = cfg.chats.first() {
+        // Each account authorizes its Slack workspace or Teams team in the console before a
+        // channel configuration can name it: a template cannot do that step.
+        return Err(ExportError::Unsupported(format!(
+            "[chat.{}]: chat channels are not exported (each account authorizes its Slack workspace or Teams team in the console first); make them with `trailwarden apply` in the account, or leave the [chat] tables out of the configuration given to export",
+            chat.key
+        )));
+    }
     if cfg.trail.adopt {
         return Err(ExportError::Unsupported(format!(
             "the configuration adopts the existing trail `{}`: a template creates every resource it holds, and which bucket and log group an adopted trail uses can only be read from the account; use `apply` for an adopted trail",
@@ -224,7 +232,7 @@ pub(crate) fn parameterized(cfg: &Config) -> (Config, Vec<Parameter>) {
     for topic in &mut c.topics {
         let base = format!("{}Email", stem_of(&stems, &topic.key));
         // Email addresses become parameters (one template, each account's own recipients);
-        // HTTPS, SMS and Lambda endpoints are kept as configured.
+        // SMS and Lambda endpoints are kept as configured (HTTPS ones are refused: see `Op::Subscribe`).
         let (emails, others): (Vec<_>, Vec<_>) = std::mem::take(&mut topic.subscriptions)
             .into_iter()
             .partition(|s| s.protocol == Protocol::Email);
@@ -501,6 +509,12 @@ impl<'a> Builder<'a> {
 
     fn op(&mut self, op: &Op) -> Result<(), ExportError> {
         match op {
+            // Refused in `export` before any plan is made.
+            Op::CreateChatChannel { .. } | Op::UpdateChatChannel { .. } => {
+                return Err(ExportError::Unsupported(
+                    "chat channels are not exported".into(),
+                ))
+            }
             Op::CreateBucket { bucket, region: _ } => {
                 // CloudFormation creates the bucket in the stack's region.
                 let mut r = CfnResource::new(BUCKET_ID, "AWS::S3::Bucket");
@@ -650,6 +664,14 @@ impl<'a> Builder<'a> {
                 topic_arn,
                 subscription,
             } => {
+                // An HTTPS endpoint carries its integration key in the URL: a template is shared
+                // and kept in repositories, so it is not written into one.
+                if subscription.protocol == Protocol::Https {
+                    return Err(ExportError::Unsupported(format!(
+                        "the HTTPS subscriber {} carries its key in the URL and is not written into a template: subscribe it to the stack's topic afterwards (or leave it out of the configuration given to export)",
+                        subscription.display()
+                    )));
+                }
                 let id = self.numbered(&format!("{}Subscription", self.topic_id(topic_arn)));
                 let mut r = CfnResource::new(&id, "AWS::SNS::Subscription");
                 r.set("TopicArn", self.reference(topic_arn));

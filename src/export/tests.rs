@@ -416,6 +416,8 @@ fn account_after(stack: &Stack) -> Actual {
                 threshold: al["Threshold"].as_f64(),
                 comparison: string(&al["ComparisonOperator"]),
                 treat_missing_data: string(&al["TreatMissingData"]),
+                description: string(&al["AlarmDescription"]),
+                state: None,
                 actions_enabled: al["ActionsEnabled"] != json!(false),
                 alarm_actions: list("AlarmActions"),
                 ok_actions: list("OKActions"),
@@ -704,6 +706,27 @@ fn an_adopted_trail_is_refused() {
     let cfg = config("emails = [\"a@example.com\"]\n[trail]\nname = \"old\"\nadopt = true\n");
     let err = export(&cfg, Variant::Account).unwrap_err().to_string();
     assert!(err.contains("adopts the existing trail `old`"), "{err}");
+}
+
+#[test]
+fn https_subscribers_and_chat_channels_are_refused_sms_and_lambda_written() {
+    let cfg = config("emails = [\"a@example.com\"]\n[topics.pager]\nhttps = [\"https://events.pagerduty.com/integration/SECRET/enqueue\"]\n");
+    let err = export(&cfg, Variant::Account).unwrap_err().to_string();
+    assert!(err.contains("carries its key in the URL"), "{err}");
+    assert!(!err.contains("SECRET"), "{err}");
+    let cfg = config("emails = [\"a@example.com\"]\n[chat.secops]\nslack_workspace_id = \"T1\"\nslack_channel_id = \"C1\"\niam_role_arn = \"arn:aws:iam::111122223333:role/r\"\n");
+    let err = export(&cfg, Variant::Account).unwrap_err().to_string();
+    assert!(
+        err.contains("[chat.secops]: chat channels are not exported"),
+        "{err}"
+    );
+    let cfg = config("emails = [\"a@example.com\"]\n[topics.pager]\nsms = [\"+14155550100\"]\nlambdas = [\"arn:aws:lambda:us-east-1:111122223333:function:notify\"]\n");
+    let e = export(&cfg, Variant::Account).unwrap();
+    let text = format!("{:?}", e.template);
+    assert!(
+        text.contains("+14155550100") && text.contains("function:notify"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -46,6 +46,8 @@ names! {
     DriftKind {
     AlarmActions => "alarm.actions",
     AlarmActionsDisabled => "alarm.actions-disabled",
+    AlarmOkActions => "alarm.ok-actions",
+    AlarmDescription => "alarm.description",
     AlarmComparison => "alarm.comparison",
     AlarmDatapointsToAlarm => "alarm.datapoints-to-alarm",
     AlarmEvaluationPeriods => "alarm.evaluation-periods",
@@ -57,6 +59,11 @@ names! {
     AlarmThreshold => "alarm.threshold",
     AlarmTreatMissingData => "alarm.treat-missing-data",
     BucketEncryption => "bucket.encryption",
+    ChatChannel => "chat.channel",
+    ChatMissing => "chat.missing",
+    ChatRole => "chat.role",
+    ChatTopics => "chat.topics",
+    ChatWorkspaceUnauthorized => "chat.workspace-unauthorized",
     BucketMissing => "bucket.missing",
     BucketPolicyCloudtrail => "bucket.policy-cloudtrail",
     BucketPolicyTlsDeny => "bucket.policy-tls-deny",
@@ -125,6 +132,7 @@ names! {
         Trail => "trail",
         MetricFilter => "metric_filter",
         Alarm => "alarm",
+        ChatChannel => "chat_channel",
     }
 }
 

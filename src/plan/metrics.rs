@@ -107,17 +107,29 @@ impl Planner<'_> {
                     vec![missing(DriftKind::AlarmMissing)],
                     vec![Op::PutMetricAlarm {
                         alarm: spec.clone(),
-                        ok_actions: Vec::new(),
+                        ok_actions: spec.ok_actions.clone(),
                         insufficient_data_actions: Vec::new(),
                     }],
                 );
                 continue;
             };
             // PutMetricAlarm replaces the whole alarm: OK and INSUFFICIENT_DATA actions someone
-            // added are not trailwarden's to remove.
+            // added are not trailwarden's to remove; the OK actions a severity asks for are
+            // added to them.
+            let mut ok_actions = a.ok_actions.clone();
+            for want in &spec.ok_actions {
+                if !ok_actions.contains(want) {
+                    ok_actions.push(want.clone());
+                }
+            }
+            let ok_missing: Vec<&String> = spec
+                .ok_actions
+                .iter()
+                .filter(|w| !a.ok_actions.contains(w))
+                .collect();
             let op = Op::PutMetricAlarm {
                 alarm: spec.clone(),
-                ok_actions: a.ok_actions.clone(),
+                ok_actions,
                 insufficient_data_actions: a.insufficient_data_actions.clone(),
             };
             let mut diffs = Diffs::default();
@@ -219,6 +231,31 @@ impl Planner<'_> {
                 json!(have_actions),
                 Severity::High,
             );
+            if !ok_missing.is_empty() {
+                let mut want = spec.ok_actions.clone();
+                want.sort();
+                let mut have = a.ok_actions.clone();
+                have.sort();
+                diffs.push(
+                    "ok_actions",
+                    DriftKind::AlarmOkActions,
+                    json!(want),
+                    json!(have),
+                    Severity::Medium,
+                );
+            }
+            // What the person paged reads: stale after a preset or routing change. Without its
+            // console link (as a CloudFormation template writes it) it is in sync too.
+            let have_description = a.description.clone().unwrap_or_default();
+            if have_description != crate::runbook::without_link(&spec.description) {
+                diffs.compare(
+                    "description",
+                    DriftKind::AlarmDescription,
+                    json!(spec.description),
+                    json!(have_description),
+                    Severity::Low,
+                );
+            }
             let ops = if diffs.0.is_empty() { vec![] } else { vec![op] };
             self.push(address, Resource::Alarm, Action::Update, diffs.0, ops);
         }

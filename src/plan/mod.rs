@@ -4,6 +4,7 @@
 //! Deterministic and free of I/O, so every decision is unit-tested without a network. `check`
 //! renders the same data as drift; `apply` executes the ops.
 
+mod chat;
 mod destroy;
 mod kinds;
 mod kms;
@@ -213,6 +214,7 @@ pub(crate) fn plan(d: &Desired, a: &Actual) -> Plan {
     p.trail();
     p.filters();
     p.alarms();
+    p.chats();
     p.removals();
     p.plan
 }

@@ -164,7 +164,11 @@ impl Planner<'_> {
             let Some(protocol) = Protocol::parse(&s.protocol) else {
                 continue;
             };
-            if s.deleted() || s.pending() || spec.subscriptions.iter().any(|w| w.is(s)) {
+            if s.deleted()
+                || s.pending()
+                || spec.subscriptions.iter().any(|w| w.is(s))
+                || is_chatbot_endpoint(s)
+            {
                 continue;
             }
             let sub = SubscriptionSpec::new(protocol, &s.endpoint);
@@ -206,4 +210,18 @@ fn pending_message(sub: &SubscriptionSpec, topic: &str) -> String {
             "{who} has not confirmed the subscription to `{topic}` yet: the endpoint's owner must confirm it (ConfirmSubscription)"
         ),
     }
+}
+
+/// AWS Chatbot subscribes a channel configuration's topics itself, over HTTPS to its own endpoint
+/// (`https://global.sns-api.chatbot.amazonaws.com`): that subscription is the chat channel's (a
+/// `[chat.KEY]` table or one made in the console), never a removed subscriber.
+fn is_chatbot_endpoint(s: &crate::model::Subscription) -> bool {
+    (s.protocol == "https" || s.protocol == "http")
+        && s.endpoint
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', '?', ':']).next())
+            .is_some_and(|host| {
+                host == "chatbot.amazonaws.com" || host.ends_with(".chatbot.amazonaws.com")
+            })
 }

@@ -258,6 +258,15 @@ fn each_drift_is_named_and_repaired_by_apply() {
             }),
         ),
         (
+            DriftKind::AlarmDescription,
+            Box::new(|a| {
+                a.alarms
+                    .get_mut("RootAccountUsageAlarm")
+                    .unwrap()
+                    .description = Some("Root account usage, managed by trailwarden".into())
+            }),
+        ),
+        (
             DriftKind::AlarmMetricMismatch,
             Box::new(|a| {
                 a.alarms.get_mut("RootAccountUsageAlarm").unwrap().namespace =
@@ -734,4 +743,286 @@ fn a_phone_number_written_differently_is_the_same_subscriber() {
             DriftKind::SubscriptionOrphan
         ]
     );
+}
+
+const SEVERITY_ROUTED: &str = "emails = [\"sec@example.com\"]\n[topics.pager]\nhttps = [\"https://events.pagerduty.com/integration/K/enqueue\"]\n[topics.chat]\nemails = [\"chat@example.com\"]\n[severities.critical]\ntopics = [\"pager\", \"chat\"]\nok_actions = true\n[severities.high]\ntopics = [\"chat\"]\n[controls.console-signin-without-mfa]\nseverity = \"low\"\n";
+
+#[test]
+fn severities_route_alarms_to_their_topics_with_ok_actions() {
+    let d = desired_from(SEVERITY_ROUTED);
+    let alarm = |name: &str| d.alarms.iter().find(|a| a.name == name).unwrap();
+    let topic = |key: &str| format!("arn:aws:sns:us-east-1:{ACCOUNT}:trailwarden-alarms-{key}");
+    let default = format!("arn:aws:sns:us-east-1:{ACCOUNT}:trailwarden-alarms");
+    // Root usage is critical in the preset: both topics, and told when it recovers.
+    let root = alarm("RootAccountUsageAlarm");
+    assert_eq!(root.severity, AlarmSeverity::Critical);
+    assert_eq!(root.actions, vec![topic("pager"), topic("chat")]);
+    assert_eq!(root.ok_actions, root.actions);
+    assert!(root
+        .description
+        .starts_with("[CRITICAL] Root account usage"));
+    // Overridden to low, which has no route: the default topic, no OK actions.
+    let console = alarm("ConsoleSignInWithoutMfaAlarm");
+    assert_eq!(console.severity, AlarmSeverity::Low);
+    assert_eq!(console.actions, vec![default.clone()]);
+    assert!(console.ok_actions.is_empty());
+    // Medium, no route: the default topic.
+    let api = alarm("ApiActivityWithoutMFAAlarm");
+    assert_eq!(api.actions, vec![default]);
+
+    let p = plan(&d, &Actual::default());
+    let root_op = p
+        .ops()
+        .find_map(|o| match o {
+            Op::PutMetricAlarm {
+                alarm, ok_actions, ..
+            } if alarm.name == "RootAccountUsageAlarm" => Some(ok_actions.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(root_op, vec![topic("pager"), topic("chat")]);
+    let fake = applied(&d);
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+
+    // OK actions someone removed are drift, repaired without dropping the ones they added.
+    fake.state
+        .lock()
+        .unwrap()
+        .alarms
+        .get_mut("RootAccountUsageAlarm")
+        .unwrap()
+        .ok_actions = vec!["arn:aws:sns:us-east-1:111122223333:theirs".into()];
+    let p = plan(&d, &fake.snapshot());
+    assert_eq!(kinds(&p), vec![DriftKind::AlarmOkActions]);
+    let ok = p
+        .ops()
+        .find_map(|o| match o {
+            Op::PutMetricAlarm { ok_actions, .. } => Some(ok_actions.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        ok,
+        vec![
+            "arn:aws:sns:us-east-1:111122223333:theirs".to_string(),
+            topic("pager"),
+            topic("chat")
+        ]
+    );
+}
+
+#[test]
+fn unknown_severities_and_routes_to_unknown_topics_are_errors() {
+    let text = "emails = [\"a@example.com\"]\n[severities.urgent]\ntopics = [\"default\"]\n[severities.high]\ntopics = [\"nope\"]\n[severities.low]\ntopics = []\n[controls.root-account-usage]\nseverity = \"huge\"\n";
+    let errors: Vec<String> = match config::from_str("t.toml", text, &Overrides::default()) {
+        Ok(_) => vec![],
+        Err(d) => d.errors().map(|e| e.to_string()).collect(),
+    };
+    let has = |needle: &str| errors.iter().any(|e| e.contains(needle));
+    assert!(
+        has("severity-unknown") && has("unknown severity `urgent`"),
+        "{errors:#?}"
+    );
+    assert!(has("severity `high` names topic `nope`"), "{errors:#?}");
+    assert!(has("severity `low` routes to no topic"), "{errors:#?}");
+    assert!(has("unknown severity `huge`"), "{errors:#?}");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+}
+
+const CHAT: &str = "emails = [\"sec@example.com\"]\n[topics.chat]\nemails = [\"c@example.com\"]\n[chat.secops]\nslack_workspace_id = \"T07EA123LEP\"\nslack_channel_id = \"C07EZ1ABC23\"\ntopics = [\"chat\", \"default\"]\niam_role_arn = \"arn:aws:iam::111122223333:role/chatbot-notifications\"\n[chat.soc]\nteams_tenant_id = \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"\nteams_team_id = \"11111111-2222-3333-4444-555555555555\"\nteams_channel_id = \"19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2\"\niam_role_arn = \"arn:aws:iam::111122223333:role/chatbot-notifications\"\n";
+
+fn authorized() -> Actual {
+    Actual {
+        chat: ChatState {
+            authorized: vec![
+                "T07EA123LEP".into(),
+                "11111111-2222-3333-4444-555555555555".into(),
+            ],
+            channels: vec![],
+        },
+        ..Actual::default()
+    }
+}
+
+#[test]
+fn chat_channels_are_created_read_only_with_their_topics_then_in_sync() {
+    let d = desired_from(CHAT);
+    let fake = FakeAccount::new(authorized());
+    let p = plan(&d, &fake.snapshot());
+    let created: Vec<&ChatChannelSpec> = p
+        .ops()
+        .filter_map(|o| match o {
+            Op::CreateChatChannel { channel } => Some(channel),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created.len(), 2);
+    let slack = created.iter().find(|c| c.client.is_slack()).unwrap();
+    assert_eq!(slack.name, "trailwarden-secops");
+    assert_eq!(
+        slack.topic_arns,
+        vec![
+            format!("arn:aws:sns:us-east-1:{ACCOUNT}:trailwarden-alarms-chat"),
+            format!("arn:aws:sns:us-east-1:{ACCOUNT}:trailwarden-alarms"),
+        ]
+    );
+    // Never the default AdministratorAccess guardrail.
+    assert_eq!(
+        slack.guardrail_policy_arns,
+        vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".to_string()]
+    );
+    assert!(is_managed(&slack.tags));
+    let teams = created.iter().find(|c| !c.client.is_slack()).unwrap();
+    assert_eq!(
+        teams.topic_arns,
+        vec![format!(
+            "arn:aws:sns:us-east-1:{ACCOUNT}:trailwarden-alarms"
+        )]
+    );
+    assert_eq!(
+        p.ops()
+            .filter(|o| o.api().starts_with("chatbot:"))
+            .map(|o| o.api())
+            .collect::<Vec<_>>(),
+        vec![
+            "chatbot:CreateSlackChannelConfiguration",
+            "chatbot:CreateMicrosoftTeamsChannelConfiguration"
+        ]
+    );
+    rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(plan(&d, &fake.snapshot()).is_empty());
+}
+
+#[test]
+fn a_chat_workspace_not_authorized_is_drift_apply_cannot_repair() {
+    let d = desired_from(CHAT);
+    let p = plan(&d, &Actual::default());
+    assert!(!p.ops().any(|o| o.api().starts_with("chatbot:")));
+    let unauthorized: Vec<&Change> = p
+        .changes
+        .iter()
+        .filter(|c| c.resource == Resource::ChatChannel)
+        .collect();
+    assert_eq!(unauthorized.len(), 2);
+    assert!(unauthorized
+        .iter()
+        .all(|c| c.diffs[0].kind == DriftKind::ChatWorkspaceUnauthorized && c.ops.is_empty()));
+    assert!(p
+        .warnings
+        .iter()
+        .any(|w| w.code == "chat-workspace-unauthorized"
+            && w.message.contains("Slack workspace `T07EA123LEP`")));
+}
+
+#[test]
+fn chat_drift_is_repaired_keeping_topics_added_by_hand_and_foreign_configurations_are_left_alone() {
+    let d = desired_from(CHAT);
+    let fake = FakeAccount::new(authorized());
+    rt().block_on(apply(
+        &plan(&d, &fake.snapshot()),
+        &fake,
+        &no_wait(),
+        &mut NoProgress,
+    ));
+    let theirs = "arn:aws:sns:us-east-1:111122223333:theirs".to_string();
+    {
+        let mut s = fake.state.lock().unwrap();
+        let slack = s
+            .chat
+            .channels
+            .iter_mut()
+            .find(|c| c.client.is_slack())
+            .unwrap();
+        slack.topic_arns = vec![theirs.clone()];
+        slack.role_arn = "arn:aws:iam::111122223333:role/other".into();
+    }
+    let p = plan(&d, &fake.snapshot());
+    assert_eq!(kinds(&p), vec![DriftKind::ChatTopics, DriftKind::ChatRole]);
+    rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    let s = fake.snapshot();
+    let slack = s
+        .chat
+        .channels
+        .iter()
+        .find(|c| c.client.is_slack())
+        .unwrap();
+    assert_eq!(slack.topic_arns[0], theirs);
+    assert_eq!(slack.topic_arns.len(), 3);
+    assert!(plan(&d, &s).is_empty());
+    // A configuration of that name made by someone else: a conflict, nothing written.
+    fake.state
+        .lock()
+        .unwrap()
+        .chat
+        .channels
+        .iter_mut()
+        .for_each(|c| c.tags.clear());
+    let p = plan(&d, &fake.snapshot());
+    assert_eq!(p.conflicts.len(), 2);
+    assert!(!p.ops().any(|o| o.api().starts_with("chatbot:")));
+}
+
+#[test]
+fn each_bad_chat_table_is_reported_at_its_place() {
+    let text = "emails = [\"a@example.com\"]\n[chat.a]\nslack_workspace_id = \"t-lower\"\nslack_channel_id = \"C 1\"\niam_role_arn = \"arn:aws:iam::111122223333:user/x\"\n[chat.b]\nslack_workspace_id = \"T1\"\nteams_team_id = \"x\"\n[chat.c]\nteams_tenant_id = \"not-a-uuid\"\nteams_team_id = \"11111111-2222-3333-4444-555555555555\"\nteams_channel_id = \"19%3ax%40thread.tacv2\"\niam_role_arn = \"arn:aws:iam::111122223333:role/r\"\ntopics = [\"nope\"]\n[chat.\"bad key\"]\nslack_workspace_id = \"T1\"\nslack_channel_id = \"C1\"\niam_role_arn = \"arn:aws:iam::111122223333:role/r\"\n";
+    let errors: Vec<String> = match config::from_str("t.toml", text, &Overrides::default()) {
+        Ok(_) => vec![],
+        Err(d) => d.errors().map(|e| e.to_string()).collect(),
+    };
+    let has = |needle: &str| errors.iter().any(|e| e.contains(needle));
+    assert!(
+        has("t.toml:3:22: `chat.a`: `t-lower` is not a Slack workspace"),
+        "{errors:#?}"
+    );
+    assert!(
+        has("`chat.a`: `C 1` is not a Slack channel id"),
+        "{errors:#?}"
+    );
+    assert!(
+        has("`chat.a`: `iam_role_arn` must be the ARN of the IAM role"),
+        "{errors:#?}"
+    );
+    assert!(
+        has("`chat.b`: give either slack_workspace_id"),
+        "{errors:#?}"
+    );
+    assert!(has("`chat.c`: `not-a-uuid` is not an id"), "{errors:#?}");
+    assert!(has("chat `c` names topic `nope`"), "{errors:#?}");
+    assert!(has("`chat.bad key`: the key must be"), "{errors:#?}");
+    assert_eq!(errors.len(), 8, "{errors:#?}");
+}
+
+#[test]
+fn the_subscription_aws_chatbot_makes_for_a_chat_channel_is_never_removed() {
+    let d = desired_from(CHAT);
+    let fake = FakeAccount::new(authorized());
+    rt().block_on(apply(
+        &plan(&d, &fake.snapshot()),
+        &fake,
+        &no_wait(),
+        &mut NoProgress,
+    ));
+    for t in fake.state.lock().unwrap().topics.values_mut() {
+        t.subscriptions.push(Subscription {
+            protocol: "https".into(),
+            endpoint: "https://global.sns-api.chatbot.amazonaws.com".into(),
+            arn: format!("{}:chatbot", t.arn),
+        });
+        // A retired webhook on the same topic is removed.
+        t.subscriptions.push(Subscription {
+            protocol: "https".into(),
+            endpoint: "https://hooks.example.com/old".into(),
+            arn: format!("{}:old", t.arn),
+        });
+    }
+    let p = plan(&d, &fake.snapshot());
+    let removed: Vec<&String> = p
+        .ops()
+        .filter_map(|o| match o {
+            Op::Unsubscribe { subscription_arn } => Some(subscription_arn),
+            _ => None,
+        })
+        .collect();
+    assert!(!removed.is_empty());
+    assert!(removed.iter().all(|a| a.ends_with(":old")), "{removed:?}");
 }

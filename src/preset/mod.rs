@@ -57,6 +57,10 @@ pub struct Control {
     pub pattern: String,
     #[serde(default)]
     pub rationale: String,
+    /// How urgent the alarm is (`critical`, `high`, `medium`, `low`); `medium` when not given.
+    /// The configuration may override it and routes each severity to topics.
+    #[serde(default)]
+    pub severity: Option<crate::model::AlarmSeverity>,
     #[serde(default)]
     pub namespace: Option<String>,
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! Renderers: every report is one data structure that serializes to JSON and renders to text
 //! from the same fields.
 
+pub(crate) mod alerts;
 pub(crate) mod check;
 pub(crate) mod fanout;
 

@@ -544,3 +544,125 @@ fn config_with_a_syntax_error() {
     let text = "emails = [\"sec@example.com\"\nregion = \"us-east-1\"\n";
     assert_snapshot!("config_syntax_error", config_errors(text));
 }
+
+// ---------------------------------------------------------------------------------------------
+// test-alarm and why
+
+/// A routed account: root usage pages through `pager` (an email confirmed, a PagerDuty endpoint
+/// pending) and is told again on OK; the second route's topic is the default one.
+fn alarm_test_report(sent: bool) -> crate::alerts::test_alarm::AlarmTestReport {
+    use crate::alerts::test_alarm::{prepare, record_actions, select, AlarmTestReport};
+    let d = desired_from(
+        "emails = [\"sec@example.com\"]\n[topics.pager]\nemails = [\"oncall@example.com\"]\nhttps = [\"https://events.pagerduty.com/integration/KEY/enqueue\"]\n[severities.critical]\ntopics = [\"pager\"]\nok_actions = true\n",
+    );
+    let fake = applied(&d);
+    {
+        let mut s = fake.state.lock().unwrap();
+        for t in s.topics.values_mut() {
+            for sub in &mut t.subscriptions {
+                if sub.protocol == "https" {
+                    sub.arn = "PendingConfirmation".into();
+                }
+            }
+        }
+    }
+    let actual = fake.snapshot();
+    let mut alarms: Vec<_> = select(&d, None)
+        .unwrap()
+        .iter()
+        .map(|a| prepare(a, &actual))
+        .collect();
+    if sent {
+        let item = |summary: String| AlarmHistoryItem {
+            timestamp_ms: 0,
+            kind: "Action".into(),
+            summary,
+            data: None,
+        };
+        let pager = format!("arn:aws:sns:{REGION}:{ACCOUNT}:trailwarden-alarms-pager");
+        let default = format!("arn:aws:sns:{REGION}:{ACCOUNT}:trailwarden-alarms");
+        let items = vec![
+            item(format!("Successfully executed action {pager}")),
+            item(format!("Failed to execute action {default}. Received error: \"CloudWatch Alarms does not have authorization to access the SNS topic encryption key.\"")),
+        ];
+        for a in &mut alarms {
+            record_actions(&mut a.topics, &items);
+            record_actions(&mut a.ok_topics, &items);
+            a.returned_to_ok = true;
+        }
+    }
+    AlarmTestReport {
+        format_version: super::FORMAT_VERSION,
+        sent,
+        ok: alarms.iter().all(|a| a.ok()),
+        alarms,
+        requests: REQUESTS,
+    }
+}
+
+#[test]
+fn test_alarm_dry_run() {
+    let r = alarm_test_report(false);
+    assert_snapshot!("test_alarm_dry_human", super::alerts::render_test(&r, 60));
+}
+
+#[test]
+fn test_alarm_sent_with_a_failed_topic() {
+    let r = alarm_test_report(true);
+    assert!(!r.ok);
+    assert_snapshot!("test_alarm_sent_human", super::alerts::render_test(&r, 60));
+    assert_snapshot!("test_alarm_sent_json", to_json(&r));
+}
+
+fn why_report() -> crate::alerts::why::WhyReport {
+    use crate::alerts::why::{evaluate, summarize, Breach, WhyReport, WindowView};
+    let pattern = r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#;
+    let engine = crate::pattern::Pattern::parse(pattern).unwrap();
+    let log = |message: &str| LogEvent {
+        timestamp_ms: 1_715_677_990_000,
+        message: message.into(),
+        stream: "s".into(),
+        event_id: "e".into(),
+    };
+    let events = vec![
+        log(
+            r#"{"eventTime":"2024-05-14T09:13:10Z","eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com","userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"},"sourceIPAddress":"198.51.100.23","userAgent":"Mozilla/5.0","recipientAccountId":"111122223333","eventType":"AwsConsoleSignIn"}"#,
+        ),
+        log(
+            r#"{"eventTime":"2024-05-14T09:14:02Z","eventName":"CreateAccessKey","eventSource":"iam.amazonaws.com","userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"},"sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.15.30","errorCode":"AccessDenied","recipientAccountId":"111122223333","eventType":"AwsApiCall"}"#,
+        ),
+        log(
+            r#"{"eventTime":"2024-05-14T09:14:30Z","eventName":"DescribeInstances","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/anaya"},"eventType":"AwsApiCall"}"#,
+        ),
+    ];
+    let (found, rejected) = evaluate(&engine, &events);
+    WhyReport {
+        format_version: super::FORMAT_VERSION,
+        alarm: "RootAccountUsageAlarm".into(),
+        control: "aws-docs/root-account-usage".into(),
+        log_group: "trailwarden-cloudtrail".into(),
+        pattern: pattern.into(),
+        window_from: "breaches",
+        windows: vec![WindowView {
+            start: "2024-05-14T09:08:00Z".into(),
+            end: "2024-05-14T09:16:00Z".into(),
+        }],
+        breaches: vec![Breach {
+            time: "2024-05-14T09:15:00Z".into(),
+            test: false,
+        }],
+        fetched: events.len(),
+        rejected,
+        truncated: false,
+        summary: summarize(&found),
+        events: found,
+        requests: REQUESTS,
+    }
+}
+
+#[test]
+fn why_around_a_breach() {
+    let r = why_report();
+    assert_snapshot!("why_human", super::alerts::render_why(&r));
+    assert_snapshot!("why_json", to_json(&r));
+}

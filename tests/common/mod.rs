@@ -265,6 +265,44 @@ impl Emulator {
         all[account].clone()
     }
 
+    /// The messages moto recorded as published to `topic_arn`, oldest first, as
+    /// `{"message_id", "message", "subject"}` (read back through moto's own API,
+    /// `/moto-api/data.json`, which lists every SNS topic's `sent_notifications`). A message is
+    /// recorded once the topic accepted it, whoever its subscribers are.
+    pub(crate) fn published(&self, topic_arn: &str) -> Vec<serde_json::Value> {
+        let text = self.http("GET", "/moto-api/data.json");
+        let all: serde_json::Value = serde_json::from_str(&text).expect("moto data JSON");
+        let topics = all["sns"]["Topic"].as_array().cloned().unwrap_or_default();
+        topics
+            .iter()
+            .filter(|t| t["arn"] == topic_arn)
+            .flat_map(|t| {
+                t["sent_notifications"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .map(|n| {
+                serde_json::json!({
+                    "message_id": n[0],
+                    "message": n[1],
+                    "subject": n[2],
+                })
+            })
+            .collect()
+    }
+
+    /// Authorizes Slack workspaces and Microsoft Teams teams (`(tenant, team)`) for AWS Chatbot in
+    /// `account`: the console's one-time step (tests/emulator/chatbot.py).
+    pub(crate) fn authorize_chat(&self, account: &str, slack: &[&str], teams: &[(&str, &str)]) {
+        let teams: Vec<serde_json::Value> = teams
+            .iter()
+            .map(|(tenant, team)| serde_json::json!({"tenant_id": tenant, "team_id": team}))
+            .collect();
+        let body = serde_json::json!({"account": account, "slack": slack, "teams": teams});
+        self.http_body("POST", "/_harness/chatbot", &body.to_string());
+    }
+
     /// Minimal HTTP/1.1 exchange with the server; panics unless it answers 2xx.
     fn http(&self, method: &str, path: &str) -> String {
         self.http_body(method, path, "")

@@ -55,6 +55,8 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 
+import chatbot  # noqa: E402
+
 DEFAULT_ACCOUNT = "123456789012"
 
 # Access key ids of the form TWEM<12-digit account>XXXX (20 characters, the
@@ -262,6 +264,8 @@ def describe_request(environ: dict[str, Any], body: bytes | None) -> dict[str, A
             operation = form["Action"][0]
     if operation is None and service == "s3":
         operation = s3_operation(method, unquote(path), query, environ)
+    if operation is None and service == "chatbot":
+        operation = chatbot.PATHS.get(path)
 
     return {
         "service": service or "unknown",
@@ -1018,6 +1022,7 @@ class HarnessMiddleware:
         self.app = app
         self.log = request_log
         self.cloudwatch = CloudWatchCbor()
+        self.chatbot = chatbot.Chatbot()
         self.faults = FaultRegistry()
         # fidelity.REQUEST_RULES (none with --plain-moto): each takes (environ, entry, bucket) and
         # returns None or a refusal {"rule", "status", "code", "message"[, "extra"]} that is answered
@@ -1097,6 +1102,13 @@ class HarnessMiddleware:
         if refusal:
             return error_response(start_response, protocol, environ, entry, refusal["status"], refusal["code"],
                                   refusal["message"], refusal.get("extra"))
+
+        if entry["service"] == "chatbot" and entry["operation"] in chatbot.PATHS.values():
+            try:
+                answer = self.chatbot.handle(account, entry["operation"], read_body(environ))
+            except chatbot.ChatbotError as exc:
+                return error_response(start_response, "json", environ, entry, exc.status, exc.code, exc.message)
+            return _json_response(start_response, "200 OK", answer)
 
         track_bucket = (entry["service"] == "s3" and entry["operation"] == "CreateBucket" and bucket is not None
                         and self.faults.tracks_buckets(account))
@@ -1181,6 +1193,11 @@ class HarnessMiddleware:
             return _json_response(start_response, "200 OK", {"status": "ok"})
         if path == "/_harness/faults":
             return self._faults_route(environ, method, start_response)
+        if path == "/_harness/chatbot" and method == "POST":
+            # The console's one-time authorization of a Slack workspace or Teams team.
+            document = json.loads(read_body(environ) or b"{}")
+            return _json_response(start_response, "200 OK", self.chatbot.authorize(
+                document.get("account", ""), document.get("slack", []), document.get("teams", [])))
         return _json_response(start_response, "404 Not Found", {"error": f"no harness route {method} {path}"})
 
     def _faults_route(self, environ: dict[str, Any], method: str, start_response: Callable) -> Iterable[bytes]:

@@ -1556,6 +1556,40 @@ def test_sns_and_alarm_actions(server: Server) -> None:
           alarm_actions)
 
 
+def test_chatbot(server: Server) -> None:
+    """The small Chatbot of chatbot.py: authorization first, names unique, updates kept."""
+    account = new_account()
+    aws = Aws(server, account)
+    chat = aws.client("chatbot", "us-east-2")
+    role = f"arn:aws:iam::{account}:role/chatbot"
+
+    def refused_until_authorized() -> None:
+        expect_error(lambda: chat.create_slack_channel_configuration(
+            SlackTeamId="T1", SlackChannelId="C1", IamRoleArn=role, ConfigurationName="c"),
+            "InvalidRequestException", 400)
+        body = json.dumps({"account": account, "slack": ["T1"]}).encode()
+        urllib.request.urlopen(urllib.request.Request(f"{server.endpoint}/_harness/chatbot", data=body,
+                                                      method="POST"), timeout=10).read()
+        assert [w["SlackTeamId"] for w in chat.describe_slack_workspaces()["SlackWorkspaces"]] == ["T1"]
+        made = chat.create_slack_channel_configuration(
+            SlackTeamId="T1", SlackChannelId="C1", IamRoleArn=role, ConfigurationName="c",
+            SnsTopicArns=["arn:aws:sns:us-east-1:1:t"], Tags=[{"TagKey": "k", "TagValue": "v"}])
+        arn = made["ChannelConfiguration"]["ChatConfigurationArn"]
+        # Without guardrails, AdministratorAccess, as the API Reference says.
+        assert made["ChannelConfiguration"]["GuardrailPolicyArns"] == ["arn:aws:iam::aws:policy/AdministratorAccess"]
+        expect_error(lambda: chat.create_slack_channel_configuration(
+            SlackTeamId="T1", SlackChannelId="C2", IamRoleArn=role, ConfigurationName="c"), "ConflictException", 409)
+        chat.update_slack_channel_configuration(ChatConfigurationArn=arn, SlackChannelId="C3", SnsTopicArns=[])
+        listed = chat.describe_slack_channel_configurations()["SlackChannelConfigurations"]
+        assert [(c["SlackChannelId"], c["SnsTopicArns"], c["Tags"]) for c in listed] == \
+            [("C3", [], [{"TagKey": "k", "TagValue": "v"}])], listed
+        expect_error(lambda: chat.update_slack_channel_configuration(
+            ChatConfigurationArn=arn + "x", SlackChannelId="C3"), "ResourceNotFoundException", 404)
+
+    check("chatbot: a Slack channel configuration needs an authorized workspace; names are unique",
+          refused_until_authorized)
+
+
 def test_trail_sns_topic_arn(server: Server) -> None:
     def topic_by_arn() -> None:
         aws = Aws(server, new_account())
@@ -1615,7 +1649,8 @@ def main() -> int:
     try:
         groups = [test_role_and_log_group, test_bucket_policy, test_event_selectors, test_cloudformation, test_iam_tags,
                   test_bucket_owner, test_faults, test_stall_and_lost_share, test_idempotency, test_organizations,
-                  test_sns_and_alarm_actions, test_alarm_tags, test_bucket_policy_conditions, test_trail_sns_topic_arn]
+                  test_sns_and_alarm_actions, test_chatbot, test_alarm_tags, test_bucket_policy_conditions,
+                  test_trail_sns_topic_arn]
         for group in groups:
             if args.k not in group.__name__:
                 continue
