@@ -8,8 +8,8 @@
 #![allow(clippy::print_stdout)]
 
 pub(crate) mod chain;
-mod export;
 mod destroy;
+mod export;
 pub(crate) mod init;
 mod local;
 mod scan;

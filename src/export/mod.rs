@@ -214,9 +214,10 @@ pub(crate) fn parameterized(cfg: &Config) -> (Config, Vec<Parameter>) {
         let count = given.len().max(1);
         for i in 0..count {
             let name = format!("{base}{}", i + 1);
-            topic
-                .subscriptions
-                .push(SubscriptionSpec::new(Protocol::Email, &format!("${{{name}}}")));
+            topic.subscriptions.push(SubscriptionSpec::new(
+                Protocol::Email,
+                &format!("${{{name}}}"),
+            ));
             params.push(Parameter {
                 description: format!(
                     "Email address notified by the alarms of topic `{}`",

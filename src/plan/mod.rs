@@ -297,8 +297,8 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod tests_aws;
 #[cfg(test)]
-mod tests_org;
-#[cfg(test)]
 pub(crate) mod tests_destroy;
+#[cfg(test)]
+mod tests_org;
 #[cfg(test)]
 pub(crate) mod tests_removals;

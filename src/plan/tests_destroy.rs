@@ -218,3 +218,64 @@ fn untagged_alarms_and_adopted_resources_are_released_not_deleted() {
         ]
     );
 }
+
+#[test]
+fn log_data_and_the_role_stay_while_another_trail_delivers_to_them() {
+    let d = basic();
+    let fake = applied(&d);
+    let mut a = read_for_destroy(&fake.snapshot(), &d);
+    let ours = a.trails[0].clone();
+    // Another team's trail, pointed at trailwarden's bucket, log group and role.
+    a.trails.push(TrailState {
+        name: "their-trail".into(),
+        arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/their-trail".into(),
+        home_region: Some("us-east-1".into()),
+        tags: Tags::new(),
+        ..ours.clone()
+    });
+    let p = destroy(&d, &a, EVERYTHING);
+    let apis: Vec<&str> = p.ops().map(Op::api).collect();
+    assert!(apis.contains(&"cloudtrail:DeleteTrail"), "{apis:?}");
+    assert!(
+        !apis.iter().any(|a| matches!(
+            *a,
+            "iam:DeleteRolePolicy"
+                | "iam:DeleteRole"
+                | "logs:DeleteLogGroup"
+                | "s3:DeleteObjectVersion"
+                | "s3:DeleteBucket"
+        )),
+        "{apis:?}"
+    );
+    let kept: Vec<&str> = codes(&p)
+        .into_iter()
+        .filter(|(c, _)| *c == "kept")
+        .map(|(_, a)| a)
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "iam_role.trailwarden-cloudtrail-to-logs",
+            "log_group.trailwarden-cloudtrail",
+            "s3_bucket.trailwarden-cloudtrail-111122223333-us-east-1",
+        ]
+    );
+    assert!(p.warnings.iter().all(|w| w.message.contains("their-trail")));
+
+    // The same trail seen from a region that is not its home: not this region's to delete, and
+    // it still delivers, so nothing it uses goes either.
+    let mut a = read_for_destroy(&fake.snapshot(), &d);
+    a.trails[0].home_region = Some("eu-west-1".into());
+    let p = destroy(&d, &a, EVERYTHING);
+    assert!(
+        !p.ops().any(|o| matches!(
+            o,
+            Op::DeleteTrail { .. }
+                | Op::DeleteRole { .. }
+                | Op::DeleteLogGroup { .. }
+                | Op::DeleteBucket { .. }
+        )),
+        "{:?}",
+        p.ops().map(Op::api).collect::<Vec<_>>()
+    );
+}
