@@ -711,3 +711,52 @@ fn a_destroy_stopped_by_sigterm_stops_before_the_next_delete() {
         .stdout
         .contains("Nothing to destroy."));
 }
+
+/// Someone else's subscription (an SQS queue) on a topic trailwarden created keeps the topic, in
+/// a removal and in `destroy`: DeleteTopic would delete the subscription with it.
+#[tokio::test]
+async fn a_topic_someone_else_subscribed_to_stays() {
+    let account = unique_account();
+    let all = config(
+        &account,
+        "all.toml",
+        "emails = [\"security@example.com\"]\n[topics.critical]\n[controls.root-account-usage]\ntopic = \"critical\"\n",
+    );
+    let fewer = config(&account, "fewer.toml", WITHOUT_ROOT);
+    run_ok(&account, &["apply", "--config", &all, "--yes"]);
+    let cfg = sdk(&account).await;
+    let sns = aws_sdk_sns::Client::new(&cfg);
+    let topics = sns.list_topics().send().await.unwrap();
+    let arns: Vec<String> = topics
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn().map(str::to_string))
+        .collect();
+    assert_eq!(arns.len(), 2, "{arns:?}");
+    for arn in &arns {
+        sns.subscribe()
+            .topic_arn(arn)
+            .protocol("sqs")
+            .endpoint(format!("arn:aws:sqs:us-east-1:{account}:their-queue"))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let plan = tw(&account, &["plan", "--config", &fewer, "--output", "json"]);
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    assert_eq!(
+        deletes(&plan.json()),
+        [
+            "metric_filter.RootAccountUsage",
+            "alarm.RootAccountUsageAlarm"
+        ]
+    );
+    run_ok(&account, &["apply", "--config", &fewer, "--yes"]);
+    assert_eq!(topic_count(&cfg).await, 2);
+
+    let out = run_ok(&account, &["destroy", "--config", &fewer, "--yes"]);
+    assert!(alarm_names(&cfg).await.is_empty());
+    assert_eq!(topic_count(&cfg).await, 2, "{}", out.stdout);
+    assert!(out.stdout.contains("their-queue"), "{}", out.stdout);
+}

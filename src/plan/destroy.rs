@@ -167,6 +167,10 @@ impl<'a> Planner<'a> {
                 }
                 continue;
             }
+            let address = format!("sns_topic.{}", spec.name);
+            if self.kept_for_subscribers(&address, &super::removals::foreign_subscriptions(t)) {
+                continue;
+            }
             if routed_by_staying(&t.arn) || notified_by_trail(&t.arn) {
                 self.warn(
                     "kept",
@@ -188,6 +192,10 @@ impl<'a> Planner<'a> {
         }
         for t in self.a.undesired_topics.values() {
             if is_managed(&t.tags) && !routed_by_staying(&t.arn) && !notified_by_trail(&t.arn) {
+                let address = format!("sns_topic.{}", t.name);
+                if self.kept_for_subscribers(&address, &super::removals::foreign_subscriptions(t)) {
+                    continue;
+                }
                 changes.push(gone(
                     format!("sns_topic.{}", t.name),
                     Resource::SnsTopic,
