@@ -279,3 +279,39 @@ fn log_data_and_the_role_stay_while_another_trail_delivers_to_them() {
         p.ops().map(Op::api).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn deletes_refused_for_a_concurrent_update_are_retried() {
+    let d = basic();
+    let fake = applied(&d);
+    fake.fail_next("logs:DeleteMetricFilter", "OperationAbortedException", 1);
+    fake.fail_next("cloudtrail:DeleteTrail", "ConflictException", 2);
+    fake.fail_next("iam:DeleteRole", "ConcurrentModification", 1);
+    fake.fail_next("s3:DeleteBucket", "OperationAborted", 1);
+    let p = destroy(&d, &read_for_destroy(&fake.snapshot(), &d), EVERYTHING);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none(), "{:?}", out.failed);
+    let retried: Vec<(&str, u32)> = out
+        .applied
+        .iter()
+        .filter(|a| a.retries > 0)
+        .map(|a| (a.address.as_str(), a.retries))
+        .collect();
+    assert_eq!(
+        retried,
+        [
+            ("metric_filter.RootAccountUsage", 1),
+            ("trail.trailwarden", 2),
+            ("iam_role.trailwarden-cloudtrail-to-logs", 1),
+            ("s3_bucket.trailwarden-cloudtrail-111122223333-us-east-1", 1),
+        ]
+    );
+    assert!(destroy(&d, &read_for_destroy(&fake.snapshot(), &d), EVERYTHING).is_empty());
+
+    // Not a concurrent update: not retried.
+    let fake = applied(&d);
+    fake.fail_next("iam:DeleteRole", "DeleteConflict", 1);
+    let p = destroy(&d, &read_for_destroy(&fake.snapshot(), &d), EVERYTHING);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert_eq!(out.failed.map(|f| f.api), Some("iam:DeleteRole".into()));
+}
