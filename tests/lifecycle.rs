@@ -760,3 +760,45 @@ async fn a_topic_someone_else_subscribed_to_stays() {
     assert_eq!(topic_count(&cfg).await, 2, "{}", out.stdout);
     assert!(out.stdout.contains("their-queue"), "{}", out.stdout);
 }
+
+/// The ownership tag is read again at delete time: an alarm replaced by someone else's, under
+/// the same name, while `destroy` waited for its confirmation, is not deleted.
+#[tokio::test]
+async fn an_alarm_replaced_after_the_read_is_not_deleted() {
+    let account = unique_account();
+    run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+    let cfg = sdk(&account).await;
+    let cw = aws_sdk_cloudwatch::Client::new(&cfg);
+
+    let mut p = spawn_destroy(&account, &["--email", EMAIL]);
+    p.exp_string("  - alarm.RootAccountUsageAlarm").unwrap();
+    p.exp_string("Destroy these").unwrap();
+    // Replaced while the question waits: same name, no tag.
+    cw.delete_alarms()
+        .alarm_names("RootAccountUsageAlarm")
+        .send()
+        .await
+        .unwrap();
+    cw.put_metric_alarm()
+        .alarm_name("RootAccountUsageAlarm")
+        .metric_name("TheirMetric")
+        .namespace("TheirNamespace")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .period(300)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(
+            aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+        )
+        .send()
+        .await
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_string("managed-by tag").unwrap();
+    assert_eq!(exit_code(&mut p), 1);
+    assert!(alarm_names(&cfg)
+        .await
+        .contains(&"RootAccountUsageAlarm".into()));
+}
