@@ -111,6 +111,16 @@ impl<'a> Planner<'a> {
         let names: BTreeSet<&str> = going.iter().map(|x| x.name.as_str()).collect();
         let metric = |x: &AlarmState| (x.namespace.clone(), x.metric_name.clone());
         let going_metrics: BTreeSet<_> = going.iter().map(|x| metric(x)).collect();
+        // Metrics of the going alarms the configuration no longer names: their filters are
+        // not configured either, so any unconfigured filter feeding them is the removed
+        // control's (the removal rule). A configured alarm's metric is fed by the configured
+        // filter, and only that one goes: a filter of another name publishing the same metric
+        // (a hand-made CIS filter on the same log group, say) is not trailwarden's.
+        let undesired_going: BTreeSet<_> = going
+            .iter()
+            .filter(|x| !self.a.alarms.contains_key(&x.name))
+            .map(|x| metric(x))
+            .collect();
         let staying_metrics: BTreeSet<_> = self
             .a
             .alarms
@@ -121,9 +131,15 @@ impl<'a> Planner<'a> {
             .collect();
         let mut changes = Vec::new();
         for f in &self.a.filters {
+            let configured = self.d.filters.iter().any(|d| d.name == f.name);
             let feeds = f.metric_transformations.iter().any(|m| {
                 let key = (Some(m.namespace.clone()), Some(m.metric_name.clone()));
-                going_metrics.contains(&key) && !staying_metrics.contains(&key)
+                let ours = if configured {
+                    going_metrics.contains(&key)
+                } else {
+                    undesired_going.contains(&key)
+                };
+                ours && !staying_metrics.contains(&key)
             });
             if feeds {
                 changes.push(gone(

@@ -315,3 +315,28 @@ fn deletes_refused_for_a_concurrent_update_are_retried() {
     let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
     assert_eq!(out.failed.map(|f| f.api), Some("iam:DeleteRole".into()));
 }
+
+#[test]
+fn a_filter_of_another_name_publishing_a_configured_metric_stays() {
+    let d = basic();
+    let fake = applied(&d);
+    let mut a = read_for_destroy(&fake.snapshot(), &d);
+    let mut theirs = a
+        .filters
+        .iter()
+        .find(|f| f.name == "RootAccountUsage")
+        .unwrap()
+        .clone();
+    theirs.name = "TheirRootUsageFilter".into();
+    a.filters.push(theirs);
+    let p = destroy(&d, &a, DestroyOptions::default());
+    let names: Vec<&str> = p.changes.iter().map(|c| c.address.as_str()).collect();
+    assert!(
+        names.contains(&"metric_filter.RootAccountUsage"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"metric_filter.TheirRootUsageFilter"),
+        "{names:?}"
+    );
+}
