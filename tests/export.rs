@@ -82,7 +82,14 @@ pattern = '{ $.eventName = "Del*" && $.x = "${notatoken}" }'
 "#,
     );
     let odd: &'static str = Box::leak(odd.to_string_lossy().into_owned().into_boxed_str());
+    // Topic keys that read the same in CamelCase: each topic its own ids and parameters.
+    let topics = scratch(
+        "topics.toml",
+        "presets = [\"cis\"]\nemails = [\"sec@example.com\"]\n[topics.sec-ops]\nemails = [\"a@example.com\"]\n[topics.sec_ops]\nemails = [\"b@example.com\"]\n",
+    );
+    let topics: &'static str = Box::leak(topics.to_string_lossy().into_owned().into_boxed_str());
     vec![
+        ("topic-keys", vec!["--config", topics]),
         ("aws-docs", vec!["--email", "sec@example.com"]),
         ("cis", vec!["--preset", "cis", "--email", "sec@example.com"]),
         ("cis-no-email", vec!["--preset", "cis"]),
@@ -237,6 +244,49 @@ fn an_adopted_trail_cannot_be_exported() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.is_empty());
     assert!(out.stderr.contains("use `apply`"), "{}", out.stderr);
+}
+
+/// CloudFormation takes at most 51,200 bytes inline (`--template-body`, `aws cloudformation
+/// deploy` without `--s3-bucket`;
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html): a
+/// larger template is still written whole, with a note on stderr saying how to deploy it; a
+/// smaller one gets no such note.
+#[test]
+fn a_template_too_large_to_pass_inline_says_so() {
+    let emails: Vec<String> = (1..=8).map(|i| format!("a{i}@example.com")).collect();
+    let mut args = vec![
+        "export",
+        "cloudformation",
+        "--preset",
+        "cis",
+        "--preset",
+        "securityhub",
+        "--organization",
+        "--format",
+        "json",
+    ];
+    for e in &emails {
+        args.extend(["--email", e.as_str()]);
+    }
+    let out = tw(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.len() > 51_200, "{} bytes", out.stdout.len());
+    assert!(
+        out.stderr.contains("--template-url") && out.stderr.contains("--s3-bucket"),
+        "{}",
+        out.stderr
+    );
+    assert!(serde_json::from_str::<Value>(&out.stdout).is_ok());
+    // The same configuration in YAML fits.
+    args.truncate(args.len() - 2 * emails.len());
+    args.retain(|a| *a != "--format" && *a != "json");
+    for e in &emails {
+        args.extend(["--email", e.as_str()]);
+    }
+    let out = tw(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.len() <= 51_200, "{} bytes", out.stdout.len());
+    assert!(!out.stderr.contains("--template-url"), "{}", out.stderr);
 }
 
 /// Creates a stack from `template` in the emulator as `account` with boto3 (the venv's), waits

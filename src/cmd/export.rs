@@ -30,6 +30,9 @@ pub(super) fn run(cmd: &ExportCommand, g: &GlobalArgs) -> Result<ExitStatus, Err
         TemplateFormat::Yaml => export::to_yaml(&out.template),
         TemplateFormat::Json => export::to_json(&out.template),
     };
+    if let Some(note) = export::size_note(text.len()) {
+        eprintln!("note: {note}");
+    }
     print!("{text}");
     Ok(ExitStatus::Ok)
 }

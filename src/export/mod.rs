@@ -147,6 +147,23 @@ pub(crate) fn export(cfg: &Config, variant: Variant) -> Result<Export, ExportErr
     })
 }
 
+/// The largest template CloudFormation takes inline: `TemplateBody` of CreateStack,
+/// CreateStackSet, UpdateStack and ValidateTemplate, which `--template-body file://...` and
+/// `aws cloudformation deploy` without `--s3-bucket` send
+/// (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html,
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+/// A larger one must be uploaded to S3 and given as `TemplateURL` (up to 1 MB).
+pub(crate) const MAX_TEMPLATE_BODY: usize = 51_200;
+
+/// The note to show beside a template of `len` bytes too large to be passed inline.
+pub(crate) fn size_note(len: usize) -> Option<String> {
+    (len > MAX_TEMPLATE_BODY).then(|| {
+        format!(
+            "the template is {len} bytes, more than the {MAX_TEMPLATE_BODY} CloudFormation accepts inline (--template-body): upload it to S3 and pass --template-url (create-stack, create-stack-set), or give `aws cloudformation deploy` an --s3-bucket; the YAML form is smaller than the JSON one"
+        )
+    })
+}
+
 /// The target whose values are CloudFormation's pseudo parameters.
 pub(crate) fn symbolic_target() -> Target {
     Target {
@@ -203,8 +220,9 @@ pub(crate) fn parameterized(cfg: &Config) -> (Config, Vec<Parameter>) {
             "S3 bucket for log files (S3 bucket names are global: one per account needs a different name in each)",
         );
     }
+    let stems = topic_stems(cfg.topics.iter().map(|t| t.key.as_str()));
     for topic in &mut c.topics {
-        let base = format!("{}Email", camel(&topic.key));
+        let base = format!("{}Email", stem_of(&stems, &topic.key));
         // Email addresses become parameters (one template, each account's own recipients);
         // HTTPS, SMS and Lambda endpoints are kept as configured.
         let (emails, others): (Vec<_>, Vec<_>) = std::mem::take(&mut topic.subscriptions)
@@ -263,6 +281,46 @@ fn name_constraints(param: &str) -> Value {
     }
 }
 
+/// The stem of each topic's logical ids (`Topic<stem>`, `Topic<stem>Policy`, ...) and address
+/// parameters (`<stem>Email1`, ...), unique per template: [`camel`] of its key, with a number
+/// when another key comes out the same (`sec-ops` and `sec_ops` are both `SecOps`; logical ids
+/// and parameter names must be unique, and a repeated one would silently replace the other
+/// topic). Keys are taken in sorted order, so the stems do not depend on the caller's order.
+pub(crate) fn topic_stems<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<(String, String)> {
+    let mut keys: Vec<&str> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut taken: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for key in keys {
+        let base = match camel(key) {
+            c if c.is_empty() => "Topic".to_string(),
+            c => c,
+        };
+        let stem = (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}{n}")
+                }
+            })
+            .find(|c| !taken.iter().any(|t| t.eq_ignore_ascii_case(c)))
+            .unwrap_or_default();
+        taken.push(stem.clone());
+        out.push((key.to_string(), stem));
+    }
+    out
+}
+
+fn stem_of(stems: &[(String, String)], key: &str) -> String {
+    stems
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, s)| s.clone())
+        .unwrap_or_else(|| camel(key))
+}
+
 /// `cis-3.1_root` → `Cis31Root`: the letters and digits of each part, capitalized.
 pub(crate) fn camel(s: &str) -> String {
     s.split(|c: char| !c.is_ascii_alphanumeric())
@@ -313,7 +371,6 @@ pub(crate) fn resources(
 pub(crate) const BUCKET_ID: &str = "LogBucket";
 pub(crate) const BUCKET_POLICY_ID: &str = "LogBucketPolicy";
 pub(crate) const ROLE_ID: &str = "DeliveryRole";
-pub(crate) const ROLE_POLICY_ID: &str = "DeliveryRolePolicy";
 pub(crate) const LOG_GROUP_ID: &str = "LogGroup";
 pub(crate) const TRAIL_ID: &str = "Trail";
 
@@ -435,9 +492,10 @@ impl<'a> Builder<'a> {
 
     fn topic_id(&self, arn: &str) -> String {
         let t = self.d.topics.iter().find(|t| t.arn == arn);
+        let stems = topic_stems(self.d.topics.iter().map(|t| t.key.as_str()));
         format!(
             "Topic{}",
-            camel(t.map(|t| t.key.as_str()).unwrap_or("Topic"))
+            stem_of(&stems, t.map(|t| t.key.as_str()).unwrap_or("Topic"))
         )
     }
 
@@ -511,15 +569,26 @@ impl<'a> Builder<'a> {
                 }
             }
             Op::PutRolePolicy {
-                role,
+                role: _,
                 policy_name,
                 policy,
             } => {
-                let mut r = CfnResource::new(ROLE_POLICY_ID, "AWS::IAM::RolePolicy");
-                r.set("RoleName", self.reference(role));
-                r.set("PolicyName", self.sub(policy_name));
-                r.set("PolicyDocument", self.doc(policy));
-                self.add(r);
+                // In the role's own `Policies` (AWS::IAM::Role, Policies / Policy:
+                // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html),
+                // not a separate AWS::IAM::RolePolicy: the role is complete only with its
+                // policy, so the trail's `Fn::GetAtt` on the role's Arn waits for both, and IaC
+                // auditors read the policy where they look for it (checkov 3.3.30 evaluates
+                // AWS::IAM::Role, not AWS::IAM::RolePolicy: its IAM policy checks passed on a
+                // role without policy, vacuously).
+                let entry = json!({
+                    "PolicyName": self.sub(policy_name),
+                    "PolicyDocument": self.doc(policy)
+                });
+                let r = self.get(ROLE_ID)?;
+                match r.properties.get_mut("Policies") {
+                    Some(Value::Array(list)) => list.push(entry),
+                    _ => r.set("Policies", json!([entry])),
+                }
             }
             Op::CreateLogGroup { log_group, tags } => {
                 let mut r = CfnResource::new(LOG_GROUP_ID, "AWS::Logs::LogGroup");
@@ -725,14 +794,14 @@ impl<'a> Builder<'a> {
 
     /// What `apply` orders by running the ops in sequence and no reference already implies:
     /// CloudTrail checks at CreateTrail that it may write to the bucket and the log group and
-    /// publish to the delivery topic, so the trail waits for those policies.
+    /// publish to the delivery topic, so the trail waits for the bucket's and the topic's
+    /// policies (the role's policy is part of the role, which the trail names by `Fn::GetAtt`).
     fn link_dependencies(&mut self) {
         let policies: Vec<String> = self
             .resources
             .iter()
             .filter(|r| {
                 r.id == BUCKET_POLICY_ID
-                    || r.id == ROLE_POLICY_ID
                     || (r.kind == "AWS::SNS::TopicPolicy"
                         && self
                             .d
@@ -786,7 +855,6 @@ fn selectors(s: &EventSelectors) -> Value {
 /// The default name of the member accounts' check role.
 pub(crate) const CHECK_ROLE: &str = "trailwarden-check";
 pub(crate) const CHECK_ROLE_ID: &str = "CheckRole";
-pub(crate) const CHECK_ROLE_POLICY_ID: &str = "CheckRolePolicy";
 
 /// The member accounts' template: a role the management account may assume, allowed exactly
 /// what `check` reads (`permissions --for check`). The organization trail already records
@@ -832,15 +900,12 @@ fn member_template() -> Value {
                 "Properties": {
                     "RoleName": { "Ref": "RoleName" },
                     "AssumeRolePolicyDocument": trust,
+                    // In the role, as the delivery role's (see `Op::PutRolePolicy`).
+                    "Policies": [{
+                        "PolicyName": CHECK_ROLE,
+                        "PolicyDocument": crate::aws::check_policy()
+                    }],
                     "Tags": tags
-                }
-            },
-            CHECK_ROLE_POLICY_ID: {
-                "Type": "AWS::IAM::RolePolicy",
-                "Properties": {
-                    "RoleName": { "Ref": CHECK_ROLE_ID },
-                    "PolicyName": CHECK_ROLE,
-                    "PolicyDocument": crate::aws::check_policy()
                 }
             }
         },

@@ -11,6 +11,7 @@ checks the bucket policy, the role's trust and the log group), and completes the
 | type | moto 5.2.5 | here |
 | --- | --- | --- |
 | AWS::S3::Bucket | BucketName, BucketEncryption, Tags | + VersioningConfiguration, PublicAccessBlockConfiguration |
+| AWS::IAM::Role | RoleName, AssumeRolePolicyDocument, Tags; Policies stored as objects | Policies as text |
 | AWS::SNS::Topic | TopicName, Subscription; Tags and KmsMasterKeyId kept as plain attributes | Tags as tags |
 | AWS::Logs::LogGroup | `Fn::GetAtt Arn` without the `:*` AWS returns | with `:*` |
 | AWS::S3::BucketPolicy, AWS::IAM::RolePolicy, AWS::SNS::TopicPolicy, AWS::SNS::Subscription, AWS::Logs::MetricFilter, AWS::CloudWatch::Alarm, AWS::CloudTrail::Trail | not supported | created |
@@ -233,6 +234,24 @@ def install() -> list[str]:
     FakeBucket.create_from_cloudformation_json = classmethod(create_bucket)
     labels.append("cloudformation: AWS::S3::Bucket VersioningConfiguration, PublicAccessBlockConfiguration")
 
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html
+    # (Policies: each a PolicyName and a PolicyDocument, a JSON object in a template). moto
+    # stores the document as given, an object GetRolePolicy cannot return; as text it can.
+    from moto.iam.models import Role
+
+    role_create = Role.create_from_cloudformation_json.__func__
+
+    def create_role(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        p = dict(cloudformation_json.get("Properties", {}))
+        if "Policies" in p:
+            p["Policies"] = [{**x, "PolicyDocument": _policy_text(x["PolicyDocument"])}
+                             for x in p["Policies"]]
+        return role_create(cls, resource_name, {**cloudformation_json, "Properties": p},
+                           account_id, region_name, **kwargs)
+
+    Role.create_from_cloudformation_json = classmethod(create_role)
+    labels.append("cloudformation: AWS::IAM::Role Policies as text")
+
     topic_create = Topic.create_from_cloudformation_json.__func__
 
     def create_topic(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
@@ -261,6 +280,28 @@ def install() -> list[str]:
 
     LogGroup.get_cfn_attribute = get_cfn_attribute
     labels.append("cloudformation: AWS::Logs::LogGroup Fn::GetAtt Arn ends in :*")
+
+    # A template passed inline (TemplateBody) is at most 51,200 bytes; a larger one must come
+    # from S3 (TemplateURL). https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+    # (TemplateBody: "maximum length of 51,200 bytes"), and likewise UpdateStack,
+    # CreateChangeSet, CreateStackSet and ValidateTemplate. moto takes any size.
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    def limited(method):  # type: ignore[no-untyped-def]
+        def checked(self):  # type: ignore[no-untyped-def]
+            body = self._get_param("TemplateBody")
+            if body is not None and len(body.encode()) > 51200:
+                raise ValidationError(message=(
+                    "1 validation error detected: Value at 'templateBody' failed to satisfy "
+                    "constraint: Member must have length less than or equal to 51200"))
+            return method(self)
+        return checked
+
+    for name in ("create_stack", "update_stack", "create_change_set", "create_stack_set",
+                 "validate_template"):
+        setattr(CloudFormationResponse, name, limited(getattr(CloudFormationResponse, name)))
+    labels.append("cloudformation: TemplateBody over 51,200 bytes -> ValidationError")
 
     # The model map is cached on first use; forget it so the new types are found.
     parsing.get_model_map.cache_clear()

@@ -664,6 +664,11 @@ def test_cloudformation(server: Server) -> None:
                     "RoleName": {"Ref": "Role"}, "PolicyName": "deliver",
                     "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                         {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}}},
+                "InlineRole": {"Type": "AWS::IAM::Role", "Properties": {
+                    "RoleName": "inline", "AssumeRolePolicyDocument": json.loads(trust_policy()),
+                    "Policies": [{"PolicyName": "deliver", "PolicyDocument": {
+                        "Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": "logs:CreateLogStream", "Resource": "*"}]}}]}},
                 "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "g", "RetentionInDays": 90}},
                 "Topic": {"Type": "AWS::SNS::Topic", "Properties": {
                     "TopicName": "t", "Tags": [{"Key": "managed-by", "Value": "trailwarden"}]}},
@@ -697,7 +702,23 @@ def test_cloudformation(server: Server) -> None:
             },
             "Outputs": {"GroupArn": {"Value": {"Fn::GetAtt": ["Group", "Arn"]}}},
         }
-        aws.cloudformation.create_stack(StackName="s", TemplateBody=json.dumps(template),
+        # TemplateBody holds at most 51,200 bytes (CreateStack, API Reference): one byte more is
+        # refused before anything is created; padding up to the limit is taken.
+        body = json.dumps(template)
+        for name, size, ok in (("big", 51201, False), ("s", 51200, True)):
+            # Padding in Metadata (a Description is limited to 1,024 bytes).
+            padded = json.dumps({**template, "Metadata": {"Padding": ""}})
+            padded = json.dumps({**template, "Metadata": {"Padding": "x" * (size - len(padded.encode()))}})
+            assert len(padded.encode()) == size
+            if ok:
+                body = padded
+            else:
+                response = expect_error(lambda: aws.cloudformation.create_stack(
+                    StackName=name, TemplateBody=padded, Capabilities=["CAPABILITY_NAMED_IAM"]),
+                    "ValidationError")
+                assert "51200" in response["Error"]["Message"], response
+                assert not aws.s3.list_buckets()["Buckets"], "nothing created"
+        aws.cloudformation.create_stack(StackName="s", TemplateBody=body,
                                         Capabilities=["CAPABILITY_NAMED_IAM"])
         stack = aws.cloudformation.describe_stacks(StackName="s")["Stacks"][0]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack
@@ -708,6 +729,9 @@ def test_cloudformation(server: Server) -> None:
         assert all(pab.values()) and len(pab) == 4, pab
         assert "cloudtrail.amazonaws.com" in aws.s3.get_bucket_policy(Bucket=bucket)["Policy"]
         assert aws.iam.get_role_policy(RoleName="delivery", PolicyName="deliver")["PolicyDocument"]
+        # AWS::IAM::Role Policies: the inline policy GetRolePolicy returns, as a document.
+        inline = aws.iam.get_role_policy(RoleName="inline", PolicyName="deliver")["PolicyDocument"]
+        assert inline["Statement"][0]["Action"] == "logs:CreateLogStream", inline
         topic = f"arn:aws:sns:{REGION}:{account}:t"
         attrs = aws.sns.get_topic_attributes(TopicArn=topic)["Attributes"]
         assert '"cloudwatch.amazonaws.com"' in attrs["Policy"], attrs

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Audit the templates of `trailwarden export cloudformation` with checkov, an independent IaC
 # auditor: the default template (preset cis), the KMS one (tests/iac/kms.toml) and the
-# organization one (the management account's, preset cis). Every check
+# organization one (the management account's, preset cis), and the member one. Every check
 # docs/export.md lists as must-pass has to pass (tests/iac/verdict.py); exit 1 otherwise.
 #
 #   bash tests/iac/run.sh [--out DIR]     # --out keeps the templates and checkov's reports
@@ -25,9 +25,10 @@ trap 'if [[ -n "$out" ]]; then mkdir -p "$out" && cp -r "$work"/. "$out"/; fi; r
 "$tw" export cloudformation --config tests/iac/kms.toml >"$work/kms.yaml" 2>"$work/kms.notes"
 "$tw" export cloudformation --preset cis --email security@example.com --organization \
     >"$work/organization.yaml"
+"$tw" export cloudformation --member >"$work/member.yaml"
 
 status=0
-for name in default kms organization; do
+for name in default kms organization member; do
     echo "== checkov on the $name template"
     # checkov exits 1 when any check fails, out-of-scope ones included: the verdict decides.
     (cd "$work" && "$checkov" -f "$name.yaml" --framework cloudformation --skip-download \
@@ -39,6 +40,7 @@ for name in default kms organization; do
     fi
     flag=()
     [[ $name == kms ]] && flag=(--kms)
+    [[ $name == member ]] && flag=(--member)
     "$python" tests/iac/verdict.py "$work/$name.json" "${flag[@]}" || status=1
 done
 exit $status

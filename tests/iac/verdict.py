@@ -2,10 +2,14 @@
 """Reads checkov's JSON report of one exported template and decides: every check the chain is
 meant to satisfy passed on every resource it applies to, and none failed.
 
-    verdict.py REPORT.json [--kms]
+    verdict.py REPORT.json [--kms | --member]
 
 Prints one line per check (PASS / FAIL / OUT OF SCOPE) and exits 1 when a must-pass check failed
 or was not run. The lists are docs/export.md's ("checkov").
+
+An IAM policy check (CKV_AWS_107-111) counts as passed only on a role that carries a policy
+(`Policies`): checkov runs them on every AWS::IAM::Role and passes a role without any, which
+proves nothing.
 """
 
 from __future__ import annotations
@@ -28,11 +32,24 @@ MUST_PASS = {
     "CKV_AWS_66": "CloudWatch Logs: retention set",
     "CKV_AWS_60": "IAM role: assumed by specific services only",
     "CKV_AWS_61": "IAM role: no assume-role across all services",
+}
+# The IAM policy checks. They must pass on the member template's check role. On the chain's
+# templates checkov 3.3.30 does not evaluate them: the delivery role's policy names its log
+# streams with Fn::Sub, which checkov leaves unresolved (the check is skipped, not passed);
+# src/export/tests.rs (the_delivery_role_may_only_deliver_to_the_chains_log_streams) asks the
+# same of that policy instead.
+IAM_POLICY = {
     "CKV_AWS_107": "IAM: no credentials exposure",
     "CKV_AWS_108": "IAM: no data exfiltration",
     "CKV_AWS_109": "IAM: no unconstrained permissions management",
     "CKV_AWS_110": "IAM: no privilege escalation",
     "CKV_AWS_111": "IAM: no unconstrained write access",
+}
+# The member template (`--member`): one role, no chain.
+MUST_PASS_MEMBER = {
+    "CKV_AWS_60": "IAM role: trusted principal named (the management account)",
+    "CKV_AWS_61": "IAM role: no assume-role across all services",
+    **IAM_POLICY,
 }
 # Must pass when the configuration names KMS keys (tests/iac/kms.toml); out of scope otherwise.
 MUST_PASS_KMS = {
@@ -46,16 +63,26 @@ OUT_OF_SCOPE = {
 }
 
 
+def holds_policy(check: dict) -> bool:
+    """Whether the resource a check ran on carries an inline policy (a `Policies` key)."""
+    lines = [line for _, line in check.get("code_block") or []]
+    return any(line.strip().startswith(("Policies:", '"Policies"')) for line in lines)
+
+
 def main() -> int:
     report = json.load(open(sys.argv[1]))
     kms = "--kms" in sys.argv[2:]
+    member = "--member" in sys.argv[2:]
     results = report["results"]
     passed: dict[str, set[str]] = {}
     failed: dict[str, set[str]] = {}
     for key, into in (("passed_checks", passed), ("failed_checks", failed)):
         for c in results[key]:
+            if key == "passed_checks" and c["check_id"] in IAM_POLICY and not holds_policy(c):
+                print(f"VACUOUS  {c['check_id']} passed on {c['resource']}, which has no policy: not counted")
+                continue
             into.setdefault(c["check_id"], set()).add(c["resource"])
-    wanted = dict(MUST_PASS)
+    wanted = dict(MUST_PASS_MEMBER if member else MUST_PASS)
     if kms:
         wanted.update(MUST_PASS_KMS)
     bad = 0
