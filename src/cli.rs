@@ -158,6 +158,18 @@ pub enum Command {
         /// The command the policy is for
         #[arg(long = "for", value_enum)]
         for_: PermissionsFor,
+        /// The policy of the management account for `--organization` (the organization's
+        /// description) and `--accounts` (its accounts, and AssumeRole of --role-name in each;
+        /// the role in each account needs the policy printed without these flags)
+        #[arg(long)]
+        accounts: bool,
+        /// With --accounts: the role assumed in each account
+        #[arg(
+            long,
+            value_name = "NAME",
+            default_value = "OrganizationAccountAccessRole"
+        )]
+        role_name: String,
     },
     /// Backtest presets over CloudTrail log files (local paths or s3://bucket/prefix)
     Scan(ScanArgs),

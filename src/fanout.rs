@@ -124,13 +124,15 @@ pub(crate) fn coverage_report(
     CheckReport::new(account, region, &plan, false, requests)
 }
 
-/// Checks every selected account, at most `concurrency` at once; `progress` is told of each
-/// result as it comes (in completion order). Results are in the organization's order.
-pub(crate) async fn check(
-    cfg: Config,
-    opts: FanoutOptions,
-    mut progress: impl FnMut(usize, usize, &AccountResult),
-) -> Result<Vec<AccountResult>, Error> {
+/// The calling account, its organization's selected accounts, and the connection to assume
+/// roles from.
+struct Caller {
+    aws: Arc<Aws>,
+    me: String,
+    accounts: Vec<MemberAccount>,
+}
+
+async fn caller(cfg: &Config, selector: &AccountSelector) -> Result<Caller, Error> {
     let aws = Aws::connect(&cfg.connect_options()).await?;
     let me = aws.identity().await?.account_id;
     if aws.organization().await?.is_none() {
@@ -138,80 +140,193 @@ pub(crate) async fn check(
             "--accounts: account {me} is not in an AWS Organization"
         )));
     }
-    let accounts = aws.member_accounts(&opts.selector).await?;
-    let organization = cfg.trail.organization;
-    let region = aws.region().to_string();
-    let aws = Arc::new(aws);
+    let accounts = aws.member_accounts(selector).await?;
+    Ok(Caller {
+        aws: Arc::new(aws),
+        me,
+        accounts,
+    })
+}
+
+/// A connection to `account`: the caller's own credentials for the caller's account (the
+/// management account has no OrganizationAccountAccessRole of its own), the assumed role for
+/// the others. An account that is not active is not reached at all.
+async fn connect_to(
+    caller: &Aws,
+    me: &str,
+    account: &MemberAccount,
+    cfg: &Config,
+    role_name: &str,
+) -> Result<Aws, String> {
+    if account.status != "ACTIVE" && !account.status.is_empty() {
+        return Err(format!(
+            "account is {}: not reached",
+            account.status.to_lowercase()
+        ));
+    }
+    if account.id == me {
+        return Aws::connect(&cfg.connect_options())
+            .await
+            .map_err(|e| e.to_string());
+    }
+    caller
+        .assume(&account.id, role_name)
+        .await
+        .map_err(|e| format!("could not assume role {role_name}: {e}"))
+}
+
+/// Runs `work` for every account not already `done`, at most `concurrency` at once, and tells
+/// `finished` of each result as it comes; the results in the accounts' order.
+async fn each_account<T, Fut>(
+    accounts: &[MemberAccount],
+    mut done: Vec<Option<T>>,
+    concurrency: usize,
+    work: impl Fn(MemberAccount) -> Fut,
+    mut finished: impl FnMut(usize, &T),
+) -> Result<Vec<T>, Error>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (i, account) in accounts.iter().enumerate() {
+        if done[i].is_some() {
+            continue;
+        }
+        let (limit, job) = (limit.clone(), work(account.clone()));
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            (i, job.await)
+        });
+    }
+    let mut count = done.iter().filter(|d| d.is_some()).count();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, r) = joined.map_err(|e| Error::Failed(format!("an account's run stopped: {e}")))?;
+        count += 1;
+        finished(count, &r);
+        done[i] = Some(r);
+    }
+    Ok(done.into_iter().flatten().collect())
+}
+
+/// Checks every selected account, at most `concurrency` at once; `progress` is told of each
+/// result as it comes (in completion order). Results are in the organization's order.
+pub(crate) async fn check(
+    cfg: Config,
+    opts: FanoutOptions,
+    mut progress: impl FnMut(usize, usize, &AccountResult),
+) -> Result<Vec<AccountResult>, Error> {
+    let Caller {
+        aws,
+        me,
+        mut accounts,
+    } = caller(&cfg, &opts.selector).await?;
+    // Organization mode reports the organization chain even when the caller's account is not
+    // among those selected: a broken organization trail leaves every account uncovered.
+    if cfg.trail.organization && !accounts.iter().any(|a| a.id == me) {
+        accounts.insert(
+            0,
+            MemberAccount {
+                id: me.clone(),
+                name: "management account".into(),
+                status: "ACTIVE".into(),
+            },
+        );
+    }
+    let total = accounts.len();
+    let mut done: Vec<Option<AccountResult>> = accounts.iter().map(|_| None).collect();
 
     // Organization mode: the caller's account holds the organization chain; its trail is what
     // the other accounts must see.
-    let mut results: Vec<Option<AccountResult>> = accounts.iter().map(|_| None).collect();
-    let total = accounts.len();
-    let mut done = 0;
     let mut org_trail = None;
-    if organization {
+    if cfg.trail.organization {
         let mut s = workflow::session(cfg.clone()).await?;
         workflow::settle(&mut s, opts.settle, |s| !s.plan.is_empty()).await?;
         org_trail = Some(s.desired.trail.arn.clone());
-        let report = CheckReport::new(
-            &me,
-            &s.target.region,
-            &s.plan,
-            opts.strict,
-            s.aws.requests().total,
-        );
         if let Some(i) = accounts.iter().position(|a| a.id == me) {
             let r = AccountResult {
                 id: me.clone(),
                 name: accounts[i].name.clone(),
-                report: Some(report),
+                report: Some(CheckReport::new(
+                    &me,
+                    &s.target.region,
+                    &s.plan,
+                    opts.strict,
+                    s.aws.requests().total,
+                )),
                 error: None,
             };
-            done += 1;
-            progress(done, total, &r);
-            results[i] = Some(r);
+            progress(1, total, &r);
+            done[i] = Some(r);
         }
     }
-
-    let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    let mut tasks = JoinSet::new();
-    for (i, account) in accounts.iter().enumerate() {
-        if results[i].is_some() {
-            continue;
-        }
-        let (aws, limit, cfg, opts) = (aws.clone(), limit.clone(), cfg.clone(), opts.clone());
-        let (account, me, org_trail, region) = (
-            account.clone(),
-            me.clone(),
-            org_trail.clone(),
-            region.clone(),
-        );
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
+    let region = aws.region().to_string();
+    let work = |account: MemberAccount| {
+        let (aws, me, cfg, opts) = (aws.clone(), me.clone(), cfg.clone(), opts.clone());
+        let (org_trail, region) = (org_trail.clone(), region.clone());
+        async move {
             let outcome = check_one(&aws, &account, &me, &cfg, &opts, org_trail, &region).await;
             let (report, error) = match outcome {
                 Ok(r) => (Some(r), None),
                 Err(e) => (None, Some(e)),
             };
-            (
-                i,
-                AccountResult {
-                    id: account.id,
-                    name: account.name,
-                    report,
-                    error,
-                },
-            )
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        let (i, r) =
-            joined.map_err(|e| Error::Failed(format!("an account's check stopped: {e}")))?;
-        done += 1;
-        progress(done, total, &r);
-        results[i] = Some(r);
-    }
-    Ok(results.into_iter().flatten().collect())
+            AccountResult {
+                id: account.id,
+                name: account.name,
+                report,
+                error,
+            }
+        }
+    };
+    each_account(&accounts, done, opts.concurrency, work, |n, r| {
+        progress(n, total, r)
+    })
+    .await
+}
+
+/// One account's session for `apply --accounts`: read and planned, or why not.
+pub(crate) struct AccountSession {
+    pub id: String,
+    pub name: String,
+    pub session: Result<workflow::Session, String>,
+}
+
+/// Reads and plans every selected account (as [`check`] does, `concurrency` at once), for one
+/// aggregated plan. The caller's own account is planned with the caller's credentials.
+pub(crate) async fn plan_accounts(
+    cfg: Config,
+    opts: FanoutOptions,
+    mut progress: impl FnMut(usize, usize, &str),
+) -> Result<Vec<AccountSession>, Error> {
+    let Caller { aws, me, accounts } = caller(&cfg, &opts.selector).await?;
+    let total = accounts.len();
+    let work = |account: MemberAccount| {
+        let (aws, me, cfg, opts) = (aws.clone(), me.clone(), cfg.clone(), opts.clone());
+        async move {
+            let session = async {
+                let connection = connect_to(&aws, &me, &account, &cfg, &opts.role_name).await?;
+                let mut s = workflow::session_with(connection, cfg, workflow::Purpose::Converge)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                workflow::settle(&mut s, opts.settle, workflow::subscribes_to_existing_topic)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(s)
+            }
+            .await;
+            AccountSession {
+                id: account.id,
+                name: account.name,
+                session,
+            }
+        }
+    };
+    let none = accounts.iter().map(|_| None).collect();
+    each_account(&accounts, none, opts.concurrency, work, |n, r| {
+        progress(n, total, &r.id)
+    })
+    .await
 }
 
 async fn check_one(
@@ -223,23 +338,7 @@ async fn check_one(
     org_trail: Option<String>,
     region: &str,
 ) -> Result<CheckReport, String> {
-    if account.status != "ACTIVE" && !account.status.is_empty() {
-        return Err(format!(
-            "account is {}: not checked",
-            account.status.to_lowercase()
-        ));
-    }
-    // The caller's own account is read with the caller's credentials (the management account
-    // has no OrganizationAccountAccessRole of its own).
-    let session = if account.id == me {
-        Aws::connect(&cfg.connect_options())
-            .await
-            .map_err(|e| e.to_string())?
-    } else {
-        aws.assume(&account.id, &opts.role_name)
-            .await
-            .map_err(|e| format!("could not assume role {}: {e}", opts.role_name))?
-    };
+    let session = connect_to(aws, me, account, cfg, &opts.role_name).await?;
     // AssumeRole is the caller's request; the account's own are counted by its session.
     let extra = u64::from(account.id != me);
     match org_trail {

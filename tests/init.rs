@@ -513,6 +513,20 @@ async fn in_a_member_account_the_organization_trail_is_shown_and_its_status_not_
     .unwrap();
     assert!(!t.output.contains("CloudTrailARNInvalid"), "{}", t.output);
     assert!(
+        !t.prompts
+            .iter()
+            .any(|p| p.starts_with("Set up the organization trail")),
+        "{:?}",
+        t.prompts
+    );
+    assert!(
+        t.output.replace("\r\n  ", " ").contains(&format!(
+            "is a member of organization {org_id}, managed from account {management}"
+        )),
+        "{}",
+        t.output
+    );
+    assert!(
         t.output.contains(&format!(
             "`org` is an organization trail of account {management}"
         )),
@@ -520,4 +534,50 @@ async fn in_a_member_account_the_organization_trail_is_shown_and_its_status_not_
         t.output
     );
     assert_eq!(t.code, 0, "{}", t.output);
+}
+
+#[tokio::test]
+async fn in_a_management_account_init_offers_the_organization_trail() {
+    let management = unique_account();
+    let cfg = Emulator::shared()
+        .sdk_config(&management, "us-east-1")
+        .await;
+    let orgs = aws_sdk_organizations::Client::new(&cfg);
+    orgs.create_organization().send().await.unwrap();
+    let dir = scratch(&management, "management");
+    let t = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        let management = management.clone();
+        move || {
+            drive(
+                spawn_init(Some(&management), &dir, &[]),
+                &[
+                    ("Set up the organization trail, for every account", "y"),
+                    (
+                        "Email addresses for the alarms (comma-separated)",
+                        "security@example.com\r",
+                    ),
+                    ("Apply these changes now", "y"),
+                ],
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(t.code, 0, "{}", t.output);
+    assert_eq!(
+        t.prompts[0],
+        "Set up the organization trail, for every account"
+    );
+    let text = std::fs::read_to_string(dir.join("trailwarden.toml")).unwrap();
+    assert!(text.contains("organization = true"), "{text}");
+    let trail = aws_sdk_cloudtrail::Client::new(&cfg)
+        .get_trail()
+        .name("trailwarden")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trail.trail().unwrap().is_organization_trail(), Some(true));
+    let (code, out) = run(&management, &dir, &["check"]);
+    assert_eq!(code, 0, "check is not in sync:\n{out}");
 }

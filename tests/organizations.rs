@@ -267,6 +267,7 @@ async fn check_accounts_all_reports_each_account_and_never_stops_at_one() {
     assert_eq!(single.code, 0, "{}\n{}", single.stdout, single.stderr);
     let single_requests = single.json()["requests"].as_u64().unwrap();
 
+    let before = emu.requests_for_account(&management).len();
     let out = tw(
         &management,
         &[
@@ -281,6 +282,59 @@ async fn check_accounts_all_reports_each_account_and_never_stops_at_one() {
             "3",
         ],
     );
+    // Every request of the management account is granted by `permissions --for check
+    // --accounts`; in the member accounts, by `permissions --for check` (the role's policy).
+    let policy = tw(
+        &management,
+        &["permissions", "--for", "check", "--accounts"],
+    )
+    .json();
+    let granted = |statement: usize| -> Vec<String> {
+        let actions = &policy["Statement"][statement]["Action"];
+        match actions.as_array() {
+            Some(list) => list
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect(),
+            None => vec![actions.as_str().unwrap().to_string()],
+        }
+    };
+    let (caller, assume) = (granted(0), granted(1));
+    assert_eq!(assume, vec!["sts:AssumeRole"]);
+    let role_policy = tw(&management, &["permissions", "--for", "check"]).json();
+    let member_granted: Vec<String> = role_policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let action = |r: &serde_json::Value| {
+        let (service, op) = (
+            r["service"].as_str().unwrap(),
+            r["operation"].as_str().unwrap(),
+        );
+        trailwarden::aws::iam_action_for(service, op)
+            .unwrap_or_else(|| panic!("no IAM action known for {service} {op}"))
+            .to_string()
+    };
+    let made = emu.requests_for_account(&management);
+    assert!(made.len() > before);
+    for r in &made[before..] {
+        let a = action(r);
+        assert!(
+            caller.contains(&a) || assume.contains(&a),
+            "the caller's policy lacks {a}"
+        );
+    }
+    for r in emu
+        .requests_for_account(in_sync)
+        .iter()
+        .rev()
+        .take(single_requests as usize)
+    {
+        let a = action(r);
+        assert!(member_granted.contains(&a), "the role's policy lacks {a}");
+    }
     // One account could not be checked: exit 1, and every other account is in the report.
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     let report = out.json();
@@ -466,4 +520,283 @@ async fn check_organization_accounts_checks_coverage_and_second_trails() {
         accounts[&management]["report"]["drift"][0]["kind"],
         "trail.organization"
     );
+    // One member selected: the organization chain is reported with it.
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--organization",
+            "--accounts",
+            &members[1],
+            "--email",
+            EMAIL,
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let accounts = by_account(&out.json());
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[&management]["status"], "drift");
+}
+
+#[tokio::test]
+async fn an_organizational_unit_covers_the_units_below_it_and_throttling_is_retried() {
+    let (management, _org, members) = organization(3).await;
+    let emu = Emulator::shared();
+    let cfg = emu.sdk_config(&management, "us-east-1").await;
+    let orgs = aws_sdk_organizations::Client::new(&cfg);
+    let root = orgs.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_string();
+    let unit = |parent: String, name: &'static str| {
+        let orgs = orgs.clone();
+        async move {
+            orgs.create_organizational_unit()
+                .parent_id(parent)
+                .name(name)
+                .send()
+                .await
+                .unwrap()
+                .organizational_unit()
+                .unwrap()
+                .id()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let workloads = unit(root.clone(), "workloads").await;
+    let prod = unit(workloads.clone(), "prod").await;
+    for (account, parent) in [(&members[0], &workloads), (&members[1], &prod)] {
+        orgs.move_account()
+            .account_id(account)
+            .source_parent_id(&root)
+            .destination_parent_id(parent)
+            .send()
+            .await
+            .unwrap();
+    }
+    // 30% of the management account's requests (Organizations, STS AssumeRole) are throttled;
+    // the SDK's retries absorb them.
+    emu.set_faults(
+        &management,
+        serde_json::json!({"throttle": {"share": 0.3, "seed": 11}}),
+    );
+    let out = tw(
+        &management,
+        &[
+            "check",
+            "--accounts",
+            &workloads,
+            "--email",
+            EMAIL,
+            "--output",
+            "json",
+        ],
+    );
+    emu.set_faults(&management, serde_json::json!({}));
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let accounts = by_account(&out.json());
+    let mut ids: Vec<&String> = accounts.keys().collect();
+    ids.sort();
+    let mut want = vec![&members[0], &members[1]];
+    want.sort();
+    assert_eq!(ids, want, "the OU and the OU below it, nothing else");
+    assert!(accounts.values().all(|a| a["status"] == "drift"));
+    let throttled = emu
+        .requests_for_account(&management)
+        .iter()
+        .filter(|r| r["fault"] == "throttle")
+        .count();
+    assert!(
+        throttled > 0,
+        "no request was throttled: the test proves nothing"
+    );
+}
+
+#[tokio::test]
+async fn apply_accounts_is_one_plan_and_one_run_over_every_account() {
+    let (management, _org, members) = organization(3).await;
+    let emu = Emulator::shared();
+    let cfg = emu.sdk_config(&members[2], "us-east-1").await;
+    aws_sdk_iam::Client::new(&cfg)
+        .delete_role()
+        .role_name("OrganizationAccountAccessRole")
+        .send()
+        .await
+        .unwrap();
+    let ids = members.join(",");
+    let writes = |m: &String| emu.write_requests_for_account(m).len();
+    let before: Vec<usize> = members.iter().map(writes).collect();
+    let out = tw(&management, &["plan", "--accounts", &ids, "--email", EMAIL]);
+    // One account cannot be read: exit 1; the plan of the others is shown all the same.
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("Account {} (member-0):", members[0])),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("3 accounts: 2 with changes, 0 without, 0 with conflicts, 0 applied, 0 failed, 1 not read."), "{}", out.stdout);
+    let now: Vec<usize> = members.iter().map(writes).collect();
+    assert_eq!(now, before, "plan wrote");
+    // Without a terminal and without --yes: refused, nothing written.
+    let out = tw(
+        &management,
+        &["apply", "--accounts", &ids, "--email", EMAIL],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("refusing to apply without confirmation"),
+        "{}",
+        out.stderr
+    );
+    let now: Vec<usize> = members.iter().map(writes).collect();
+    assert_eq!(now, before, "a refused apply wrote");
+    let out = tw(
+        &management,
+        &[
+            "apply",
+            "--accounts",
+            &ids,
+            "--email",
+            EMAIL,
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let report = out.json();
+    let statuses: Vec<&str> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["applied", "applied", "error"], "{report}");
+    assert!(
+        report["accounts"][0]["report"]["outcome"]["applied"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 5
+    );
+    // Applied: the two reachable accounts are in sync, and a second apply has nothing to do.
+    let two = format!("{},{}", members[0], members[1]);
+    let out = tw(
+        &management,
+        &["check", "--accounts", &two, "--email", EMAIL],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let out = tw(
+        &management,
+        &["apply", "--accounts", &two, "--email", EMAIL, "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("2 accounts: 0 with changes, 2 without"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(writes(&members[2]), before[2]);
+}
+
+#[tokio::test]
+async fn control_towers_trail_is_adopted_for_its_log_group_and_never_written_to() {
+    // Control Tower's organization trail, as landing zone 3.x sets it up in the management
+    // account: delivering to `aws-controltower/CloudTrailLogs` through its own role.
+    let (management, org_id, _members) = organization(1).await;
+    let emu = Emulator::shared();
+    let cfg = emu.sdk_config(&management, "us-east-1").await;
+    let name = "aws-controltower-BaselineCloudTrail";
+    let bucket = format!("aws-controltower-logs-{management}-us-east-1");
+    let s3 = common::s3_client(&cfg);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let mut policy = common::cloudtrail_bucket_policy(&bucket, &management);
+    policy["Statement"][1]["Resource"] = format!("arn:aws:s3:::{bucket}/AWSLogs/{org_id}/*").into();
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let group = "aws-controltower/CloudTrailLogs";
+    aws_sdk_cloudwatchlogs::Client::new(&cfg)
+        .create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    let role = aws_sdk_iam::Client::new(&cfg)
+        .create_role()
+        .role_name("aws-controltower-CloudWatchLogsRole")
+        .assume_role_policy_document(common::cloudtrail_trust_policy().to_string())
+        .send()
+        .await
+        .unwrap();
+    let ct = aws_sdk_cloudtrail::Client::new(&cfg);
+    ct.create_trail()
+        .name(name)
+        .s3_bucket_name(&bucket)
+        .is_multi_region_trail(true)
+        .is_organization_trail(true)
+        .enable_log_file_validation(true)
+        .cloud_watch_logs_log_group_arn(format!(
+            "arn:aws:logs:us-east-1:{management}:log-group:{group}:*"
+        ))
+        .cloud_watch_logs_role_arn(role.role().unwrap().arn())
+        .send()
+        .await
+        .unwrap();
+    // Not logging: drift that only Control Tower may repair.
+    let before = emu.requests_for_account(&management).len();
+    let args = ["--organization", "--adopt-trail", name, "--email", EMAIL];
+    let out = tw(&management, &[&["apply", "--yes"][..], &args[..]].concat());
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let made = emu.requests_for_account(&management).split_off(before);
+    let trail_writes: Vec<&str> = made
+        .iter()
+        .filter(|r| r["service"] == "cloudtrail")
+        .map(|r| r["operation"].as_str().unwrap())
+        .filter(|op| !common::is_read_only(op))
+        .collect();
+    assert!(
+        trail_writes.is_empty(),
+        "wrote to Control Tower's trail: {trail_writes:?}"
+    );
+    assert!(made.iter().all(|r| r["operation"] != "PutRetentionPolicy"));
+    let filters = aws_sdk_cloudwatchlogs::Client::new(&cfg)
+        .describe_metric_filters()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !filters.metric_filters().is_empty(),
+        "no filter on Control Tower's log group"
+    );
+    let out = tw(
+        &management,
+        &[&["check", "--output", "json"][..], &args[..]].concat(),
+    );
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let report = out.json();
+    let kinds: Vec<&str> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["trail.not-logging"], "{report}");
+    assert!(
+        warning_codes(&report).contains(&"guarded-trail".to_string()),
+        "{report}"
+    );
+    // Once Control Tower has it logging again: in sync.
+    ct.start_logging().name(name).send().await.unwrap();
+    let out = tw(&management, &[&["check"][..], &args[..]].concat());
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }

@@ -21,7 +21,7 @@ pub use objects::{Body, Bucket, Level, Object};
 pub use organizations::{AccountSelector, MemberAccount};
 pub use permissions::{
     check_policy, iam_action_for, is_read_operation, policy, CHECK_SID, DESTROY_ACTIONS,
-    READ_ACTIONS, REMOVAL_ACTIONS, SCAN_ACTIONS, WRITE_ACTIONS,
+    ORGANIZATION_ACTIONS, READ_ACTIONS, REMOVAL_ACTIONS, SCAN_ACTIONS, WRITE_ACTIONS,
 };
 
 use aws_config::retry::RetryConfig;

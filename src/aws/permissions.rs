@@ -124,9 +124,41 @@ pub const REMOVAL_ACTIONS: &[&str] = &[
 /// caller is.
 pub const SCAN_ACTIONS: &[&str] = &["s3:ListBucket", "s3:GetObject", "s3:GetBucketLocation"];
 
+/// What organization mode and `--accounts` add, in the calling (management) account: the
+/// organization (DescribeOrganization), its accounts (ListAccounts, ListAccountsForParent and
+/// ListOrganizationalUnitsForParent for an OU), and the role assumed in each account
+/// (sts:AssumeRole, granted on the role's ARN in every account: see `permissions`).
+pub const ORGANIZATION_ACTIONS: &[&str] = &[
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+];
+
 /// (IAM service prefix, SDK operation name, IAM action) for every operation the adapter calls.
 const OPERATIONS: &[(&str, &str, &str)] = &[
     ("sts", "GetCallerIdentity", "sts:GetCallerIdentity"),
+    ("sts", "AssumeRole", "sts:AssumeRole"),
+    (
+        "organizations",
+        "DescribeOrganization",
+        "organizations:DescribeOrganization",
+    ),
+    (
+        "organizations",
+        "ListAccounts",
+        "organizations:ListAccounts",
+    ),
+    (
+        "organizations",
+        "ListAccountsForParent",
+        "organizations:ListAccountsForParent",
+    ),
+    (
+        "organizations",
+        "ListOrganizationalUnitsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+    ),
     ("s3", "HeadBucket", "s3:ListBucket"),
     ("s3", "ListObjectsV2", "s3:ListBucket"),
     ("s3", "GetObject", "s3:GetObject"),
@@ -248,6 +280,7 @@ fn iam_prefix(service: &str) -> Option<&'static str> {
         "sns" => "sns",
         "cloudwatch" | "monitoring" => "cloudwatch",
         "kms" => "kms",
+        "organizations" => "organizations",
         _ => return None,
     })
 }
@@ -280,7 +313,13 @@ mod tests {
     #[test]
     fn every_operation_is_listed_once() {
         for (_, op, action) in OPERATIONS {
-            let listed = if is_read_operation(op) {
+            // Granted on its own statement (the role's ARN), by `permissions --accounts`.
+            if *action == "sts:AssumeRole" {
+                continue;
+            }
+            let listed = if ORGANIZATION_ACTIONS.contains(action) {
+                true
+            } else if is_read_operation(op) {
                 READ_ACTIONS
                     .iter()
                     .chain(SCAN_ACTIONS)

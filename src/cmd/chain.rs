@@ -32,12 +32,8 @@ pub(super) async fn plan_or_apply(
     chain: &ChainArgs,
     apply_it: bool,
 ) -> Result<ExitStatus, Error> {
-    if chain.accounts.is_some() {
-        return Err(Error::Input(format!(
-            "--accounts: `{}` of several accounts is not supported yet; run `check --accounts` from the management account, and `{}` in each account",
-            if apply_it { "apply" } else { "plan" },
-            if apply_it { "apply" } else { "plan" }
-        )));
+    if let Some(accounts) = &chain.accounts {
+        return plan_or_apply_accounts(g, chain, apply_it, accounts).await;
     }
     let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
     print_config_warnings(&cfg, !apply_it);
@@ -116,6 +112,171 @@ pub(super) async fn plan_or_apply(
     apply_session(g, &s).await
 }
 
+/// `plan --accounts` / `apply --accounts`: every account read and planned (in parallel), one
+/// aggregated plan, one confirmation, then each account applied in turn (its progress on stderr
+/// prefixed with the account). An account that could not be read, or whose plan has conflicts, is
+/// reported and left alone; the others are applied.
+async fn plan_or_apply_accounts(
+    g: &GlobalArgs,
+    chain: &ChainArgs,
+    apply_it: bool,
+    accounts: &str,
+) -> Result<ExitStatus, Error> {
+    use crate::report::fanout::AccountsPlanReport;
+    let selector = fanout::parse_accounts(accounts).map_err(Error::Input)?;
+    let cfg = config::load(&overrides(g, chain)).map_err(Error::Config)?;
+    if cfg.trail.organization {
+        return Err(Error::Input(
+            "--organization with --accounts: the organization chain is applied once, from the management account, without --accounts; --accounts applies each account's own chain".into(),
+        ));
+    }
+    print_config_warnings(&cfg, !apply_it);
+    let opts = fanout::FanoutOptions {
+        selector,
+        role_name: chain.role_name.clone(),
+        concurrency: usize::from(chain.concurrency),
+        settle: Duration::from_secs(chain.settle),
+        strict: false,
+    };
+    eprintln!("Reading the organization's accounts...");
+    let sessions = fanout::plan_accounts(cfg, opts, |done, total, id| {
+        eprintln!("[{done}/{total}] {id} read");
+    })
+    .await?;
+    let command = if apply_it { "apply" } else { "plan" };
+    let status = account_status;
+    let entries = |outcomes| account_entries(&sessions, outcomes, command);
+    let print = |report: &AccountsPlanReport| match g.output {
+        OutputFormat::Human => print!("{}", report.human()),
+        _ => println!("{}", to_json(report)),
+    };
+    let none: Vec<Option<crate::apply::ApplyOutcome>> = sessions.iter().map(|_| None).collect();
+    let unread = sessions
+        .iter()
+        .any(|s| matches!(status(s), "error" | "conflicts"));
+    let to_apply: Vec<usize> = (0..sessions.len())
+        .filter(|i| status(&sessions[*i]) == "changes")
+        .collect();
+    if !apply_it || to_apply.is_empty() {
+        print(&AccountsPlanReport {
+            format_version: crate::report::FORMAT_VERSION,
+            command,
+            accounts: entries(&none),
+        });
+        return Ok(if unread {
+            ExitStatus::Error
+        } else if !to_apply.is_empty() {
+            ExitStatus::Changes
+        } else {
+            ExitStatus::Ok
+        });
+    }
+    if g.output == OutputFormat::Human {
+        print(&AccountsPlanReport {
+            format_version: crate::report::FORMAT_VERSION,
+            command: "plan",
+            accounts: entries(&none),
+        });
+    }
+    if !g.yes {
+        let requests: usize = to_apply
+            .iter()
+            .filter_map(|i| sessions[*i].session.as_ref().ok())
+            .map(|s| s.plan.ops().count())
+            .sum();
+        confirm_text(
+            g,
+            &format!(
+                "Apply these changes in {} ({requests} requests)?",
+                crate::report::counted(to_apply.len(), "account")
+            ),
+        )?;
+    }
+    let mut outcomes = none.clone();
+    for i in to_apply {
+        let a = &sessions[i];
+        let Ok(s) = &a.session else { continue };
+        eprintln!("Account {} ({}):", a.id, a.name);
+        let mut progress = StderrProgress;
+        let outcome = signals::while_applying(apply::apply(
+            &s.plan,
+            &s.aws,
+            &RetryPolicy::default(),
+            &mut progress,
+        ))
+        .await;
+        let stop = outcome.interrupted;
+        outcomes[i] = Some(outcome);
+        if stop {
+            break;
+        }
+    }
+    let report = AccountsPlanReport {
+        format_version: crate::report::FORMAT_VERSION,
+        command,
+        accounts: entries(&outcomes),
+    };
+    print(&report);
+    if let Some(signal) = signals::received() {
+        return Ok(signal);
+    }
+    Ok(
+        if unread || report.accounts.iter().any(|a| a.status == "failed") {
+            ExitStatus::Error
+        } else {
+            ExitStatus::Ok
+        },
+    )
+}
+
+fn account_status(s: &fanout::AccountSession) -> &'static str {
+    match &s.session {
+        Err(_) => "error",
+        Ok(s) if !s.plan.conflicts.is_empty() => "conflicts",
+        Ok(s) if s.plan.is_empty() => "no_changes",
+        Ok(_) => "changes",
+    }
+}
+
+fn account_entries<'a>(
+    sessions: &'a [fanout::AccountSession],
+    outcomes: &'a [Option<crate::apply::ApplyOutcome>],
+    command: &'static str,
+) -> Vec<crate::report::fanout::AccountPlanEntry<'a>> {
+    sessions
+        .iter()
+        .zip(outcomes)
+        .map(|(a, outcome)| {
+            let (report, plan) = match &a.session {
+                Ok(s) => {
+                    let mut r = PlanReport::new(
+                        command,
+                        &a.id,
+                        &s.target.region,
+                        &s.plan,
+                        s.aws.requests(),
+                    );
+                    r.outcome = outcome.as_ref();
+                    (Some(r), Some(&s.plan))
+                }
+                Err(_) => (None, None),
+            };
+            crate::report::fanout::AccountPlanEntry {
+                account_id: &a.id,
+                name: &a.name,
+                status: match outcome {
+                    Some(o) if o.failed.is_some() || o.interrupted => "failed",
+                    Some(_) => "applied",
+                    None => account_status(a),
+                },
+                error: a.session.as_ref().err().map(String::as_str),
+                report,
+                plan,
+            }
+        })
+        .collect()
+}
+
 /// Applies a session's plan, already shown and confirmed, and reports the outcome on stdout.
 pub(crate) async fn apply_session(g: &GlobalArgs, s: &Session) -> Result<ExitStatus, Error> {
     run_session(g, s, "apply").await
@@ -168,11 +329,7 @@ pub(crate) async fn run_session(
 }
 
 fn confirm(g: &GlobalArgs, plan: &Plan) -> Result<(), Error> {
-    if g.no_input || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        return Err(Error::Refused(
-            "refusing to apply without confirmation: no terminal to ask on (pass --yes to apply non-interactively)".into(),
-        ));
-    }
+    require_terminal(g)?;
     let n = plan.ops().count();
     let gone = report::deletions(plan);
     let prompt = if gone.is_empty() {
@@ -190,6 +347,24 @@ fn confirm(g: &GlobalArgs, plan: &Plan) -> Result<(), Error> {
             report::counted(gone.len(), "resource")
         )
     };
+    ask(&prompt)
+}
+
+fn confirm_text(g: &GlobalArgs, prompt: &str) -> Result<(), Error> {
+    require_terminal(g)?;
+    ask(prompt)
+}
+
+fn require_terminal(g: &GlobalArgs) -> Result<(), Error> {
+    if g.no_input || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Error::Refused(
+            "refusing to apply without confirmation: no terminal to ask on (pass --yes to apply non-interactively)".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn ask(prompt: &str) -> Result<(), Error> {
     let ok = dialoguer::Confirm::new()
         .with_prompt(prompt)
         .default(false)

@@ -252,8 +252,18 @@ pub(super) fn pattern(cmd: &PatternCommand, g: &GlobalArgs) -> Result<ExitStatus
     }
 }
 
-pub(super) fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitStatus, Error> {
-    let (sid, actions): (&str, Vec<&str>) = match for_ {
+pub(super) fn permissions(
+    for_: PermissionsFor,
+    accounts: bool,
+    role_name: &str,
+    _g: &GlobalArgs,
+) -> Result<ExitStatus, Error> {
+    if accounts && for_ == PermissionsFor::Scan {
+        return Err(Error::Input(
+            "--accounts: `scan` reads log files, not accounts".into(),
+        ));
+    }
+    let (sid, mut actions): (&str, Vec<&str>) = match for_ {
         PermissionsFor::Check => (crate::aws::CHECK_SID, crate::aws::READ_ACTIONS.to_vec()),
         PermissionsFor::Apply => (
             "TrailwardenApply",
@@ -274,7 +284,23 @@ pub(super) fn permissions(for_: PermissionsFor, _g: &GlobalArgs) -> Result<ExitS
         ),
         PermissionsFor::Scan => ("TrailwardenScanReadOnly", crate::aws::SCAN_ACTIONS.to_vec()),
     };
-    let policy = crate::aws::policy(sid, &actions);
+    if accounts {
+        actions.extend(crate::aws::ORGANIZATION_ACTIONS);
+    }
+    let mut policy = crate::aws::policy(sid, &actions);
+    if accounts {
+        // The role assumed in each account, by name in every account of the organization; the
+        // role itself needs the policy printed without --accounts, and a trust policy naming
+        // this account.
+        if let Some(statements) = policy["Statement"].as_array_mut() {
+            statements.push(json!({
+                "Sid": "TrailwardenAssumeAccountRole",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": format!("arn:aws:iam::*:role/{role_name}")
+            }));
+        }
+    }
     println!("{}", to_json(&policy));
     Ok(ExitStatus::Ok)
 }

@@ -57,7 +57,11 @@ pub fn run(cli: Cli) -> ExitStatus {
     let result = match &cli.command {
         Command::Presets(cmd) => local::presets(cmd, &cli.global),
         Command::Pattern(cmd) => local::pattern(cmd, &cli.global),
-        Command::Permissions { for_ } => local::permissions(*for_, &cli.global),
+        Command::Permissions {
+            for_,
+            accounts,
+            role_name,
+        } => local::permissions(*for_, *accounts, role_name, &cli.global),
         Command::Completions { shell } => local::completions(*shell),
         Command::Manpage => local::manpage(),
         Command::Export(cmd) => export::run(cmd, &cli.global),

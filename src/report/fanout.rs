@@ -153,10 +153,10 @@ impl<'a> FanoutReport<'a> {
     /// could not be checked, a passing case per account in sync.
     pub(crate) fn junit(&self) -> String {
         let mut suites = String::new();
-        let (mut tests, mut failures) = (0, 0);
+        let (mut tests, mut failures, mut errors) = (0, 0, 0);
         for a in &self.accounts {
             let mut cases = String::new();
-            let (mut t, mut f) = (0, 0);
+            let (mut t, mut f, mut e) = (0, 0, 0);
             match (a.report, a.error) {
                 (Some(r), _) => {
                     let mut last = "";
@@ -210,29 +210,31 @@ impl<'a> FanoutReport<'a> {
                         t += 1;
                     }
                 }
-                (None, e) => {
+                (None, error) => {
+                    // Not a failed assertion but a check that could not run: JUnit's <error>.
                     let _ = writeln!(
                         cases,
                         r#"    <testcase classname="trailwarden.{}" name="checked"><error message="{}" type="not-checked"/></testcase>"#,
                         a.account_id,
-                        xml(e.unwrap_or("unknown error"))
+                        xml(error.unwrap_or("unknown error"))
                     );
                     t += 1;
-                    f += 1;
+                    e += 1;
                 }
             }
             let _ = writeln!(
                 suites,
-                r#"  <testsuite name="{}" tests="{t}" failures="{f}">"#,
+                r#"  <testsuite name="{}" tests="{t}" failures="{f}" errors="{e}">"#,
                 xml(&format!("account {} {}", a.account_id, a.name))
             );
             suites.push_str(&cases);
             let _ = writeln!(suites, "  </testsuite>");
             tests += t;
             failures += f;
+            errors += e;
         }
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"trailwarden check --accounts\" tests=\"{tests}\" failures=\"{failures}\">\n{suites}</testsuites>\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"trailwarden check --accounts\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{suites}</testsuites>\n"
         )
     }
 
@@ -287,6 +289,69 @@ impl<'a> FanoutReport<'a> {
             out,
             "trailwarden: {} accounts, {} in sync, {} drifted, {} not checked",
             s.accounts, s.in_sync, s.drifted, s.errors
+        );
+        out
+    }
+}
+
+/// One account of `plan --accounts` / `apply --accounts`.
+#[derive(Debug, Serialize)]
+pub(crate) struct AccountPlanEntry<'a> {
+    pub account_id: &'a str,
+    pub name: &'a str,
+    /// `changes`, `no_changes`, `conflicts` (not applied), `error` (not read), and after an
+    /// apply `applied` or `failed`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+    /// The account's plan (and outcome), of the same schema as `plan` / `apply` of one account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::PlanReport<'a>>,
+    /// The plan itself, for the human form.
+    #[serde(skip)]
+    pub plan: Option<&'a crate::plan::Plan>,
+}
+
+/// The aggregated plan (and outcome) of several accounts.
+#[derive(Debug, Serialize)]
+pub(crate) struct AccountsPlanReport<'a> {
+    pub format_version: &'static str,
+    pub command: &'static str,
+    pub accounts: Vec<AccountPlanEntry<'a>>,
+}
+
+impl AccountsPlanReport<'_> {
+    /// Each account's plan (or outcome) under its heading, and a summary line.
+    pub(crate) fn human(&self) -> String {
+        let mut out = String::new();
+        for a in &self.accounts {
+            let _ = writeln!(out, "Account {} ({}):", a.account_id, a.name);
+            match (a.plan, &a.report, a.error) {
+                (Some(plan), Some(r), _) => {
+                    let body = match r.outcome {
+                        Some(o) => super::render_outcome_of("apply", o),
+                        None => super::render_plan(plan),
+                    };
+                    for line in body.lines() {
+                        let _ = writeln!(out, "  {line}");
+                    }
+                }
+                (_, _, e) => {
+                    let _ = writeln!(out, "  not read: {}", e.unwrap_or("unknown error"));
+                }
+            }
+        }
+        let count = |s: &str| self.accounts.iter().filter(|a| a.status == s).count();
+        let _ = writeln!(
+            out,
+            "{}: {} with changes, {} without, {} with conflicts, {} applied, {} failed, {} not read.",
+            counted(self.accounts.len(), "account"),
+            count("changes"),
+            count("no_changes"),
+            count("conflicts"),
+            count("applied"),
+            count("failed"),
+            count("error")
         );
         out
     }

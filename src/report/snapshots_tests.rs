@@ -321,6 +321,46 @@ fn check_accounts_of_an_organization() {
 }
 
 #[test]
+fn plan_of_several_accounts() {
+    // `plan --accounts`: an account with changes, one without, one that could not be read.
+    use crate::report::fanout::{AccountPlanEntry, AccountsPlanReport};
+    fn entry<'a>(id: &'a str, name: &'a str, plan: &'a Plan) -> AccountPlanEntry<'a> {
+        AccountPlanEntry {
+            account_id: id,
+            name,
+            status: if plan.is_empty() {
+                "no_changes"
+            } else {
+                "changes"
+            },
+            error: None,
+            report: Some(PlanReport::new("plan", id, REGION, plan, REQUESTS)),
+            plan: Some(plan),
+        }
+    }
+    let (changes, none) = (drifted(), in_sync());
+    let (changes, none) = (&changes, &none);
+    let report = AccountsPlanReport {
+        format_version: crate::report::FORMAT_VERSION,
+        command: "plan",
+        accounts: vec![
+            entry(ACCOUNT, "security", changes),
+            entry("222233334444", "workloads-prod", none),
+            AccountPlanEntry {
+                account_id: "333344445555",
+                name: "sandbox",
+                status: "error",
+                error: Some("could not assume role OrganizationAccountAccessRole: sts:AssumeRole failed: AccessDenied"),
+                report: None,
+                plan: None,
+            },
+        ],
+    };
+    assert_snapshot!("plan_accounts_human", report.human());
+    assert_snapshot!("plan_accounts_json", to_json(&report));
+}
+
+#[test]
 fn check_drifted_account_strict() {
     // `--strict`: the unconfirmed subscription is drift, not a warning.
     let report = CheckReport::new(ACCOUNT, REGION, &drifted(), true, REQUESTS.total);

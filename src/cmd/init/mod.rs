@@ -161,6 +161,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
     let found = aws.discover().await?;
     show_discovery(&found);
 
+    let organization = ask_organization(&aws, &id.account_id, previous).await?;
     let (trail, adopted, adopted_log_group) = ask_trail(&found, &id, &region, previous)?;
     let presets = ask_presets(path, previous)?;
     let disabled = ask_controls(path, &presets, previous)?;
@@ -182,6 +183,7 @@ async fn guided(g: &GlobalArgs, path: &Path) -> Result<ExitStatus, Halt> {
         disabled,
         emails,
         trail,
+        organization,
         adopted_log_group,
         bucket,
         default_bucket,
@@ -236,6 +238,47 @@ fn existing_file(path: &Path) -> Result<Option<Option<Existing>>, Halt> {
         }
     }
     Ok(Some(existing))
+}
+
+/// In an organization's management account, whether to set up the organization trail
+/// (organization mode); in a member account, where its organization's trail is managed. A
+/// caller not allowed to describe the organization is asked nothing.
+async fn ask_organization(
+    aws: &Aws,
+    account: &str,
+    previous: Option<&FileConfig>,
+) -> Result<bool, Halt> {
+    let Ok(Some(org)) = aws.organization().await else {
+        return Ok(false);
+    };
+    heading("Organization");
+    if org.management_account != account {
+        eprint!(
+            "{}",
+            wrapped(
+                &format!(
+                    "Account {account} is a member of organization {}, managed from account {}: an organization trail and its alarms are set up there (`trailwarden apply --organization`). What follows is this account's own chain.",
+                    org.id, org.management_account
+                ),
+                "  "
+            )
+        );
+        return Ok(false);
+    }
+    eprint!(
+        "{}",
+        wrapped(
+            &format!(
+                "Account {account} manages organization {}. An organization trail records every account's events into one log group, where the alarms are set up once and name the account that fired them; without it, this account's own chain only.",
+                org.id
+            ),
+            "  "
+        )
+    );
+    ui::confirm(
+        "Set up the organization trail, for every account",
+        previous.is_none_or(|f| f.trail.organization),
+    )
 }
 
 /// Which trail: a new one, or an existing one to adopt (and the log group it delivers to).

@@ -17,6 +17,8 @@ pub(super) struct Answers {
     pub disabled: Vec<String>,
     pub emails: Vec<String>,
     pub trail: TrailChoice,
+    /// Organization mode (`[trail] organization = true`): offered in a management account.
+    pub organization: bool,
     /// An adopted trail that already delivers to this log group: the filters go there, and its
     /// bucket, retention and key stay as they are.
     pub adopted_log_group: Option<String>,
@@ -176,6 +178,14 @@ pub(super) fn render(a: &Answers) -> String {
             let _ = writeln!(w, "name = {}", q(name));
             let _ = writeln!(w, "adopt = true");
         }
+    }
+    if a.organization {
+        let _ = writeln!(
+            w,
+            "# The organization trail: every account's events, one log group, alarms naming"
+        );
+        let _ = writeln!(w, "# the account (docs/organizations.md).");
+        let _ = writeln!(w, "organization = true");
     }
     let _ = writeln!(
         w,
@@ -402,6 +412,7 @@ mod tests {
             trail: TrailChoice::Create {
                 name: "trailwarden".into(),
             },
+            organization: false,
             adopted_log_group: None,
             bucket: None,
             default_bucket: "trailwarden-cloudtrail-111122223333-eu-west-1".into(),
