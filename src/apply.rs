@@ -66,7 +66,37 @@ impl RetryPolicy {
         if bucket_configuration && matches!(err.code(), Some("NoSuchBucket" | "OperationAborted")) {
             return self.attempts + 3;
         }
+        if concurrent_update(op, err.code()) {
+            return self.attempts;
+        }
         1
+    }
+}
+
+/// A delete refused because another request is changing the same resource: each service
+/// documents these as "try again" (SDKs do not retry them by themselves, they are 4xx), so a
+/// `destroy` or a removal waits instead of stopping half-way.
+/// - DeleteMetricFilter, DeleteLogGroup: `OperationAbortedException`, "Multiple concurrent
+///   requests to update the same resource were in conflict"
+///   (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DeleteMetricFilter.html,
+///   https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DeleteLogGroup.html);
+/// - StopLogging, DeleteTrail: `ConflictException`, "wait a few minutes, and then try the
+///   operation again" (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DeleteTrail.html);
+/// - DeleteRolePolicy, DeleteRole: `ConcurrentModification`, "Wait a few minutes and submit
+///   your request again" (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html);
+/// - DeleteObjects, DeleteBucket: `OperationAborted`, "A conflicting conditional operation is
+///   currently in progress against this resource. Try again."
+///   (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+fn concurrent_update(op: &Op, code: Option<&str>) -> bool {
+    let Some(code) = code else { return false };
+    match op {
+        Op::DeleteMetricFilter { .. } | Op::DeleteLogGroup { .. } => {
+            code == "OperationAbortedException"
+        }
+        Op::StopLogging { .. } | Op::DeleteTrail { .. } => code == "ConflictException",
+        Op::DeleteRolePolicy { .. } | Op::DeleteRole { .. } => code == "ConcurrentModification",
+        Op::EmptyBucket { .. } | Op::DeleteBucket { .. } => code == "OperationAborted",
+        _ => false,
     }
 }
 

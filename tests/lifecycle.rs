@@ -711,3 +711,94 @@ fn a_destroy_stopped_by_sigterm_stops_before_the_next_delete() {
         .stdout
         .contains("Nothing to destroy."));
 }
+
+/// Someone else's subscription (an SQS queue) on a topic trailwarden created keeps the topic, in
+/// a removal and in `destroy`: DeleteTopic would delete the subscription with it.
+#[tokio::test]
+async fn a_topic_someone_else_subscribed_to_stays() {
+    let account = unique_account();
+    let all = config(
+        &account,
+        "all.toml",
+        "emails = [\"security@example.com\"]\n[topics.critical]\n[controls.root-account-usage]\ntopic = \"critical\"\n",
+    );
+    let fewer = config(&account, "fewer.toml", WITHOUT_ROOT);
+    run_ok(&account, &["apply", "--config", &all, "--yes"]);
+    let cfg = sdk(&account).await;
+    let sns = aws_sdk_sns::Client::new(&cfg);
+    let topics = sns.list_topics().send().await.unwrap();
+    let arns: Vec<String> = topics
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn().map(str::to_string))
+        .collect();
+    assert_eq!(arns.len(), 2, "{arns:?}");
+    for arn in &arns {
+        sns.subscribe()
+            .topic_arn(arn)
+            .protocol("sqs")
+            .endpoint(format!("arn:aws:sqs:us-east-1:{account}:their-queue"))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let plan = tw(&account, &["plan", "--config", &fewer, "--output", "json"]);
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    assert_eq!(
+        deletes(&plan.json()),
+        [
+            "metric_filter.RootAccountUsage",
+            "alarm.RootAccountUsageAlarm"
+        ]
+    );
+    run_ok(&account, &["apply", "--config", &fewer, "--yes"]);
+    assert_eq!(topic_count(&cfg).await, 2);
+
+    let out = run_ok(&account, &["destroy", "--config", &fewer, "--yes"]);
+    assert!(alarm_names(&cfg).await.is_empty());
+    assert_eq!(topic_count(&cfg).await, 2, "{}", out.stdout);
+    assert!(out.stdout.contains("their-queue"), "{}", out.stdout);
+}
+
+/// The ownership tag is read again at delete time: an alarm replaced by someone else's, under
+/// the same name, while `destroy` waited for its confirmation, is not deleted.
+#[tokio::test]
+async fn an_alarm_replaced_after_the_read_is_not_deleted() {
+    let account = unique_account();
+    run_ok(&account, &["apply", "--email", EMAIL, "--yes"]);
+    let cfg = sdk(&account).await;
+    let cw = aws_sdk_cloudwatch::Client::new(&cfg);
+
+    let mut p = spawn_destroy(&account, &["--email", EMAIL]);
+    p.exp_string("  - alarm.RootAccountUsageAlarm").unwrap();
+    p.exp_string("Destroy these").unwrap();
+    // Replaced while the question waits: same name, no tag.
+    cw.delete_alarms()
+        .alarm_names("RootAccountUsageAlarm")
+        .send()
+        .await
+        .unwrap();
+    cw.put_metric_alarm()
+        .alarm_name("RootAccountUsageAlarm")
+        .metric_name("TheirMetric")
+        .namespace("TheirNamespace")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .period(300)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(
+            aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+        )
+        .send()
+        .await
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_string("managed-by tag").unwrap();
+    assert_eq!(exit_code(&mut p), 1);
+    assert!(alarm_names(&cfg)
+        .await
+        .contains(&"RootAccountUsageAlarm".into()));
+}

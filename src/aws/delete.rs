@@ -14,6 +14,16 @@ const KEYS_PER_DELETE: usize = 1000;
 impl Aws {
     pub(super) async fn delete(&self, op: &Op) -> Result<(), AwsError> {
         let api = op.api();
+        match self.still_ours(op).await {
+            Ok(Ownership::Gone) => return Ok(()),
+            Ok(Ownership::NotOurs) => {
+                return Err(AwsError::Other(format!(
+                    "{api}: not deleted: it no longer carries trailwarden's managed-by tag (it changed after the account was read); run the command again to see the new plan"
+                )))
+            }
+            Ok(Ownership::Ours | Ownership::Unchecked) => {}
+            Err(e) => return Err(e),
+        }
         let result = match op {
             Op::DeleteMetricFilter { log_group, filter } => self
                 .logs
@@ -114,6 +124,73 @@ impl Aws {
         }
     }
 
+    /// The ownership proof, read again right before an alarm or a topic is deleted: the plan was
+    /// made from a read that can be minutes old (the confirmation prompt waits for a person),
+    /// and someone may have replaced the alarm or the topic under the same name meanwhile. The
+    /// trail, role, log group and bucket are checked by the plan only: they are not replaced
+    /// by name without breaking the delivery the plan read.
+    async fn still_ours(&self, op: &Op) -> Result<Ownership, AwsError> {
+        use super::read::absent;
+        let tags: Option<crate::model::Tags> = match op {
+            Op::DeleteAlarm { alarm } => {
+                let out = self
+                    .cloudwatch
+                    .describe_alarms()
+                    .alarm_names(alarm)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("cloudwatch:DescribeAlarms", e))?;
+                let Some(arn) = out
+                    .metric_alarms()
+                    .iter()
+                    .filter_map(|a| a.alarm_arn())
+                    .chain(out.composite_alarms().iter().filter_map(|a| a.alarm_arn()))
+                    .next()
+                    .map(str::to_string)
+                else {
+                    return Ok(Ownership::Gone);
+                };
+                let out = self
+                    .cloudwatch
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send()
+                    .await;
+                absent(out.map_err(|e| sdk_error("cloudwatch:ListTagsForResource", e)))?.map(|o| {
+                    o.tags()
+                        .iter()
+                        .map(|t| {
+                            (
+                                t.key().unwrap_or_default().to_string(),
+                                t.value().unwrap_or_default().to_string(),
+                            )
+                        })
+                        .collect()
+                })
+            }
+            Op::DeleteTopic { topic_arn } => {
+                let out = self
+                    .sns
+                    .list_tags_for_resource()
+                    .resource_arn(topic_arn)
+                    .send()
+                    .await;
+                absent(out.map_err(|e| sdk_error("sns:ListTagsForResource", e)))?.map(|o| {
+                    o.tags()
+                        .iter()
+                        .map(|t| (t.key().to_string(), t.value().to_string()))
+                        .collect()
+                })
+            }
+            _ => return Ok(Ownership::Unchecked),
+        };
+        Ok(match tags {
+            None => Ownership::Gone,
+            Some(tags) if crate::model::is_managed(&tags) => Ownership::Ours,
+            Some(_) => Ownership::NotOurs,
+        })
+    }
+
     /// Deletes every object version and delete marker of a versioned bucket, a page at a time
     /// (ListObjectVersions, then DeleteObjects), so DeleteBucket can follow: S3 refuses to
     /// delete a bucket that holds any version ("DeleteBucket": "All objects (including all
@@ -177,4 +254,13 @@ impl Aws {
             }
         }
     }
+}
+
+enum Ownership {
+    Ours,
+    NotOurs,
+    /// Deleted meanwhile: the delete is done.
+    Gone,
+    /// Not a resource checked at delete time.
+    Unchecked,
 }

@@ -623,6 +623,21 @@ impl Aws {
                 },
             );
         }
+        // The subscribers of those trailwarden created, the only ones that can be deleted:
+        // DeleteTopic deletes every subscription with the topic, so one that someone else
+        // added (an SQS queue, say) keeps it.
+        let managed: Vec<String> = topics
+            .values()
+            .filter(|t| crate::model::is_managed(&t.tags))
+            .map(|t| t.arn.clone())
+            .collect();
+        let subscriptions =
+            join_all(managed.iter().map(|arn| self.subscriptions(arn)).collect()).await;
+        for (arn, subs) in managed.iter().zip(subscriptions) {
+            if let Some(t) = topics.get_mut(arn) {
+                t.subscriptions = subs?;
+            }
+        }
         Ok(topics)
     }
 }

@@ -125,6 +125,7 @@ pub(crate) struct VolumeUsed {
 const NOT_COUNTED: &[&str] = &[
     "S3 storage and requests for the trail's log files",
     "KMS requests (encrypted trail, bucket or topics)",
+    "SNS notifications of the trail's log file deliveries (`delivery_topic`): one publish per log file, and a delivery to each of that topic's subscribers",
     "CloudTrail data events and Insights events (trailwarden records management events only)",
     "CloudWatch API requests, Logs Insights queries and dashboards",
     "the free tiers (10 alarms, 10 metrics, 5 GB of logs, 1,000 emails a month, account-wide)",

@@ -56,6 +56,8 @@ fn a_fresh_chain_with_nothing_measured() {
         .all(|l| l.item != "second-trail-management-events"));
     assert!(close(e.total_month, 0.30 + 0.90 + 0.50 + storage + 0.00024));
     assert!(!e.not_counted.is_empty());
+    // The trail's delivery notifications are not estimated: said so.
+    assert!(e.not_counted.iter().any(|n| n.contains("delivery_topic")));
 }
 
 #[test]

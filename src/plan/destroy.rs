@@ -71,9 +71,30 @@ pub(crate) fn destroy(d: &Desired, a: &Actual, opts: DestroyOptions) -> Plan {
         p.destroy_trail(t, trail_goes);
     }
     let trail_gone = trail.is_none() || trail_goes;
-    p.destroy_role(trail_gone);
-    p.destroy_log_data(trail_gone, opts.delete_log_data);
+    // Any other trail visible from this region (another trail of the account, the same trail's
+    // shadow when its home region is another, an organization's trail) that delivers to the
+    // bucket, the log group or through the role keeps them: deleting them would break its
+    // delivery and, for the bucket and the log group, delete its log data.
+    let others: Vec<&TrailState> = a
+        .trails
+        .iter()
+        .filter(|t| !(trail_goes && trail.is_some_and(|g| g.arn == t.arn)))
+        .collect();
+    p.destroy_role(trail_gone, &others);
+    p.destroy_log_data(trail_gone, opts.delete_log_data, &others);
     p.plan
+}
+
+/// The role's name in a trail's `CloudWatchLogsRoleArn` (`arn:aws:iam::ACCOUNT:role[/PATH]/NAME`).
+fn role_of(arn: &str) -> Option<&str> {
+    arn.contains(":role/").then(|| arn.rsplit('/').next())?
+}
+
+/// The log group's name in a trail's `CloudWatchLogsLogGroupArn`
+/// (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`).
+fn log_group_of(arn: &str) -> Option<&str> {
+    let rest = arn.split_once(":log-group:")?.1;
+    Some(rest.strip_suffix(":*").unwrap_or(rest))
 }
 
 impl<'a> Planner<'a> {
@@ -90,6 +111,16 @@ impl<'a> Planner<'a> {
         let names: BTreeSet<&str> = going.iter().map(|x| x.name.as_str()).collect();
         let metric = |x: &AlarmState| (x.namespace.clone(), x.metric_name.clone());
         let going_metrics: BTreeSet<_> = going.iter().map(|x| metric(x)).collect();
+        // Metrics of the going alarms the configuration no longer names: their filters are
+        // not configured either, so any unconfigured filter feeding them is the removed
+        // control's (the removal rule). A configured alarm's metric is fed by the configured
+        // filter, and only that one goes: a filter of another name publishing the same metric
+        // (a hand-made CIS filter on the same log group, say) is not trailwarden's.
+        let undesired_going: BTreeSet<_> = going
+            .iter()
+            .filter(|x| !self.a.alarms.contains_key(&x.name))
+            .map(|x| metric(x))
+            .collect();
         let staying_metrics: BTreeSet<_> = self
             .a
             .alarms
@@ -100,9 +131,15 @@ impl<'a> Planner<'a> {
             .collect();
         let mut changes = Vec::new();
         for f in &self.a.filters {
+            let configured = self.d.filters.iter().any(|d| d.name == f.name);
             let feeds = f.metric_transformations.iter().any(|m| {
                 let key = (Some(m.namespace.clone()), Some(m.metric_name.clone()));
-                going_metrics.contains(&key) && !staying_metrics.contains(&key)
+                let ours = if configured {
+                    going_metrics.contains(&key)
+                } else {
+                    undesired_going.contains(&key)
+                };
+                ours && !staying_metrics.contains(&key)
             });
             if feeds {
                 changes.push(gone(
@@ -146,6 +183,10 @@ impl<'a> Planner<'a> {
                 }
                 continue;
             }
+            let address = format!("sns_topic.{}", spec.name);
+            if self.kept_for_subscribers(&address, &super::removals::foreign_subscriptions(t)) {
+                continue;
+            }
             if routed_by_staying(&t.arn) || notified_by_trail(&t.arn) {
                 self.warn(
                     "kept",
@@ -167,6 +208,10 @@ impl<'a> Planner<'a> {
         }
         for t in self.a.undesired_topics.values() {
             if is_managed(&t.tags) && !routed_by_staying(&t.arn) && !notified_by_trail(&t.arn) {
+                let address = format!("sns_topic.{}", t.name);
+                if self.kept_for_subscribers(&address, &super::removals::foreign_subscriptions(t)) {
+                    continue;
+                }
                 changes.push(gone(
                     format!("sns_topic.{}", t.name),
                     Resource::SnsTopic,
@@ -220,7 +265,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn destroy_role(&mut self, trail_gone: bool) {
+    fn destroy_role(&mut self, trail_gone: bool, others: &[&TrailState]) {
         let (Some(spec), Some(role)) = (&self.d.role, &self.a.role) else {
             return;
         };
@@ -238,6 +283,20 @@ impl<'a> Planner<'a> {
             return;
         }
         if !trail_gone {
+            return;
+        }
+        if let Some(t) = others
+            .iter()
+            .find(|t| t.cw_role_arn.as_deref().and_then(role_of) == Some(spec.name.as_str()))
+        {
+            self.warn(
+                "kept",
+                Some(&address),
+                format!(
+                    "IAM role `{}` stays: trail `{}` delivers to CloudWatch Logs through it",
+                    spec.name, t.name
+                ),
+            );
             return;
         }
         let mut ops = Vec::new();
@@ -276,7 +335,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn destroy_log_data(&mut self, trail_gone: bool, delete: bool) {
+    fn destroy_log_data(&mut self, trail_gone: bool, delete: bool, others: &[&TrailState]) {
         let group = self.a.log_group.as_ref();
         let group_ours = group.is_some_and(|g| self.d.log_group.managed && ours(&g.tags));
         let bucket = self.a.bucket.as_ref();
@@ -288,6 +347,19 @@ impl<'a> Planner<'a> {
                 self.release(
                     &address,
                     "trailwarden set its retention (when configured) and put the metric filters on it; it stays".into(),
+                );
+            } else if let Some(t) = others
+                .iter()
+                .find(|t| t.cw_log_group_arn.as_deref().and_then(log_group_of) == Some(&g.name))
+                .filter(|_| delete && trail_gone)
+            {
+                self.warn(
+                    "kept",
+                    Some(&address),
+                    format!(
+                        "log group `{}` and its log events stay: trail `{}` still delivers to it",
+                        g.name, t.name
+                    ),
                 );
             } else if delete && trail_gone {
                 self.plan.changes.push(gone(
@@ -315,6 +387,19 @@ impl<'a> Planner<'a> {
                 self.release(
                     &address,
                     "trailwarden added its bucket policy statements, default encryption, versioning and Block Public Access; they stay".into(),
+                );
+            } else if let Some(t) = others
+                .iter()
+                .find(|t| t.s3_bucket.as_deref() == Some(b.name.as_str()))
+                .filter(|_| delete && trail_gone)
+            {
+                self.warn(
+                    "kept",
+                    Some(&address),
+                    format!(
+                        "bucket `{}` and its log files stay: trail `{}` still delivers to it",
+                        b.name, t.name
+                    ),
                 );
             } else if delete && trail_gone {
                 self.plan.changes.push(gone(

@@ -36,7 +36,36 @@ pub(crate) fn removal(
     }
 }
 
+/// The subscriptions on a topic trailwarden created that it never makes: protocols it does not
+/// subscribe (SQS, Firehose, HTTP, mobile push), so someone else's. DeleteTopic deletes a
+/// topic's subscriptions with it ("DeleteTopic", Amazon SNS API Reference: "Deletes a topic and
+/// all its subscriptions", https://docs.aws.amazon.com/sns/latest/api/API_DeleteTopic.html),
+/// so a topic that has any stays.
+pub(super) fn foreign_subscriptions(t: &TopicState) -> Vec<String> {
+    t.subscriptions
+        .iter()
+        .filter(|s| !s.deleted() && Protocol::parse(&s.protocol).is_none())
+        .map(|s| format!("{} {}", s.protocol, s.endpoint))
+        .collect()
+}
+
 impl<'a> Planner<'a> {
+    /// Warns that a topic stays for the subscribers `foreign`; `false` when there are none.
+    pub(super) fn kept_for_subscribers(&mut self, address: &str, foreign: &[String]) -> bool {
+        if foreign.is_empty() {
+            return false;
+        }
+        self.warn(
+            "kept",
+            Some(address),
+            format!(
+                "{address} stays: deleting it would delete subscriptions trailwarden did not make ({}); remove them, then run again",
+                foreign.join(", ")
+            ),
+        );
+        true
+    }
+
     pub(super) fn removals(&mut self) {
         let owned: Vec<&AlarmState> = self
             .a
@@ -58,6 +87,10 @@ impl<'a> Planner<'a> {
             ));
         }
         for topic in self.orphan_topics(&removed) {
+            let address = format!("sns_topic.{}", topic.name);
+            if self.kept_for_subscribers(&address, &foreign_subscriptions(topic)) {
+                continue;
+            }
             changes.push(removal(
                 format!("sns_topic.{}", topic.name),
                 Resource::SnsTopic,

@@ -218,3 +218,125 @@ fn untagged_alarms_and_adopted_resources_are_released_not_deleted() {
         ]
     );
 }
+
+#[test]
+fn log_data_and_the_role_stay_while_another_trail_delivers_to_them() {
+    let d = basic();
+    let fake = applied(&d);
+    let mut a = read_for_destroy(&fake.snapshot(), &d);
+    let ours = a.trails[0].clone();
+    // Another team's trail, pointed at trailwarden's bucket, log group and role.
+    a.trails.push(TrailState {
+        name: "their-trail".into(),
+        arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/their-trail".into(),
+        home_region: Some("us-east-1".into()),
+        tags: Tags::new(),
+        ..ours.clone()
+    });
+    let p = destroy(&d, &a, EVERYTHING);
+    let apis: Vec<&str> = p.ops().map(Op::api).collect();
+    assert!(apis.contains(&"cloudtrail:DeleteTrail"), "{apis:?}");
+    assert!(
+        !apis.iter().any(|a| matches!(
+            *a,
+            "iam:DeleteRolePolicy"
+                | "iam:DeleteRole"
+                | "logs:DeleteLogGroup"
+                | "s3:DeleteObjectVersion"
+                | "s3:DeleteBucket"
+        )),
+        "{apis:?}"
+    );
+    let kept: Vec<&str> = codes(&p)
+        .into_iter()
+        .filter(|(c, _)| *c == "kept")
+        .map(|(_, a)| a)
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "iam_role.trailwarden-cloudtrail-to-logs",
+            "log_group.trailwarden-cloudtrail",
+            "s3_bucket.trailwarden-cloudtrail-111122223333-us-east-1",
+        ]
+    );
+    assert!(p.warnings.iter().all(|w| w.message.contains("their-trail")));
+
+    // The same trail seen from a region that is not its home: not this region's to delete, and
+    // it still delivers, so nothing it uses goes either.
+    let mut a = read_for_destroy(&fake.snapshot(), &d);
+    a.trails[0].home_region = Some("eu-west-1".into());
+    let p = destroy(&d, &a, EVERYTHING);
+    assert!(
+        !p.ops().any(|o| matches!(
+            o,
+            Op::DeleteTrail { .. }
+                | Op::DeleteRole { .. }
+                | Op::DeleteLogGroup { .. }
+                | Op::DeleteBucket { .. }
+        )),
+        "{:?}",
+        p.ops().map(Op::api).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn deletes_refused_for_a_concurrent_update_are_retried() {
+    let d = basic();
+    let fake = applied(&d);
+    fake.fail_next("logs:DeleteMetricFilter", "OperationAbortedException", 1);
+    fake.fail_next("cloudtrail:DeleteTrail", "ConflictException", 2);
+    fake.fail_next("iam:DeleteRole", "ConcurrentModification", 1);
+    fake.fail_next("s3:DeleteBucket", "OperationAborted", 1);
+    let p = destroy(&d, &read_for_destroy(&fake.snapshot(), &d), EVERYTHING);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert!(out.failed.is_none(), "{:?}", out.failed);
+    let retried: Vec<(&str, u32)> = out
+        .applied
+        .iter()
+        .filter(|a| a.retries > 0)
+        .map(|a| (a.address.as_str(), a.retries))
+        .collect();
+    assert_eq!(
+        retried,
+        [
+            ("metric_filter.RootAccountUsage", 1),
+            ("trail.trailwarden", 2),
+            ("iam_role.trailwarden-cloudtrail-to-logs", 1),
+            ("s3_bucket.trailwarden-cloudtrail-111122223333-us-east-1", 1),
+        ]
+    );
+    assert!(destroy(&d, &read_for_destroy(&fake.snapshot(), &d), EVERYTHING).is_empty());
+
+    // Not a concurrent update: not retried.
+    let fake = applied(&d);
+    fake.fail_next("iam:DeleteRole", "DeleteConflict", 1);
+    let p = destroy(&d, &read_for_destroy(&fake.snapshot(), &d), EVERYTHING);
+    let out = rt().block_on(apply(&p, &fake, &no_wait(), &mut NoProgress));
+    assert_eq!(out.failed.map(|f| f.api), Some("iam:DeleteRole".into()));
+}
+
+#[test]
+fn a_filter_of_another_name_publishing_a_configured_metric_stays() {
+    let d = basic();
+    let fake = applied(&d);
+    let mut a = read_for_destroy(&fake.snapshot(), &d);
+    let mut theirs = a
+        .filters
+        .iter()
+        .find(|f| f.name == "RootAccountUsage")
+        .unwrap()
+        .clone();
+    theirs.name = "TheirRootUsageFilter".into();
+    a.filters.push(theirs);
+    let p = destroy(&d, &a, DestroyOptions::default());
+    let names: Vec<&str> = p.changes.iter().map(|c| c.address.as_str()).collect();
+    assert!(
+        names.contains(&"metric_filter.RootAccountUsage"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"metric_filter.TheirRootUsageFilter"),
+        "{names:?}"
+    );
+}
