@@ -24,8 +24,8 @@ pub use objects::{Body, Bucket, Level, Object};
 pub use organizations::{AccountSelector, MemberAccount};
 pub use permissions::{
     check_policy, iam_action_for, is_read_operation, policy, CHECK_SID, DESTROY_ACTIONS,
-    ORGANIZATION_ACTIONS, READ_ACTIONS, REMOVAL_ACTIONS, SCAN_ACTIONS, TEST_ALARM_ACTIONS, WHY_ACTIONS,
-    WRITE_ACTIONS,
+    ORGANIZATION_ACTIONS, READ_ACTIONS, REMOVAL_ACTIONS, SCAN_ACTIONS, TEST_ALARM_ACTIONS,
+    WHY_ACTIONS, WRITE_ACTIONS,
 };
 
 use aws_config::retry::RetryConfig;
