@@ -15,7 +15,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::aws::{AccountSelector, Aws, MemberAccount};
@@ -188,20 +187,26 @@ where
     T: Send + 'static,
     Fut: std::future::Future<Output = T> + Send + 'static,
 {
-    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    // An account's work (and what it captures: a copy of the configuration, the connection) is
+    // created only when a slot is free, so memory follows the concurrency, not the number of
+    // accounts: spawning every account's task up front kept 1,000 copies of the configuration
+    // alive at once (docs/benchmarks.md).
+    let limit = concurrency.max(1);
+    let mut todo = (0..accounts.len())
+        .filter(|&i| done[i].is_none())
+        .collect::<Vec<_>>()
+        .into_iter();
     let mut tasks = JoinSet::new();
-    for (i, account) in accounts.iter().enumerate() {
-        if done[i].is_some() {
-            continue;
-        }
-        let (limit, job) = (limit.clone(), work(account.clone()));
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            (i, job.await)
-        });
-    }
     let mut count = done.iter().filter(|d| d.is_some()).count();
-    while let Some(joined) = tasks.join_next().await {
+    loop {
+        while tasks.len() < limit {
+            let Some(i) = todo.next() else { break };
+            let job = work(accounts[i].clone());
+            tasks.spawn(async move { (i, job.await) });
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
         let (i, r) = joined.map_err(|e| Error::Failed(format!("an account's run stopped: {e}")))?;
         count += 1;
         finished(count, &r);
