@@ -534,6 +534,14 @@ fn spawn_pty(account: &str, args: &[&str]) -> rexpect::session::PtySession {
     .expect("spawn trailwarden destroy in a pty")
 }
 
+/// Waits for `prompt`, lets it switch the terminal to raw mode, then types `keys`.
+fn answer(p: &mut rexpect::session::PtySession, prompt: &str, keys: &str) {
+    p.exp_string(prompt).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    p.send(keys).unwrap();
+    p.flush().unwrap();
+}
+
 fn exit_code(p: &mut rexpect::session::PtySession) -> i32 {
     match p.process().wait().unwrap() {
         rexpect::process::WaitStatus::Exited(_, code) => code,
@@ -557,38 +565,23 @@ async fn destroy_asks_and_names_what_goes() {
     let mut p = spawn_destroy(&account, &args);
     p.exp_string("This deletes 11 resources:").unwrap();
     p.exp_string(&format!("  - s3_bucket.{bucket}")).unwrap();
-    p.exp_string("Destroy these 11 resources?").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    p.send("y").unwrap();
-    p.flush().unwrap();
-    p.exp_string("Type the bucket's name").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    p.send("not-the-bucket\r").unwrap();
-    p.flush().unwrap();
+    answer(&mut p, "Destroy these 11 resources?", "y");
+    answer(&mut p, "Type the bucket's name", "not-the-bucket\r");
     p.exp_string("not the bucket's").unwrap();
     assert_eq!(exit_code(&mut p), 1);
     assert_eq!(emu.write_requests_for_account(&account).len(), writes);
 
     // Declined: nothing deleted.
     let mut p = spawn_destroy(&account, &args);
-    p.exp_string("Destroy these 11 resources?").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    p.send("n").unwrap();
-    p.flush().unwrap();
+    answer(&mut p, "Destroy these 11 resources?", "n");
     p.exp_string("cancelled").unwrap();
     assert_eq!(exit_code(&mut p), 1);
     assert_eq!(emu.write_requests_for_account(&account).len(), writes);
 
     // The right name: everything goes.
     let mut p = spawn_destroy(&account, &args);
-    p.exp_string("Destroy these 11 resources?").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    p.send("y").unwrap();
-    p.flush().unwrap();
-    p.exp_string("Type the bucket's name").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    p.send(&format!("{bucket}\r")).unwrap();
-    p.flush().unwrap();
+    answer(&mut p, "Destroy these 11 resources?", "y");
+    answer(&mut p, "Type the bucket's name", &format!("{bucket}\r"));
     p.exp_string("Destroy complete").unwrap();
     assert_eq!(exit_code(&mut p), 0);
     assert!(!bucket_exists(&cfg, &bucket).await);
@@ -606,11 +599,11 @@ async fn apply_names_what_it_deletes_before_asking() {
         .unwrap();
     p.exp_string("  - metric_filter.RootAccountUsage").unwrap();
     p.exp_string("  - alarm.RootAccountUsageAlarm").unwrap();
-    p.exp_string("Apply these changes (2 requests), deleting 2 resources?")
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    p.send("y").unwrap();
-    p.flush().unwrap();
+    answer(
+        &mut p,
+        "Apply these changes (2 requests), deleting 2 resources?",
+        "y",
+    );
     p.exp_string("Apply complete").unwrap();
     assert_eq!(exit_code(&mut p), 0);
     let cfg = sdk(&account).await;
